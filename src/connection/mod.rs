@@ -1,0 +1,366 @@
+//! The connection state machine: bytes in, events out; commands in, bytes out.
+
+mod config;
+mod error;
+mod event;
+mod masking;
+mod send;
+mod timers;
+
+pub use config::Config;
+pub use error::{ConnectionError, SendError};
+pub use event::Event;
+#[cfg(feature = "std")]
+pub use masking::random_mask_seed;
+
+use masking::MaskGenerator;
+use timers::Timers;
+
+use crate::frame::{Decoded, FrameDecoder, FrameHeader, HeaderRules, OpCode};
+use crate::message::{Assembler, CloseFrame, ControlPayload, MessageKind, Utf8Validator};
+use crate::{CloseCode, Role};
+
+/// Where a connection is in its life (RFC 6455 §4-§7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Messages flow both ways.
+    Open,
+    /// We sent (or queued) a Close and wait for the peer's; received data is still
+    /// delivered.
+    ClosingLocal,
+    /// The peer sent a Close; our reply is queued. Sending data is still allowed until
+    /// the reply is written (RFC 6455 §5.5.1 lets it wait for a message in progress).
+    ClosingRemote,
+    /// Both Closes were exchanged, the connection failed, or the transport closed.
+    /// See [`Connection::should_close_transport`].
+    Closed,
+}
+
+/// Control frames waiting for [`Connection::poll_transmit`].
+#[derive(Clone, Copy, Debug, Default)]
+struct Pending {
+    pong: Option<ControlPayload>,
+    ping: Option<ControlPayload>,
+    close: Option<CloseFrame>,
+}
+
+/// One WebSocket connection after the opening handshake, as a state machine that does
+/// no I/O.
+///
+/// # Driving it
+/// 1. Feed received bytes to [`handle_read`](Self::handle_read) until it has consumed
+///    them all; each call returns at most one [`Event`], borrowing from your buffer.
+///    Call [`handle_eof`](Self::handle_eof) when the transport reports end of stream.
+/// 2. Send with [`send_text`](Self::send_text), [`send_binary`](Self::send_binary),
+///    [`send_fragment`](Self::send_fragment), [`send_ping`](Self::send_ping),
+///    [`send_pong`](Self::send_pong) and [`close`](Self::close); each writes a whole
+///    frame into a [`FrameSink`](crate::FrameSink) or nothing at all.
+/// 3. After every input or command, drain [`poll_transmit`](Self::poll_transmit): it
+///    writes the frames the protocol sends on its own (pongs, the close reply, keepalive
+///    pings). Write the sink's bytes to the transport.
+/// 4. Ask [`poll_timeout`](Self::poll_timeout) when to call
+///    [`handle_timeout`](Self::handle_timeout) with the current time.
+/// 5. Close the transport when [`should_close_transport`](Self::should_close_transport)
+///    says so.
+///
+/// ```
+/// use rfc6455::{Config, Connection, Event, Role, SliceSink};
+/// let mut client = Connection::client(Config::default(), [1; 16]);
+/// let mut server = Connection::server(Config::default());
+///
+/// // The client sends a text message; its bytes travel to the server.
+/// let mut wire = [0u8; 64];
+/// let mut out = SliceSink::new(&mut wire);
+/// client.send_text("Hello", &mut out).unwrap();
+/// let len = out.len();
+///
+/// let (event, rest) = server.handle_read(&mut wire[..len]).unwrap();
+/// let Some(Event::Data(chunk)) = event else { panic!() };
+/// assert_eq!(chunk.as_whole_text(), Some("Hello"));
+/// assert!(rest.is_empty());
+///
+/// // The server closes; the client replies on its own and both end up closed.
+/// let mut wire = [0u8; 64];
+/// let mut out = SliceSink::new(&mut wire);
+/// server.close(rfc6455::CloseCode::NORMAL, "bye", &mut out).unwrap();
+/// let len = out.len();
+/// let (event, _) = client.handle_read(&mut wire[..len]).unwrap();
+/// assert!(matches!(event, Some(Event::Close(c)) if c.reason() == "bye"));
+/// let mut reply = [0u8; 16];
+/// let mut out = SliceSink::new(&mut reply);
+/// assert!(client.poll_transmit(&mut out).unwrap());
+/// let len = out.len();
+/// let _ = server.handle_read(&mut reply[..len]).unwrap();
+/// assert!(server.should_close_transport()); // the server closes TCP first
+/// ```
+#[derive(Clone, Debug)]
+pub struct Connection {
+    role: Role,
+    config: Config,
+    decoder: FrameDecoder,
+    assembler: Assembler,
+    /// The control frame being received, if the current frame is one.
+    control: Option<(OpCode, ControlPayload)>,
+    pending: Pending,
+    close_sent: bool,
+    close_received: Option<CloseFrame>,
+    failure: Option<ConnectionError>,
+    transport_closed: bool,
+    /// The kind of the fragmented message we are sending, if any.
+    sending: Option<MessageKind>,
+    sending_utf8: Utf8Validator,
+    masks: MaskGenerator,
+    timers: Timers,
+}
+
+impl Connection {
+    /// A connection for `role`; a client's masking keys are derived from `mask_seed`
+    /// (16 bytes from a strong random source, see [`random_mask_seed`] with `std`).
+    pub fn new(role: Role, config: Config, mask_seed: [u8; 16]) -> Self {
+        let rules = HeaderRules {
+            strict_length: config.strict_length_encoding,
+            ..HeaderRules::for_receiver(role)
+        };
+        Self {
+            role,
+            config,
+            decoder: FrameDecoder::new(rules, config.max_frame_len),
+            assembler: Assembler::new(config.max_message_len),
+            control: None,
+            pending: Pending::default(),
+            close_sent: false,
+            close_received: None,
+            failure: None,
+            transport_closed: false,
+            sending: None,
+            sending_utf8: Utf8Validator::new(),
+            masks: MaskGenerator::new(mask_seed),
+            timers: Timers::new(config.keepalive_interval, config.keepalive_timeout),
+        }
+    }
+
+    /// A client connection whose masking keys are derived from `mask_seed`.
+    pub fn client(config: Config, mask_seed: [u8; 16]) -> Self {
+        Self::new(Role::Client, config, mask_seed)
+    }
+
+    /// A server connection (servers do not mask).
+    pub fn server(config: Config) -> Self {
+        Self::new(Role::Server, config, [0; 16])
+    }
+
+    /// This endpoint's role.
+    pub const fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The settings in force.
+    pub const fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Where the connection is in its life.
+    pub fn state(&self) -> State {
+        let closing_local = self.close_sent || self.pending.close.is_some();
+        if self.failure.is_some()
+            || self.transport_closed
+            || (self.close_sent && self.close_received.is_some())
+        {
+            State::Closed
+        } else if self.close_received.is_some() {
+            State::ClosingRemote
+        } else if closing_local {
+            State::ClosingLocal
+        } else {
+            State::Open
+        }
+    }
+
+    /// Returns `true` once the connection is [`State::Closed`].
+    pub fn is_closed(&self) -> bool {
+        self.state() == State::Closed
+    }
+
+    /// Returns `true` while data messages may be sent.
+    pub fn can_send(&self) -> bool {
+        !self.close_sent && self.failure.is_none() && !self.transport_closed
+    }
+
+    /// The error that failed the connection, if any.
+    pub const fn failure(&self) -> Option<ConnectionError> {
+        self.failure
+    }
+
+    /// The peer's Close frame, once received.
+    pub const fn received_close(&self) -> Option<&CloseFrame> {
+        self.close_received.as_ref()
+    }
+
+    /// The connection's close code as RFC 6455 §7.1.5 defines it: the code of the
+    /// peer's Close, 1005 if it had none, 1006 if the transport closed without one;
+    /// `None` while neither happened.
+    pub fn close_code(&self) -> Option<CloseCode> {
+        match &self.close_received {
+            Some(frame) => Some(frame.code().unwrap_or(CloseCode::NO_STATUS)),
+            None if self.transport_closed => Some(CloseCode::ABNORMAL),
+            None => None,
+        }
+    }
+
+    /// Returns `true` when the caller should close the transport now (RFC 6455 §7.1.1):
+    /// all queued frames were written and either the close handshake is done and this
+    /// is the server, the connection failed as a server, or a timeout or the peer's end
+    /// of stream ended the wait. A client waits for the server to close first.
+    pub fn should_close_transport(&self) -> bool {
+        if self.wants_transmit() {
+            return false;
+        }
+        self.transport_closed || (self.role == Role::Server && self.is_closed())
+    }
+
+    /// Processes received bytes (unmasking them in place) until one event is ready or
+    /// the input is used up. Returns the event, if any, and the unconsumed rest of
+    /// `input`; call again with the rest until it is empty. Partial frames are kept
+    /// internally, so no byte ever needs to be fed twice.
+    ///
+    /// After the peer's Close, or after a failure, input is consumed and ignored.
+    ///
+    /// # Errors
+    /// A [`ConnectionError`] when the peer broke the protocol or a limit. The matching
+    /// Close frame is then queued for [`poll_transmit`](Self::poll_transmit); the error
+    /// is reported once and later input is ignored.
+    pub fn handle_read<'a>(
+        &mut self,
+        input: &'a mut [u8],
+    ) -> Result<(Option<Event<'a>>, &'a mut [u8]), ConnectionError> {
+        if self.close_received.is_some() || self.failure.is_some() || self.transport_closed {
+            let len = input.len();
+            return Ok((None, &mut input[len..]));
+        }
+        let mut rest = input;
+        loop {
+            let (step, r) = self.decoder.decode(rest).map_err(|e| self.fail(e.into()))?;
+            rest = r;
+            let event = match step {
+                Decoded::NeedMore => return Ok((None, rest)),
+                Decoded::Header(header) => {
+                    self.on_header(&header).map_err(|e| self.fail(e))?;
+                    continue;
+                }
+                Decoded::Payload { data, frame_end } => {
+                    self.on_payload(data, frame_end).map_err(|e| self.fail(e))?
+                }
+            };
+            if event.is_some() {
+                return Ok((event, rest));
+            }
+        }
+    }
+
+    /// Reports that the transport reached end of stream. Without a Close from the peer
+    /// this is an abnormal closure ([`close_code`](Self::close_code) becomes 1006).
+    pub fn handle_eof(&mut self) {
+        self.transport_closed = true;
+        self.pending = Pending::default();
+        self.timers.stop_keepalive();
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) wants to be called, in the
+    /// caller's time unit; `None` when no timer runs. A timer armed before the first
+    /// `handle_timeout` call returns the last time seen (or 0): call at once to start
+    /// the clock.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        if self.transport_closed {
+            return None;
+        }
+        self.timers.next()
+    }
+
+    /// Advances the connection's clock to `now` (monotonic, in the unit of the
+    /// [`Config`] durations) and acts on what is due: queues a keepalive ping, fails
+    /// the connection when the pong is overdue, or gives up waiting for the close
+    /// handshake (after which [`should_close_transport`](Self::should_close_transport)
+    /// is `true`).
+    pub fn handle_timeout(&mut self, now: u64) {
+        let due = self.timers.expire(now);
+        if due.close_timeout {
+            self.transport_closed = true;
+            self.pending = Pending::default();
+        }
+        if due.pong_timeout && self.state() == State::Open {
+            self.fail(ConnectionError::PongTimeout);
+        } else if due.send_ping && self.state() == State::Open {
+            self.pending.ping = Some(ControlPayload::EMPTY);
+        }
+    }
+
+    fn on_header(&mut self, header: &FrameHeader) -> Result<(), ConnectionError> {
+        if header.opcode.is_control() {
+            self.control = Some((header.opcode, ControlPayload::EMPTY));
+            return Ok(());
+        }
+        self.control = None;
+        self.assembler.on_header(header)?;
+        Ok(())
+    }
+
+    fn on_payload<'a>(
+        &mut self,
+        data: &'a [u8],
+        frame_end: bool,
+    ) -> Result<Option<Event<'a>>, ConnectionError> {
+        let Some((opcode, payload)) = &mut self.control else {
+            return Ok(self.assembler.on_payload(data, frame_end)?.map(Event::Data));
+        };
+        // The header check bounds control payloads to 125 bytes, so this always fits.
+        payload.extend(data);
+        if !frame_end {
+            return Ok(None);
+        }
+        let (opcode, payload) = (*opcode, *payload);
+        self.control = None;
+        Ok(Some(match opcode {
+            OpCode::Ping => {
+                if self.config.auto_pong && self.can_send() && self.pending.close.is_none() {
+                    self.pending.pong = Some(payload);
+                }
+                Event::Ping(payload)
+            }
+            OpCode::Pong => {
+                self.timers.pong_received();
+                Event::Pong(payload)
+            }
+            _ => Event::Close(self.on_close(payload)?),
+        }))
+    }
+
+    fn on_close(&mut self, payload: ControlPayload) -> Result<CloseFrame, ConnectionError> {
+        let frame = CloseFrame::parse(payload.as_bytes())?;
+        self.close_received = Some(frame);
+        self.pending.pong = None;
+        self.pending.ping = None;
+        self.timers.stop_keepalive();
+        if !self.close_sent && self.pending.close.is_none() {
+            self.pending.close = Some(frame.reply());
+        }
+        Ok(frame)
+    }
+
+    /// Fails the connection: queues one Close with the error's code, stops input.
+    fn fail(&mut self, error: ConnectionError) -> ConnectionError {
+        if self.failure.is_none() {
+            self.failure = Some(error);
+            self.pending.pong = None;
+            self.pending.ping = None;
+            self.timers.stop_keepalive();
+            if !self.close_sent {
+                let frame = CloseFrame::new(error.close_code(), "").unwrap_or(CloseFrame::EMPTY);
+                self.pending.close = Some(frame);
+            }
+        }
+        error
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,148 @@
+//! Message reassembly: fragment sequencing, size limit, fail-fast UTF-8 (RFC 6455 §5.4, §5.6).
+
+use super::{DataChunk, MessageError, MessageKind, Utf8Validator};
+use crate::frame::{FrameHeader, OpCode};
+
+/// Turns the data frames of one connection into message chunks.
+///
+/// It checks that fragments follow each other as RFC 6455 §5.4 requires, that a
+/// message stays under the size limit (on each frame header, before any payload byte is
+/// accepted), and that text is valid UTF-8, failing on the byte that proves it. It never
+/// buffers payload: chunks borrow the caller's bytes. Control frames do not pass through
+/// here; they may arrive between fragments without disturbing it.
+#[derive(Clone, Debug)]
+pub struct Assembler {
+    max_message_len: u64,
+    kind: Option<MessageKind>,
+    frame_fin: bool,
+    len: u64,
+    delivered: bool,
+    utf8: Utf8Validator,
+}
+
+impl Assembler {
+    /// An assembler refusing messages longer than `max_message_len` bytes.
+    pub const fn new(max_message_len: u64) -> Self {
+        Self {
+            max_message_len,
+            kind: None,
+            frame_fin: false,
+            len: 0,
+            delivered: false,
+            utf8: Utf8Validator::new(),
+        }
+    }
+
+    /// Returns the kind of the message in progress, if any.
+    pub const fn message_in_progress(&self) -> Option<MessageKind> {
+        self.kind
+    }
+
+    /// Accepts the header of a data frame (text, binary or continuation).
+    ///
+    /// # Errors
+    /// [`MessageError::ContinuationWithoutStart`], [`MessageError::MessageInProgress`]
+    /// or [`MessageError::MessageTooBig`].
+    pub fn on_header(&mut self, header: &FrameHeader) -> Result<(), MessageError> {
+        let kind = match (header.opcode, self.kind) {
+            (OpCode::Continuation, Some(kind)) => kind,
+            (OpCode::Continuation, None) => return Err(MessageError::ContinuationWithoutStart),
+            (_, Some(_)) => return Err(MessageError::MessageInProgress),
+            (OpCode::Text, None) => MessageKind::Text,
+            (_, None) => MessageKind::Binary,
+        };
+        let len = self.len.saturating_add(header.payload_len);
+        if len > self.max_message_len {
+            return Err(MessageError::MessageTooBig { len, limit: self.max_message_len });
+        }
+        self.kind = Some(kind);
+        self.len = len;
+        self.frame_fin = header.fin;
+        Ok(())
+    }
+
+    /// Accepts unmasked payload bytes of the current data frame; `frame_end` marks the
+    /// last bytes of the frame. Returns the chunk to deliver, or `None` for an empty
+    /// piece that neither starts nor ends the message.
+    ///
+    /// # Errors
+    /// [`MessageError::InvalidUtf8`] for text that cannot be valid UTF-8.
+    pub fn on_payload<'a>(
+        &mut self,
+        data: &'a [u8],
+        frame_end: bool,
+    ) -> Result<Option<DataChunk<'a>>, MessageError> {
+        // Only reachable after `on_header`; a stray call is treated as binary.
+        let kind = self.kind.unwrap_or(MessageKind::Binary);
+        let is_last = frame_end && self.frame_fin;
+        if kind == MessageKind::Text {
+            self.utf8.feed(data).map_err(|_| MessageError::InvalidUtf8)?;
+            if is_last {
+                self.utf8.finish().map_err(|_| MessageError::InvalidUtf8)?;
+            }
+        }
+        if data.is_empty() && !is_last {
+            return Ok(None);
+        }
+        let chunk = DataChunk { kind, data, is_first: !self.delivered, is_last };
+        if is_last {
+            self.kind = None;
+            self.len = 0;
+            self.delivered = false;
+        } else {
+            self.delivered = true;
+        }
+        Ok(Some(chunk))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(opcode: OpCode, fin: bool, len: u64) -> FrameHeader {
+        FrameHeader { fin, ..FrameHeader::new(opcode, len) }
+    }
+
+    #[test]
+    fn sequencing_rules() {
+        let mut a = Assembler::new(100);
+        assert_eq!(a.on_header(&header(OpCode::Continuation, true, 0)), Err(MessageError::ContinuationWithoutStart));
+        a.on_header(&header(OpCode::Text, false, 2)).unwrap();
+        assert_eq!(a.on_header(&header(OpCode::Binary, true, 0)), Err(MessageError::MessageInProgress));
+    }
+
+    #[test]
+    fn size_limit_counts_all_fragments() {
+        let mut a = Assembler::new(10);
+        a.on_header(&header(OpCode::Binary, false, 6)).unwrap();
+        a.on_payload(&[0; 6], true).unwrap();
+        assert_eq!(
+            a.on_header(&header(OpCode::Continuation, true, 5)),
+            Err(MessageError::MessageTooBig { len: 11, limit: 10 })
+        );
+    }
+
+    #[test]
+    fn chunks_carry_first_and_last() {
+        let mut a = Assembler::new(100);
+        a.on_header(&header(OpCode::Text, false, 0)).unwrap();
+        assert_eq!(a.on_payload(&[], true).unwrap(), None);
+        a.on_header(&header(OpCode::Continuation, false, 3)).unwrap();
+        let c = a.on_payload(b"abc", true).unwrap().unwrap();
+        assert!(c.is_first() && !c.is_last());
+        a.on_header(&header(OpCode::Continuation, true, 0)).unwrap();
+        let c = a.on_payload(&[], true).unwrap().unwrap();
+        assert!(!c.is_first() && c.is_last() && c.payload().is_empty());
+        assert_eq!(a.message_in_progress(), None);
+    }
+
+    #[test]
+    fn truncated_code_point_at_message_end_fails() {
+        let mut a = Assembler::new(100);
+        a.on_header(&header(OpCode::Text, false, 1)).unwrap();
+        a.on_payload(&[0xE2], true).unwrap();
+        a.on_header(&header(OpCode::Continuation, true, 1)).unwrap();
+        assert_eq!(a.on_payload(&[0x82], true), Err(MessageError::InvalidUtf8));
+    }
+}

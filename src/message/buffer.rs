@@ -1,0 +1,179 @@
+//! Whole-message delivery: chunks gathered into a reused buffer.
+
+use core::str;
+
+#[cfg(feature = "alloc")]
+use alloc::vec::Vec;
+
+use super::{DataChunk, MessageError, MessageKind};
+
+/// A whole text or binary message, borrowed from a message buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Message<'a> {
+    /// A text message.
+    Text(&'a str),
+    /// A binary message.
+    Binary(&'a [u8]),
+}
+
+impl<'a> Message<'a> {
+    /// The payload bytes.
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        match self {
+            Self::Text(s) => s.as_bytes(),
+            Self::Binary(b) => b,
+        }
+    }
+
+    /// Text or binary.
+    pub const fn kind(&self) -> MessageKind {
+        match self {
+            Self::Text(_) => MessageKind::Text,
+            Self::Binary(_) => MessageKind::Binary,
+        }
+    }
+}
+
+fn complete(kind: MessageKind, bytes: &[u8]) -> Result<Message<'_>, MessageError> {
+    match kind {
+        MessageKind::Binary => Ok(Message::Binary(bytes)),
+        // The connection already validated every text chunk; this second check only
+        // guards against chunks of different messages being mixed by the caller.
+        MessageKind::Text => {
+            str::from_utf8(bytes).map(Message::Text).map_err(|_| MessageError::InvalidUtf8)
+        }
+    }
+}
+
+/// Gathers the chunks of each message into a caller-provided slice (no allocation).
+///
+/// A message longer than the slice fails with [`MessageError::MessageTooBig`]; set the
+/// connection's `max_message_len` to the slice length so the peer is refused on the
+/// frame header instead.
+///
+/// ```
+/// use rfc6455::message::{Message, SliceMessageBuffer};
+/// use rfc6455::{Config, Connection, Event};
+/// let mut storage = [0u8; 64];
+/// let mut messages = SliceMessageBuffer::new(&mut storage);
+/// let mut client = Connection::client(Config::default(), [7; 16]);
+/// // Two unmasked server frames: "Hel" (FIN clear) then "lo".
+/// let mut wire = [0x01, 0x03, b'H', b'e', b'l', 0x80, 0x02, b'l', b'o'];
+/// let mut input = &mut wire[..];
+/// let mut got = None;
+/// while !input.is_empty() {
+///     let (read, rest) = client.handle_read(input).unwrap();
+///     input = rest;
+///     if let Some(Event::Data(chunk)) = read {
+///         if let Some(Message::Text(text)) = messages.push(&chunk).unwrap() {
+///             got = Some(text.len());
+///             assert_eq!(text, "Hello");
+///         }
+///     }
+/// }
+/// assert_eq!(got, Some(5));
+/// ```
+#[derive(Debug)]
+pub struct SliceMessageBuffer<'b> {
+    storage: &'b mut [u8],
+    len: usize,
+}
+
+impl<'b> SliceMessageBuffer<'b> {
+    /// A buffer writing into `storage`.
+    pub fn new(storage: &'b mut [u8]) -> Self {
+        Self { storage, len: 0 }
+    }
+
+    /// Adds a chunk; returns the whole message when `chunk` is its last piece.
+    ///
+    /// # Errors
+    /// [`MessageError::MessageTooBig`] when the message outgrows the storage, and
+    /// [`MessageError::InvalidUtf8`] if chunks of different messages were mixed.
+    pub fn push(&mut self, chunk: &DataChunk<'_>) -> Result<Option<Message<'_>>, MessageError> {
+        if chunk.is_first() {
+            self.len = 0;
+        }
+        let end = self.len + chunk.payload().len();
+        let Some(dst) = self.storage.get_mut(self.len..end) else {
+            let limit = self.storage.len() as u64;
+            self.len = 0;
+            return Err(MessageError::MessageTooBig { len: end as u64, limit });
+        };
+        dst.copy_from_slice(chunk.payload());
+        self.len = end;
+        if !chunk.is_last() {
+            return Ok(None);
+        }
+        complete(chunk.kind(), &self.storage[..end]).map(Some)
+    }
+}
+
+/// Gathers the chunks of each message into a growable buffer that is reused from one
+/// message to the next (feature `alloc`).
+///
+/// Growth is bounded by the connection's `max_message_len`, which refuses oversized
+/// messages on the frame header. After a message larger than
+/// [`retained_capacity`](Self::with_retained_capacity) the buffer shrinks back when the
+/// next message starts, so an idle connection does not pin a large allocation.
+///
+/// ```
+/// use rfc6455::message::{Message, MessageBuffer};
+/// use rfc6455::{Config, Connection, Event};
+/// let mut messages = MessageBuffer::new();
+/// let mut client = Connection::client(Config::default(), [7; 16]);
+/// let mut wire = [0x82, 0x03, 1, 2, 3];
+/// let (event, _rest) = client.handle_read(&mut wire).unwrap();
+/// let Some(Event::Data(chunk)) = event else { panic!("expected data") };
+/// assert_eq!(messages.push(&chunk).unwrap(), Some(Message::Binary(&[1, 2, 3])));
+/// ```
+#[cfg(feature = "alloc")]
+#[derive(Debug, Default)]
+pub struct MessageBuffer {
+    bytes: Vec<u8>,
+    retained_capacity: usize,
+}
+
+#[cfg(feature = "alloc")]
+impl MessageBuffer {
+    /// The default capacity kept between messages: 64 KiB.
+    pub const DEFAULT_RETAINED_CAPACITY: usize = 64 * 1024;
+
+    /// An empty buffer that keeps up to 64 KiB of capacity between messages.
+    pub const fn new() -> Self {
+        Self::with_retained_capacity(Self::DEFAULT_RETAINED_CAPACITY)
+    }
+
+    /// An empty buffer that keeps up to `bytes` of capacity between messages.
+    pub const fn with_retained_capacity(bytes: usize) -> Self {
+        Self { bytes: Vec::new(), retained_capacity: bytes }
+    }
+
+    /// The bytes currently allocated.
+    pub fn capacity(&self) -> usize {
+        self.bytes.capacity()
+    }
+
+    /// Releases all memory (for example when the connection goes idle).
+    pub fn release(&mut self) {
+        self.bytes = Vec::new();
+    }
+
+    /// Adds a chunk; returns the whole message when `chunk` is its last piece.
+    ///
+    /// # Errors
+    /// [`MessageError::InvalidUtf8`] if chunks of different messages were mixed.
+    pub fn push(&mut self, chunk: &DataChunk<'_>) -> Result<Option<Message<'_>>, MessageError> {
+        if chunk.is_first() {
+            self.bytes.clear();
+            if self.bytes.capacity() > self.retained_capacity {
+                self.bytes.shrink_to(self.retained_capacity);
+            }
+        }
+        self.bytes.extend_from_slice(chunk.payload());
+        if !chunk.is_last() {
+            return Ok(None);
+        }
+        complete(chunk.kind(), &self.bytes).map(Some)
+    }
+}

@@ -1,0 +1,181 @@
+//! Incremental, fail-fast UTF-8 validation across chunk and frame boundaries.
+
+use core::str;
+
+/// Validates a text message fed in pieces of any size.
+///
+/// An invalid sequence is reported by the [`feed`](Self::feed) call that receives the
+/// byte proving it, even when a code point is split across pieces (RFC 6455 §8.1 asks
+/// to fail "as soon as" the data is known invalid). Overlong forms, surrogates, code
+/// points above U+10FFFF and the bytes C0, C1 and F5-FF are rejected; noncharacters
+/// such as U+FFFE are accepted. [`finish`](Self::finish) rejects a code point left
+/// incomplete at the end of the message.
+///
+/// ```
+/// use rfc6455::message::Utf8Validator;
+/// let mut v = Utf8Validator::new();
+/// let euro = "€".as_bytes(); // E2 82 AC
+/// assert!(v.feed(&euro[..1]).is_ok());
+/// assert!(v.feed(&euro[1..]).is_ok());
+/// assert!(v.finish().is_ok());
+/// assert!(v.feed(&[0xED, 0xA0]).is_err()); // a surrogate fails on its second byte
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Utf8Validator {
+    partial: [u8; 4],
+    len: u8,
+}
+
+/// The bytes fed to a [`Utf8Validator`] are not valid UTF-8.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InvalidUtf8;
+
+impl Utf8Validator {
+    /// A validator at the start of a message.
+    pub const fn new() -> Self {
+        Self { partial: [0; 4], len: 0 }
+    }
+
+    /// Returns `true` when no code point is left incomplete.
+    pub const fn is_complete(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Forgets any incomplete code point, ready for a new message.
+    pub fn reset(&mut self) {
+        self.len = 0;
+    }
+
+    /// Validates the next piece of the message.
+    ///
+    /// # Errors
+    /// [`InvalidUtf8`] as soon as the bytes seen so far cannot start valid UTF-8.
+    pub fn feed(&mut self, mut data: &[u8]) -> Result<(), InvalidUtf8> {
+        if self.len > 0 {
+            let have = usize::from(self.len);
+            let need = sequence_len(self.partial[0]) - have;
+            let take = need.min(data.len());
+            self.partial[have..have + take].copy_from_slice(&data[..take]);
+            match str::from_utf8(&self.partial[..have + take]) {
+                Ok(_) => self.len = 0,
+                Err(e) if e.error_len().is_none() => {
+                    self.len = (have + take) as u8;
+                    return Ok(());
+                }
+                Err(_) => return Err(InvalidUtf8),
+            }
+            data = &data[take..];
+        }
+        match str::from_utf8(data) {
+            Ok(_) => Ok(()),
+            Err(e) if e.error_len().is_none() => {
+                // The tail is a valid, incomplete prefix of one code point (1-3 bytes).
+                let tail = &data[e.valid_up_to()..];
+                self.partial[..tail.len()].copy_from_slice(tail);
+                self.len = tail.len() as u8;
+                Ok(())
+            }
+            Err(_) => Err(InvalidUtf8),
+        }
+    }
+
+    /// Ends the message: fails if a code point is incomplete. Resets the validator.
+    ///
+    /// # Errors
+    /// [`InvalidUtf8`] when the message ended inside a code point.
+    pub fn finish(&mut self) -> Result<(), InvalidUtf8> {
+        let complete = self.is_complete();
+        self.reset();
+        if complete {
+            Ok(())
+        } else {
+            Err(InvalidUtf8)
+        }
+    }
+}
+
+/// The length of the sequence a valid lead byte starts (only called on accepted leads).
+const fn sequence_len(lead: u8) -> usize {
+    match lead {
+        0xF0..=0xF7 => 4,
+        0xE0..=0xEF => 3,
+        _ => 2,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::prelude::rust_2021::*;
+
+    /// Feeds `data` in pieces cut at `cuts`; returns the index of the piece that failed.
+    fn validate(data: &[u8], cuts: &[usize]) -> Result<(), usize> {
+        let mut v = Utf8Validator::new();
+        let mut bounds: Vec<usize> = cuts.iter().map(|&c| c.min(data.len())).collect();
+        bounds.push(0);
+        bounds.push(data.len());
+        bounds.sort_unstable();
+        for (i, w) in bounds.windows(2).enumerate() {
+            v.feed(&data[w[0]..w[1]]).map_err(|_| i)?;
+        }
+        v.finish().map_err(|_| usize::MAX)
+    }
+
+    #[test]
+    fn autobahn_style_cases() {
+        for bad in [
+            &[0xC0, 0x80][..],         // overlong
+            &[0xE0, 0x80, 0xAF],       // overlong
+            &[0xED, 0xA0, 0x80],       // surrogate
+            &[0xF4, 0x90, 0x80, 0x80], // above U+10FFFF
+            &[0xF5],
+            &[0xFF],
+            &[0xCE, 0xBA, 0xE1],       // truncated at the end
+        ] {
+            assert!(validate(bad, &[]).is_err(), "{bad:x?}");
+        }
+        for good in ["", "κόσμε", "\u{FFFE}\u{FFFF}", "\u{FFFD}", "\u{10FFFF}"] {
+            assert_eq!(validate(good.as_bytes(), &[1, 2, 3]), Ok(()));
+        }
+    }
+
+    #[test]
+    fn fails_on_the_piece_that_proves_it() {
+        // "κόσμε" then ED A0 80: the surrogate is provable at A0, in the third piece.
+        let mut data = "κόσμε".as_bytes().to_vec();
+        let at = data.len();
+        data.extend_from_slice(&[0xED, 0xA0, 0x80, b'x']);
+        assert_eq!(validate(&data, &[at, at + 1, at + 2]), Err(2));
+        // F4 90: the second byte already exceeds U+10FFFF.
+        assert_eq!(validate(&[0x41, 0xF4, 0x90, 0x80, 0x80], &[2, 3]), Err(1));
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_core_for_any_split(
+            data in proptest::collection::vec(prop_oneof![any::<u8>(), 0x80u8..0xC0], 0..64),
+            cuts in proptest::collection::vec(0usize..64, 0..8),
+        ) {
+            let result = validate(&data, &cuts);
+            prop_assert_eq!(result.is_ok(), core::str::from_utf8(&data).is_ok());
+            // Fail-fast: the failing piece is the one holding the first byte after which
+            // the prefix can no longer be completed into valid UTF-8.
+            let proof = (1..=data.len())
+                .find(|&k| matches!(core::str::from_utf8(&data[..k]), Err(e) if e.error_len().is_some()));
+            if let Some(k) = proof {
+                let mut bounds: Vec<usize> = cuts.iter().map(|&c| c.min(data.len())).collect();
+                bounds.push(0);
+                bounds.push(data.len());
+                bounds.sort_unstable();
+                let piece = bounds.windows(2).position(|w| w[0] < k && k <= w[1]).unwrap();
+                prop_assert_eq!(result, Err(piece));
+            }
+        }
+
+        #[test]
+        fn valid_strings_pass_for_any_split(s in ".{0,40}", cuts in proptest::collection::vec(0usize..160, 0..8)) {
+            prop_assert_eq!(validate(s.as_bytes(), &cuts), Ok(()));
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Output sinks: where encoded frames and handshake bytes are written.
+
+use core::fmt;
+
+#[cfg(feature = "alloc")]
+use alloc::vec::Vec;
+
+/// The output buffer is too small for what had to be written; nothing was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BufferTooSmall {
+    /// The number of free bytes the write needs.
+    pub required: usize,
+}
+
+impl fmt::Display for BufferTooSmall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "output buffer too small: {} bytes required", self.required)
+    }
+}
+
+impl core::error::Error for BufferTooSmall {}
+
+/// A byte sink that encoders append to.
+///
+/// Implemented for [`SliceSink`] (a caller slice, no allocation) and, with the `alloc`
+/// feature, for `Vec<u8>`. A write either fits whole or leaves the sink untouched.
+pub trait FrameSink {
+    /// How many more bytes the sink can take.
+    fn capacity_left(&self) -> usize;
+
+    /// Appends `bytes` and returns the appended copy for in-place edits (masking).
+    ///
+    /// Callers check [`capacity_left`](Self::capacity_left) first; an implementation
+    /// may panic when asked for more.
+    fn append(&mut self, bytes: &[u8]) -> &mut [u8];
+
+    /// Appends `bytes` when they fit.
+    ///
+    /// # Errors
+    /// [`BufferTooSmall`], leaving the sink untouched.
+    fn try_append(&mut self, bytes: &[u8]) -> Result<(), BufferTooSmall> {
+        if self.capacity_left() < bytes.len() {
+            return Err(BufferTooSmall { required: bytes.len() });
+        }
+        self.append(bytes);
+        Ok(())
+    }
+}
+
+/// A [`FrameSink`] over a caller-provided slice: bytes are written from the start.
+///
+/// ```
+/// use rfc6455::{FrameSink, SliceSink};
+/// let mut storage = [0u8; 8];
+/// let mut sink = SliceSink::new(&mut storage);
+/// sink.try_append(b"abc").unwrap();
+/// assert_eq!(sink.filled(), b"abc");
+/// assert_eq!(sink.capacity_left(), 5);
+/// assert!(sink.try_append(b"too long").is_err());
+/// ```
+#[derive(Debug)]
+pub struct SliceSink<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl<'a> SliceSink<'a> {
+    /// An empty sink writing into `buf`.
+    pub fn new(buf: &'a mut [u8]) -> Self {
+        Self { buf, len: 0 }
+    }
+
+    /// The bytes written so far.
+    pub fn filled(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    /// The number of bytes written so far.
+    pub const fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Returns `true` when nothing has been written.
+    pub const fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Forgets what was written (for example once it was sent).
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+}
+
+impl FrameSink for SliceSink<'_> {
+    fn capacity_left(&self) -> usize {
+        self.buf.len() - self.len
+    }
+
+    fn append(&mut self, bytes: &[u8]) -> &mut [u8] {
+        let start = self.len;
+        self.len += bytes.len();
+        let dst = &mut self.buf[start..self.len];
+        dst.copy_from_slice(bytes);
+        dst
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl FrameSink for Vec<u8> {
+    fn capacity_left(&self) -> usize {
+        isize::MAX as usize - self.len()
+    }
+
+    fn append(&mut self, bytes: &[u8]) -> &mut [u8] {
+        let start = self.len();
+        self.extend_from_slice(bytes);
+        &mut self[start..]
+    }
+}

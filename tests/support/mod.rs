@@ -1,0 +1,127 @@
+//! Test harness: drive connections over in-memory byte streams with arbitrary splits.
+#![allow(dead_code, unreachable_pub)]
+
+use rfc6455::frame::{FrameHeader, MaskKey, OpCode, MAX_HEADER_LEN};
+use rfc6455::message::{MessageBuffer, MessageKind};
+use rfc6455::{CloseCode, Connection, Event};
+
+/// An owned record of what a connection reported, comparable across runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Seen {
+    Text(String),
+    Binary(Vec<u8>),
+    Ping(Vec<u8>),
+    Pong(Vec<u8>),
+    Close(Option<u16>, String),
+    Error(u16),
+}
+
+/// Feeds `stream` to `conn` cut at `cuts` (positions, any order, clamped), collecting
+/// whole messages, control events and the first error; also drains `poll_transmit`
+/// after every call and returns what it wrote.
+pub fn drive(conn: &mut Connection, stream: &[u8], cuts: &[usize]) -> (Vec<Seen>, Vec<u8>) {
+    let mut owned = stream.to_vec();
+    let mut bounds: Vec<usize> = cuts.iter().map(|&c| c.min(owned.len())).collect();
+    bounds.push(0);
+    bounds.push(owned.len());
+    bounds.sort_unstable();
+    bounds.dedup();
+    let mut seen = Vec::new();
+    let mut out = Vec::new();
+    let mut messages = MessageBuffer::new();
+    for w in bounds.windows(2) {
+        let mut rest: &mut [u8] = &mut owned[w[0]..w[1]];
+        loop {
+            let before = rest.len();
+            match conn.handle_read(rest) {
+                Ok((event, r)) => {
+                    let progressed = r.len() < before || event.is_some();
+                    rest = r;
+                    match event {
+                        Some(Event::Data(chunk)) => {
+                            if let Some(m) = messages.push(&chunk).unwrap() {
+                                seen.push(match m {
+                                    rfc6455::message::Message::Text(t) => Seen::Text(t.to_owned()),
+                                    rfc6455::message::Message::Binary(b) => Seen::Binary(b.to_vec()),
+                                });
+                            }
+                        }
+                        Some(Event::Ping(p)) => seen.push(Seen::Ping(p.as_bytes().to_vec())),
+                        Some(Event::Pong(p)) => seen.push(Seen::Pong(p.as_bytes().to_vec())),
+                        Some(Event::Close(c)) => {
+                            seen.push(Seen::Close(c.code().map(|c| c.0), c.reason().to_owned()))
+                        }
+                        None => {}
+                    }
+                    assert!(progressed || rest.is_empty(), "handle_read made no progress");
+                }
+                Err(e) => {
+                    seen.push(Seen::Error(e.close_code().0));
+                    rest = &mut [];
+                }
+            }
+            while conn.poll_transmit(&mut out).unwrap() {}
+            if rest.is_empty() {
+                break;
+            }
+        }
+    }
+    (seen, out)
+}
+
+/// Encodes one frame; masked with `key` when given.
+pub fn frame(opcode: OpCode, fin: bool, payload: &[u8], key: Option<[u8; 4]>) -> Vec<u8> {
+    frame_rsv(opcode, fin, 0, payload, key)
+}
+
+/// Encodes one frame with explicit RSV bits.
+pub fn frame_rsv(opcode: OpCode, fin: bool, rsv: u8, payload: &[u8], key: Option<[u8; 4]>) -> Vec<u8> {
+    let header = FrameHeader { fin, rsv, opcode, mask: key.map(MaskKey), payload_len: payload.len() as u64 };
+    let mut head = [0u8; MAX_HEADER_LEN];
+    let n = header.encode(&mut head);
+    let mut out = head[..n].to_vec();
+    let start = out.len();
+    out.extend_from_slice(payload);
+    if let Some(k) = key {
+        MaskKey(k).apply(&mut out[start..], 0);
+    }
+    out
+}
+
+/// A frame as a client sends it (masked with a fixed key).
+pub fn client_frame(opcode: OpCode, fin: bool, payload: &[u8]) -> Vec<u8> {
+    frame(opcode, fin, payload, Some([0x37, 0xfa, 0x21, 0x3d]))
+}
+
+/// Decodes every frame in `wire` without role checks: (header, unmasked payload).
+pub fn parse_frames(wire: &[u8]) -> Vec<(FrameHeader, Vec<u8>)> {
+    let rules = rfc6455::frame::HeaderRules { masked: None, allowed_rsv: 0, strict_length: true };
+    let mut frames = Vec::new();
+    let mut at = 0;
+    while at < wire.len() {
+        let (h, n) = FrameHeader::decode(&wire[at..], &rules).unwrap().expect("complete frame");
+        let start = at + n;
+        let end = start + h.payload_len as usize;
+        let mut payload = wire[start..end].to_vec();
+        if let Some(m) = h.mask {
+            m.apply(&mut payload, 0);
+        }
+        frames.push((h, payload));
+        at = end;
+    }
+    frames
+}
+
+/// The close code carried by a Close frame payload.
+pub fn close_code_of(payload: &[u8]) -> Option<u16> {
+    (payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]]))
+}
+
+pub fn kind_opcode(kind: MessageKind) -> OpCode {
+    match kind {
+        MessageKind::Text => OpCode::Text,
+        MessageKind::Binary => OpCode::Binary,
+    }
+}
+
+pub const NORMAL: u16 = CloseCode::NORMAL.0;
