@@ -8,13 +8,11 @@
 ///
 /// ```
 /// use rfc6455::Config;
-/// let mut config = Config::default();
-/// config.max_message_len = 1 << 20;
+/// let mut config = Config { max_message_len: 1 << 20, ..Config::default() };
 /// config.keepalive_interval = Some(30_000); // ping every 30 s, like Tornado's ping_interval
 /// assert_eq!(config.close_timeout, 5_000);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct Config {
     /// The largest frame payload accepted, checked on the header (1009 beyond).
     /// Default 16 MiB.

@@ -158,11 +158,11 @@ mod tests {
             cuts in proptest::collection::vec(0usize..64, 0..8),
         ) {
             let result = validate(&data, &cuts);
-            prop_assert_eq!(result.is_ok(), core::str::from_utf8(&data).is_ok());
+            prop_assert_eq!(result.is_ok(), str::from_utf8(&data).is_ok());
             // Fail-fast: the failing piece is the one holding the first byte after which
             // the prefix can no longer be completed into valid UTF-8.
             let proof = (1..=data.len())
-                .find(|&k| matches!(core::str::from_utf8(&data[..k]), Err(e) if e.error_len().is_some()));
+                .find(|&k| matches!(str::from_utf8(&data[..k]), Err(e) if e.error_len().is_some()));
             if let Some(k) = proof {
                 let mut bounds: Vec<usize> = cuts.iter().map(|&c| c.min(data.len())).collect();
                 bounds.push(0);

@@ -1,0 +1,116 @@
+//! Property tests over the public API: split invariance, no panics, nothing after close.
+
+mod support;
+
+use proptest::prelude::*;
+use rfc6455::frame::OpCode;
+use rfc6455::message::MessageKind;
+use rfc6455::{Config, Connection};
+use support::{client_frame, drive, parse_frames, Seen};
+
+#[derive(Clone, Debug)]
+enum Piece {
+    Data(MessageKind, Vec<Vec<u8>>),
+    Ping(Vec<u8>),
+    Pong(Vec<u8>),
+}
+
+fn piece() -> impl Strategy<Value = Piece> {
+    let fragments = proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..200), 1..4);
+    let text = proptest::collection::vec(".{0,30}", 1..4)
+        .prop_map(|v| v.into_iter().map(String::into_bytes).collect::<Vec<_>>());
+    prop_oneof![
+        fragments.prop_map(|f| Piece::Data(MessageKind::Binary, f)),
+        text.prop_map(|f| Piece::Data(MessageKind::Text, f)),
+        proptest::collection::vec(any::<u8>(), 0..125).prop_map(Piece::Ping),
+        proptest::collection::vec(any::<u8>(), 0..125).prop_map(Piece::Pong),
+    ]
+}
+
+fn encode(pieces: &[Piece]) -> Vec<u8> {
+    let mut wire = Vec::new();
+    for p in pieces {
+        match p {
+            Piece::Data(kind, frags) => {
+                for (i, f) in frags.iter().enumerate() {
+                    let op = if i == 0 { support::kind_opcode(*kind) } else { OpCode::Continuation };
+                    wire.extend(client_frame(op, i + 1 == frags.len(), f));
+                }
+            }
+            Piece::Ping(p) => wire.extend(client_frame(OpCode::Ping, true, p)),
+            Piece::Pong(p) => wire.extend(client_frame(OpCode::Pong, true, p)),
+        }
+    }
+    wire
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn any_split_yields_the_same_events(
+        pieces in proptest::collection::vec(piece(), 1..6),
+        cuts in proptest::collection::vec(0usize..4000, 0..20),
+    ) {
+        let wire = encode(&pieces);
+        let whole = drive(&mut Connection::server(Config::default()), &wire, &[]);
+        let split = drive(&mut Connection::server(Config::default()), &wire, &cuts);
+        let bytewise: Vec<usize> = (0..wire.len()).collect();
+        let single = drive(&mut Connection::server(Config::default()), &wire, &bytewise);
+        prop_assert_eq!(&whole, &split);
+        prop_assert_eq!(&whole, &single);
+        prop_assert!(!whole.0.iter().any(|s| matches!(s, Seen::Error(_))));
+        // Every ping was answered by a pong with its payload, in order.
+        let pings: Vec<_> = whole.0.iter().filter_map(|s| match s { Seen::Ping(p) => Some(p.clone()), _ => None }).collect();
+        let pongs: Vec<_> = parse_frames(&whole.1).into_iter().map(|(h, p)| { assert_eq!(h.opcode, OpCode::Pong); p }).collect();
+        prop_assert_eq!(pings, pongs);
+    }
+
+    #[test]
+    fn random_bytes_never_panic_and_nothing_follows_close(
+        prefix in proptest::collection::vec(piece(), 0..3),
+        noise in proptest::collection::vec(any::<u8>(), 0..300),
+        cuts in proptest::collection::vec(0usize..2000, 0..10),
+        as_client in any::<bool>(),
+    ) {
+        let mut wire = encode(&prefix);
+        wire.extend_from_slice(&noise);
+        let mut conn = if as_client { Connection::client(Config::default(), [9; 16]) } else { Connection::server(Config::default()) };
+        let (seen, out) = drive(&mut conn, &wire, &cuts);
+        // Whatever happened, nothing is reported after a Close or an error,
+        if let Some(end) = seen.iter().position(|s| matches!(s, Seen::Close(..) | Seen::Error(_))) {
+            prop_assert_eq!(end, seen.len() - 1);
+        }
+        // at most one Close frame was written, and it was the last frame.
+        let frames = parse_frames(&out);
+        let closes = frames.iter().filter(|(h, _)| h.opcode == OpCode::Close).count();
+        prop_assert!(closes <= 1);
+        if closes == 1 {
+            prop_assert_eq!(frames.last().unwrap().0.opcode, OpCode::Close);
+        }
+        // and the same bytes in another split give the same events.
+        let mut again = if as_client { Connection::client(Config::default(), [9; 16]) } else { Connection::server(Config::default()) };
+        prop_assert_eq!(drive(&mut again, &wire, &[]).0, seen);
+    }
+
+    #[test]
+    fn client_and_server_round_trip_messages(
+        messages in proptest::collection::vec((any::<bool>(), proptest::collection::vec(any::<u8>(), 0..3000)), 1..8),
+    ) {
+        let mut client = Connection::client(Config::default(), [5; 16]);
+        let mut server = Connection::server(Config::default());
+        let mut wire = Vec::new();
+        let mut expected = Vec::new();
+        for (text, bytes) in &messages {
+            if *text {
+                let s = String::from_utf8_lossy(bytes).into_owned();
+                client.send_text(&s, &mut wire).unwrap();
+                expected.push(Seen::Text(s));
+            } else {
+                client.send_binary(bytes, &mut wire).unwrap();
+                expected.push(Seen::Binary(bytes.clone()));
+            }
+        }
+        prop_assert_eq!(drive(&mut server, &wire, &[]).0, expected);
+    }
+}
