@@ -1,6 +1,89 @@
-//! placeholder
+//! A WebSocket (RFC 6455) protocol engine that does no I/O.
+//!
+//! `rfc6455` turns bytes into events and commands into bytes. It never touches a socket,
+//! a clock, a random number generator or an allocator it was not handed, so any
+//! transport can drive it: `std` sockets, an async runtime, or an embedded TCP stack
+//! with a few kilobytes of RAM.
+//!
+//! # Layers
+//! Each layer is usable on its own; upper layers call lower ones, never the reverse.
+//!
+//! | module | what it does |
+//! |---|---|
+//! | [`handshake`] | the HTTP/1.1 Upgrade, client and server, over caller buffers |
+//! | [`frame`] | header decode/encode, masking, a streaming frame decoder |
+//! | [`message`] | fragment reassembly, fail-fast UTF-8, close payloads, message buffers |
+//! | [`connection`] | the state machine: events out, frames out, close handshake, timers |
+//!
+//! # Driving a connection
+//! After the opening handshake, the caller moves bytes and time; the [`Connection`]
+//! decides. The loop, over an in-memory pipe here:
+//!
+//! ```
+//! use rfc6455::message::{Message, SliceMessageBuffer};
+//! use rfc6455::{Config, Connection, Event, SliceSink};
+//!
+//! let mut client = Connection::client(Config::default(), [42; 16]); // seed: 16 random bytes
+//! let mut server = Connection::server(Config::default());
+//!
+//! // 1. A command writes one whole frame into a sink.
+//! let mut wire = [0u8; 256];
+//! let mut out = SliceSink::new(&mut wire);
+//! client.send_text("ping me", &mut out).unwrap();
+//! client.send_ping(b"are you there?", &mut out).unwrap();
+//! let sent = out.len();
+//!
+//! // 2. Received bytes go in (any split); each call returns at most one event and the
+//! //    rest of the input. Messages are gathered without allocating.
+//! let mut storage = [0u8; 1024];
+//! let mut messages = SliceMessageBuffer::new(&mut storage);
+//! let mut replies = [0u8; 256];
+//! let mut reply_sink = SliceSink::new(&mut replies);
+//! let mut input = &mut wire[..sent];
+//! while !input.is_empty() {
+//!     let (event, rest) = server.handle_read(input).expect("valid frames");
+//!     input = rest;
+//!     match event {
+//!         Some(Event::Data(chunk)) => {
+//!             if let Some(Message::Text(text)) = messages.push(&chunk).unwrap() {
+//!                 assert_eq!(text, "ping me");
+//!             }
+//!         }
+//!         Some(Event::Ping(payload)) => assert_eq!(payload.as_bytes(), b"are you there?"),
+//!         _ => {}
+//!     }
+//!     // 3. Drain what the protocol sends on its own (here: the pong).
+//!     while server.poll_transmit(&mut reply_sink).unwrap() {}
+//! }
+//! assert_eq!(reply_sink.filled()[0], 0x8A); // a pong frame
+//!
+//! // 4. Timers: ask when to call back, then hand in the time.
+//! assert_eq!(server.poll_timeout(), None); // no keepalive configured
+//! ```
+//!
+//! # Guarantees
+//! - No input makes the crate panic, allocate without a bound, or loop without
+//!   progress. Limits (frame, message, handshake size) are checked before bytes are
+//!   buffered.
+//! - Feeding the same bytes in any split gives the same events.
+//! - A protocol error is reported once, as a typed error carrying the close code the
+//!   peer receives; the Close frame is queued and later input is ignored.
+//! - No `unsafe` code.
+//!
+//! # Features
+//! | feature | default | adds |
+//! |---|---|---|
+//! | `alloc` | via `std` | [`message::MessageBuffer`] and `FrameSink for Vec<u8>` |
+//! | `std` | yes | [`random_mask_seed`] (implies `alloc`) |
+//!
+//! With no features the whole protocol is available over caller buffers.
+//!
+//! # MSRV
+//! Rust 1.85.
 #![no_std]
-#[cfg(feature = "alloc")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(any(feature = "alloc", test))]
 extern crate alloc;
 #[cfg(any(feature = "std", test))]
 extern crate std;

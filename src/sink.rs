@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-#[cfg(feature = "alloc")]
+#[cfg(any(feature = "alloc", test))]
 use alloc::vec::Vec;
 
 /// The output buffer is too small for what had to be written; nothing was written.
@@ -105,7 +105,7 @@ impl FrameSink for SliceSink<'_> {
     }
 }
 
-#[cfg(feature = "alloc")]
+#[cfg(any(feature = "alloc", test))]
 impl FrameSink for Vec<u8> {
     fn capacity_left(&self) -> usize {
         isize::MAX as usize - self.len()

@@ -1,4 +1,5 @@
 //! The close handshake in both roles (RFC 6455 §5.5.1, §7).
+#![cfg(feature = "alloc")]
 
 mod support;
 
@@ -26,7 +27,8 @@ fn server_echoes_the_code_once_and_closes_transport_first() {
     assert!(server.should_close_transport());
     assert_eq!(server.close_code(), Some(CloseCode::GOING_AWAY));
     // A second Close and anything else after it are ignored, and nothing more is sent.
-    let more = [client_frame(OpCode::Close, true, &[]), client_frame(OpCode::Ping, true, b"x")].concat();
+    let more =
+        [client_frame(OpCode::Close, true, &[]), client_frame(OpCode::Ping, true, b"x")].concat();
     assert_eq!(drive(&mut server, &more, &[]), (vec![], vec![]));
 }
 
@@ -57,7 +59,11 @@ fn client_initiated_close_completes_when_the_server_answers() {
     assert_eq!(client.send_text("late", &mut out), Err(SendError::Closed));
     assert_eq!(client.close(CloseCode::NORMAL, "", &mut out), Err(SendError::Closed));
     // The server's data sent before it saw our Close is still delivered.
-    let wire = [frame(OpCode::Text, true, b"in flight", None), frame(OpCode::Close, true, &close_payload(1000, b""), None)].concat();
+    let wire = [
+        frame(OpCode::Text, true, b"in flight", None),
+        frame(OpCode::Close, true, &close_payload(1000, b""), None),
+    ]
+    .concat();
     let (seen, replies) = drive(&mut client, &wire, &[]);
     assert_eq!(seen, [Seen::Text("in flight".into()), Seen::Close(Some(1000), String::new())]);
     assert!(replies.is_empty(), "no second Close");
@@ -83,14 +89,14 @@ fn server_initiated_close_times_out_without_an_answer() {
 fn invalid_close_payloads_fail_with_the_right_code() {
     let reason_124 = vec![b'a'; 124];
     let cases: &[(&[u8], u16)] = &[
-        (&[0x03], 1002),                       // one byte
-        (&[0x03, 0xEC], 1002),                 // 1004
-        (&[0x03, 0xED], 1002),                 // 1005
-        (&[0x03, 0xEE], 1002),                 // 1006
-        (&[0x03, 0xF7], 1002),                 // 1015
-        (&[0x00, 0x00], 1002),                 // 0
-        (&[0x07, 0xD0], 1002),                 // 2000
-        (&[0x13, 0x88], 1002),                 // 5000
+        (&[0x03], 1002),                         // one byte
+        (&[0x03, 0xEC], 1002),                   // 1004
+        (&[0x03, 0xED], 1002),                   // 1005
+        (&[0x03, 0xEE], 1002),                   // 1006
+        (&[0x03, 0xF7], 1002),                   // 1015
+        (&[0x00, 0x00], 1002),                   // 0
+        (&[0x07, 0xD0], 1002),                   // 2000
+        (&[0x13, 0x88], 1002),                   // 5000
         (&[0x03, 0xE8, 0xCE, 0xBA, 0xE1], 1007), // truncated UTF-8 reason
     ];
     for (payload, code) in cases {
@@ -113,7 +119,8 @@ fn invalid_close_payloads_fail_with_the_right_code() {
 fn valid_codes_are_echoed() {
     for code in [1000u16, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 3999, 4000, 4999] {
         let mut server = Connection::server(Config::default());
-        let (seen, out) = drive(&mut server, &client_frame(OpCode::Close, true, &close_payload(code, b"")), &[]);
+        let (seen, out) =
+            drive(&mut server, &client_frame(OpCode::Close, true, &close_payload(code, b"")), &[]);
         assert_eq!(seen, [Seen::Close(Some(code), String::new())]);
         assert_eq!(close_code_of(&parse_frames(&out)[0].1), Some(code));
     }
@@ -124,9 +131,15 @@ fn local_close_refuses_unsendable_codes_and_long_reasons() {
     let mut server = Connection::server(Config::default());
     let mut out = Vec::new();
     for code in [1005u16, 1006, 1015, 999, 5000] {
-        assert!(matches!(server.close(CloseCode(code), "", &mut out), Err(SendError::CloseFrame(_))));
+        assert!(matches!(
+            server.close(CloseCode(code), "", &mut out),
+            Err(SendError::CloseFrame(_))
+        ));
     }
-    assert!(matches!(server.close(CloseCode::NORMAL, &"x".repeat(124), &mut out), Err(SendError::CloseFrame(_))));
+    assert!(matches!(
+        server.close(CloseCode::NORMAL, &"x".repeat(124), &mut out),
+        Err(SendError::CloseFrame(_))
+    ));
     assert!(out.is_empty());
     assert_eq!(server.state(), State::Open);
 }
@@ -143,7 +156,11 @@ fn eof_without_close_is_abnormal() {
 #[test]
 fn ping_after_close_gets_no_pong() {
     let mut server = Connection::server(Config::default());
-    let wire = [client_frame(OpCode::Close, true, &close_payload(1000, b"")), client_frame(OpCode::Ping, true, b"?")].concat();
+    let wire = [
+        client_frame(OpCode::Close, true, &close_payload(1000, b"")),
+        client_frame(OpCode::Ping, true, b"?"),
+    ]
+    .concat();
     let (seen, out) = drive(&mut server, &wire, &[]);
     assert_eq!(seen, [Seen::Close(Some(1000), String::new())]);
     assert_eq!(parse_frames(&out).len(), 1);

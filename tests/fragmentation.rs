@@ -1,4 +1,5 @@
 //! Fragmented messages, interleaved control frames and fail-fast UTF-8 (RFC 6455 §5.4, §8.1).
+#![cfg(feature = "alloc")]
 
 mod support;
 
@@ -21,7 +22,11 @@ fn control_frames_between_fragments_are_delivered_and_answered() {
         let (seen, out) = drive(&mut server, &wire, &cuts);
         assert_eq!(
             seen,
-            [Seen::Ping(b"p1".to_vec()), Seen::Pong(b"unsolicited".to_vec()), Seen::Text("fragmented".into())]
+            [
+                Seen::Ping(b"p1".to_vec()),
+                Seen::Pong(b"unsolicited".to_vec()),
+                Seen::Text("fragmented".into())
+            ]
         );
         let frames = parse_frames(&out);
         assert_eq!(frames.len(), 1);
@@ -137,7 +142,10 @@ fn code_points_split_across_fragments_are_accepted() {
     let s = "κόσμε€𝄞";
     let bytes = s.as_bytes();
     for split in 1..bytes.len() {
-        let frames = [client_frame(OpCode::Text, false, &bytes[..split]), client_frame(OpCode::Continuation, true, &bytes[split..])];
+        let frames = [
+            client_frame(OpCode::Text, false, &bytes[..split]),
+            client_frame(OpCode::Continuation, true, &bytes[split..]),
+        ];
         let (delivered, err) = text_failure(&frames, &[]);
         assert_eq!((delivered.as_slice(), err), (bytes, None), "split {split}");
     }
@@ -162,6 +170,9 @@ fn invalid_sequence_across_fragments_fails_on_the_proving_fragment() {
 
 #[test]
 fn truncated_code_point_at_message_end_is_1007() {
-    let frames = [client_frame(OpCode::Text, false, b"ab\xE2\x82"), client_frame(OpCode::Continuation, true, b"")];
+    let frames = [
+        client_frame(OpCode::Text, false, b"ab\xE2\x82"),
+        client_frame(OpCode::Continuation, true, b""),
+    ];
     assert_eq!(text_failure(&frames, &[]).1, Some(1007));
 }

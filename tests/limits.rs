@@ -1,4 +1,5 @@
 //! Every limit is enforced on the frame header, before any payload is buffered.
+#![cfg(feature = "alloc")]
 
 mod support;
 
@@ -28,7 +29,10 @@ fn top_bit_of_64_bit_length_is_a_protocol_error() {
 fn frame_limit() {
     let config = Config { max_frame_len: 100, ..Config::default() };
     let mut server = Connection::server(config);
-    assert_eq!(drive(&mut server, &client_frame(OpCode::Binary, true, &[0; 100]), &[]).0, [Seen::Binary(vec![0; 100])]);
+    assert_eq!(
+        drive(&mut server, &client_frame(OpCode::Binary, true, &[0; 100]), &[]).0,
+        [Seen::Binary(vec![0; 100])]
+    );
     let mut server = Connection::server(config);
     // Only the header of the 101-byte frame is fed: the refusal needs no payload.
     let wire = client_frame(OpCode::Binary, true, &[0; 101]);
@@ -39,9 +43,17 @@ fn frame_limit() {
 fn message_limit_spans_fragments() {
     let config = Config { max_message_len: 10, ..Config::default() };
     let mut server = Connection::server(config);
-    let ok = [client_frame(OpCode::Text, false, b"01234"), client_frame(OpCode::Continuation, true, b"56789")].concat();
+    let ok = [
+        client_frame(OpCode::Text, false, b"01234"),
+        client_frame(OpCode::Continuation, true, b"56789"),
+    ]
+    .concat();
     assert_eq!(drive(&mut server, &ok, &[]).0, [Seen::Text("0123456789".into())]);
-    let bad = [client_frame(OpCode::Text, false, b"01234"), client_frame(OpCode::Continuation, true, b"567890")].concat();
+    let bad = [
+        client_frame(OpCode::Text, false, b"01234"),
+        client_frame(OpCode::Continuation, true, b"567890"),
+    ]
+    .concat();
     let head_of_second = client_frame(OpCode::Text, false, b"01234").len() + 6;
     let mut server = Connection::server(config);
     let (seen, _) = drive(&mut server, &bad[..head_of_second], &[]);
@@ -53,7 +65,11 @@ fn message_buffer_never_exceeds_the_limit_and_shrinks_back() {
     let config = Config { max_message_len: 1 << 20, ..Config::default() };
     let mut server = Connection::server(config);
     let mut buffer = MessageBuffer::with_retained_capacity(1024);
-    let mut wire = [client_frame(OpCode::Binary, true, &vec![7; 1 << 20]), client_frame(OpCode::Binary, true, b"small")].concat();
+    let mut wire = [
+        client_frame(OpCode::Binary, true, &vec![7; 1 << 20]),
+        client_frame(OpCode::Binary, true, b"small"),
+    ]
+    .concat();
     let mut rest = wire.as_mut_slice();
     let mut capacities = Vec::new();
     while !rest.is_empty() {
@@ -77,16 +93,25 @@ fn control_payload_over_125_is_refused() {
     assert_eq!(drive(&mut server, &wire, &[]).0, [Seen::Error(1002)]);
     let mut out = Vec::new();
     let mut server = Connection::server(Config::default());
-    assert_eq!(server.send_ping(&[0; 126], &mut out), Err(rfc6455::SendError::ControlPayloadTooLong));
+    assert_eq!(
+        server.send_ping(&[0; 126], &mut out),
+        Err(rfc6455::SendError::ControlPayloadTooLong)
+    );
     server.send_ping(&[0; 125], &mut out).unwrap();
 }
 
 #[test]
 fn masking_rules_per_role() {
     let mut server = Connection::server(Config::default());
-    assert_eq!(drive(&mut server, &support::frame(OpCode::Text, true, b"x", None), &[]).0, [Seen::Error(1002)]);
+    assert_eq!(
+        drive(&mut server, &support::frame(OpCode::Text, true, b"x", None), &[]).0,
+        [Seen::Error(1002)]
+    );
     let mut client = Connection::client(Config::default(), [1; 16]);
-    assert_eq!(drive(&mut client, &client_frame(OpCode::Text, true, b"x"), &[]).0, [Seen::Error(1002)]);
+    assert_eq!(
+        drive(&mut client, &client_frame(OpCode::Text, true, b"x"), &[]).0,
+        [Seen::Error(1002)]
+    );
 }
 
 #[test]
@@ -104,7 +129,8 @@ fn non_minimal_length_is_strict_by_default_and_can_be_relaxed() {
     wire.extend_from_slice(b"abcde");
     let mut server = Connection::server(Config::default());
     assert_eq!(drive(&mut server, &wire, &[]).0, [Seen::Error(1002)]);
-    let mut server = Connection::server(Config { strict_length_encoding: false, ..Config::default() });
+    let mut server =
+        Connection::server(Config { strict_length_encoding: false, ..Config::default() });
     assert_eq!(drive(&mut server, &wire, &[]).0, [Seen::Binary(b"abcde".to_vec())]);
 }
 

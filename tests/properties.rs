@@ -1,4 +1,5 @@
 //! Property tests over the public API: split invariance, no panics, nothing after close.
+#![cfg(feature = "alloc")]
 
 mod support;
 
@@ -33,7 +34,8 @@ fn encode(pieces: &[Piece]) -> Vec<u8> {
         match p {
             Piece::Data(kind, frags) => {
                 for (i, f) in frags.iter().enumerate() {
-                    let op = if i == 0 { support::kind_opcode(*kind) } else { OpCode::Continuation };
+                    let op =
+                        if i == 0 { support::kind_opcode(*kind) } else { OpCode::Continuation };
                     wire.extend(client_frame(op, i + 1 == frags.len(), f));
                 }
             }

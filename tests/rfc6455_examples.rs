@@ -1,4 +1,5 @@
 //! The worked examples of RFC 6455 §5.7, through the public API, both directions.
+#![cfg(feature = "alloc")]
 
 mod support;
 
@@ -60,7 +61,10 @@ fn unmasked_ping_and_masked_pong() {
 
 #[test]
 fn binary_256_bytes_and_64_kib() {
-    for (len, head) in [(256usize, &[0x82u8, 0x7E, 0x01, 0x00][..]), (65536, &[0x82, 0x7F, 0, 0, 0, 0, 0, 1, 0, 0])] {
+    for (len, head) in [
+        (256usize, &[0x82u8, 0x7E, 0x01, 0x00][..]),
+        (65536, &[0x82, 0x7F, 0, 0, 0, 0, 0, 1, 0, 0]),
+    ] {
         let payload: Vec<u8> = (0..len).map(|i| i as u8).collect();
         let mut wire = head.to_vec();
         wire.extend_from_slice(&payload);

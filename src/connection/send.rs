@@ -31,12 +31,13 @@ impl Connection {
     ///
     /// ```
     /// use rfc6455::message::MessageKind;
-    /// use rfc6455::{Config, Connection};
+    /// use rfc6455::{Config, Connection, SliceSink};
     /// let mut server = Connection::server(Config::default());
-    /// let mut out = Vec::new();
+    /// let mut buf = [0u8; 16];
+    /// let mut out = SliceSink::new(&mut buf);
     /// server.send_fragment(MessageKind::Text, b"Hel", false, &mut out).unwrap();
     /// server.send_fragment(MessageKind::Text, b"lo", true, &mut out).unwrap();
-    /// assert_eq!(out, [0x01, 0x03, b'H', b'e', b'l', 0x80, 0x02, b'l', b'o']); // RFC 6455 §5.7
+    /// assert_eq!(out.filled(), [0x01, 0x03, b'H', b'e', b'l', 0x80, 0x02, b'l', b'o']); // RFC 6455 §5.7
     /// ```
     ///
     /// # Errors
@@ -120,10 +121,12 @@ impl Connection {
             _ => BufferTooSmall { required: 0 },
         };
         if let Some(pong) = self.pending.pong {
-            self.write_frame(OpCode::Pong, true, pong.as_bytes(), out).map_err(into_buffer_error)?;
+            self.write_frame(OpCode::Pong, true, pong.as_bytes(), out)
+                .map_err(into_buffer_error)?;
             self.pending.pong = None;
         } else if let Some(ping) = self.pending.ping {
-            self.write_frame(OpCode::Ping, true, ping.as_bytes(), out).map_err(into_buffer_error)?;
+            self.write_frame(OpCode::Ping, true, ping.as_bytes(), out)
+                .map_err(into_buffer_error)?;
             self.pending.ping = None;
         } else if let Some(close) = self.pending.close {
             self.write_close(&close, out).map_err(into_buffer_error)?;
@@ -149,7 +152,12 @@ impl Connection {
         header.encoded_len() + payload_len
     }
 
-    fn send_whole(&mut self, opcode: OpCode, data: &[u8], out: &mut impl FrameSink) -> Result<(), SendError> {
+    fn send_whole(
+        &mut self,
+        opcode: OpCode,
+        data: &[u8],
+        out: &mut impl FrameSink,
+    ) -> Result<(), SendError> {
         self.check_can_send()?;
         if self.sending.is_some() {
             return Err(SendError::FragmentedMessageInProgress);
@@ -157,7 +165,12 @@ impl Connection {
         self.write_frame(opcode, true, data, out)
     }
 
-    fn send_control(&mut self, opcode: OpCode, payload: &[u8], out: &mut impl FrameSink) -> Result<(), SendError> {
+    fn send_control(
+        &mut self,
+        opcode: OpCode,
+        payload: &[u8],
+        out: &mut impl FrameSink,
+    ) -> Result<(), SendError> {
         if payload.len() > MAX_CONTROL_PAYLOAD {
             return Err(SendError::ControlPayloadTooLong);
         }
@@ -173,7 +186,11 @@ impl Connection {
         }
     }
 
-    fn write_close(&mut self, frame: &CloseFrame, out: &mut impl FrameSink) -> Result<(), SendError> {
+    fn write_close(
+        &mut self,
+        frame: &CloseFrame,
+        out: &mut impl FrameSink,
+    ) -> Result<(), SendError> {
         self.write_frame(OpCode::Close, true, frame.payload(), out)?;
         self.close_sent = true;
         self.pending = Default::default();

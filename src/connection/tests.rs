@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::SliceSink;
-use std::vec::Vec;
+use alloc::vec::Vec;
 
 fn drain(conn: &mut Connection) -> Vec<u8> {
     let mut out = Vec::new();
@@ -12,7 +12,11 @@ fn drain(conn: &mut Connection) -> Vec<u8> {
 
 #[test]
 fn keepalive_pings_and_fails_without_pong() {
-    let config = Config { keepalive_interval: Some(1000), keepalive_timeout: Some(200), ..Config::default() };
+    let config = Config {
+        keepalive_interval: Some(1000),
+        keepalive_timeout: Some(200),
+        ..Config::default()
+    };
     let mut server = Connection::server(config);
     assert_eq!(server.poll_timeout(), Some(0));
     server.handle_timeout(50);
@@ -45,7 +49,9 @@ fn auto_pong_can_be_turned_off() {
 fn send_fragment_rules() {
     let mut server = Connection::server(Config::default());
     let mut out = Vec::new();
-    server.send_fragment(MessageKind::Text, "€".as_bytes().get(..1).unwrap(), false, &mut out).unwrap();
+    server
+        .send_fragment(MessageKind::Text, "€".as_bytes().get(..1).unwrap(), false, &mut out)
+        .unwrap();
     assert_eq!(server.send_text("x", &mut out), Err(SendError::FragmentedMessageInProgress));
     assert_eq!(
         server.send_fragment(MessageKind::Binary, b"", true, &mut out),
@@ -54,7 +60,10 @@ fn send_fragment_rules() {
     // Control frames may go between fragments.
     server.send_ping(b"", &mut out).unwrap();
     // The code point must be completed before the message ends.
-    assert_eq!(server.send_fragment(MessageKind::Text, &[0x82], true, &mut out), Err(SendError::InvalidUtf8));
+    assert_eq!(
+        server.send_fragment(MessageKind::Text, &[0x82], true, &mut out),
+        Err(SendError::InvalidUtf8)
+    );
     server.send_fragment(MessageKind::Text, &[0x82, 0xAC], true, &mut out).unwrap();
     server.send_text("next", &mut out).unwrap();
 }

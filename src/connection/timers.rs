@@ -86,9 +86,8 @@ impl Timers {
     /// The earliest deadline; `Some(now)` asks to be called back at once, which is also
     /// how a timer armed before any clock was seen gets its start time.
     pub(crate) fn next(&self) -> Option<u64> {
-        let unstarted = [self.next_ping, self.pong, self.close]
-            .iter()
-            .any(|d| matches!(d, Deadline::After(_)));
+        let unstarted =
+            [self.next_ping, self.pong, self.close].iter().any(|d| matches!(d, Deadline::After(_)));
         if unstarted {
             return Some(self.now.unwrap_or(0));
         }

@@ -154,7 +154,13 @@ mod tests {
     use std::prelude::rust_2021::*;
 
     fn masked_frame(opcode: OpCode, fin: bool, payload: &[u8], key: [u8; 4]) -> Vec<u8> {
-        let h = FrameHeader { fin, rsv: 0, opcode, mask: Some(MaskKey(key)), payload_len: payload.len() as u64 };
+        let h = FrameHeader {
+            fin,
+            rsv: 0,
+            opcode,
+            mask: Some(MaskKey(key)),
+            payload_len: payload.len() as u64,
+        };
         let mut hdr = [0u8; MAX_HEADER_LEN];
         let n = h.encode(&mut hdr);
         let mut out = hdr[..n].to_vec();
@@ -183,7 +189,9 @@ mod tests {
                 match step {
                     Decoded::NeedMore => break,
                     Decoded::Header(h) => frames.push((h, Vec::new())),
-                    Decoded::Payload { data, .. } => frames.last_mut().unwrap().1.extend_from_slice(data),
+                    Decoded::Payload { data, .. } => {
+                        frames.last_mut().unwrap().1.extend_from_slice(data)
+                    }
                 }
             }
             assert!(rest.is_empty());

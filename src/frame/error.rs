@@ -54,7 +54,9 @@ impl fmt::Display for FrameError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ReservedOpcode(op) => write!(f, "reserved opcode {op:#x}"),
-            Self::ReservedBits(bits) => write!(f, "reserved bits {bits:#05b} set without extension"),
+            Self::ReservedBits(bits) => {
+                write!(f, "reserved bits {bits:#05b} set without extension")
+            }
             Self::FragmentedControlFrame => f.write_str("fragmented control frame"),
             Self::ControlFrameTooLong => f.write_str("control frame payload over 125 bytes"),
             Self::LengthMsbSet => f.write_str("64-bit payload length with the top bit set"),

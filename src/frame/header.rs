@@ -45,7 +45,8 @@ impl HeaderRules {
 ///     .expect("complete header");
 /// assert_eq!((header.opcode, header.fin, header.payload_len, used), (OpCode::Text, true, 5, 2));
 /// let mut out = [0u8; 14];
-/// assert_eq!(&out[..header.encode(&mut out)], &wire[..2]);
+/// let len = header.encode(&mut out);
+/// assert_eq!(&out[..len], &wire[..2]);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FrameHeader {
@@ -83,7 +84,9 @@ impl FrameHeader {
     /// Every [`FrameError`] except `FrameTooLarge`, which is a limit checked by the
     /// [`FrameDecoder`](super::FrameDecoder).
     pub fn decode(buf: &[u8], rules: &HeaderRules) -> Result<Option<(Self, usize)>, FrameError> {
-        let Some(&b0) = buf.first() else { return Ok(None) };
+        let Some(&b0) = buf.first() else {
+            return Ok(None);
+        };
         let opcode = OpCode::from_bits(b0);
         let fin = b0 & 0x80 != 0;
         let rsv = (b0 >> 4) & 0b111;
@@ -96,7 +99,9 @@ impl FrameHeader {
         if opcode.is_control() && !fin {
             return Err(FrameError::FragmentedControlFrame);
         }
-        let Some(&b1) = buf.get(1) else { return Ok(None) };
+        let Some(&b1) = buf.get(1) else {
+            return Ok(None);
+        };
         let masked = b1 & 0x80 != 0;
         match rules.masked {
             Some(true) if !masked => return Err(FrameError::UnmaskedFrame),
@@ -109,7 +114,9 @@ impl FrameHeader {
         }
         let (payload_len, len_end) = match len7 {
             126 => {
-                let Some(b) = buf.get(2..4) else { return Ok(None) };
+                let Some(b) = buf.get(2..4) else {
+                    return Ok(None);
+                };
                 let len = u64::from(u16::from_be_bytes([b[0], b[1]]));
                 if rules.strict_length && len < 126 {
                     return Err(FrameError::NonMinimalLength);
@@ -117,11 +124,15 @@ impl FrameHeader {
                 (len, 4)
             }
             127 => {
-                let Some(&first) = buf.get(2) else { return Ok(None) };
+                let Some(&first) = buf.get(2) else {
+                    return Ok(None);
+                };
                 if first & 0x80 != 0 {
                     return Err(FrameError::LengthMsbSet);
                 }
-                let Some(b) = buf.get(2..10) else { return Ok(None) };
+                let Some(b) = buf.get(2..10) else {
+                    return Ok(None);
+                };
                 let mut be = [0u8; 8];
                 be.copy_from_slice(b);
                 let len = u64::from_be_bytes(be);
@@ -133,7 +144,9 @@ impl FrameHeader {
             short => (u64::from(short), 2),
         };
         let (mask, end) = if masked {
-            let Some(k) = buf.get(len_end..len_end + 4) else { return Ok(None) };
+            let Some(k) = buf.get(len_end..len_end + 4) else {
+                return Ok(None);
+            };
             (Some(MaskKey([k[0], k[1], k[2], k[3]])), len_end + 4)
         } else {
             (None, len_end)

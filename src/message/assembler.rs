@@ -107,9 +107,15 @@ mod tests {
     #[test]
     fn sequencing_rules() {
         let mut a = Assembler::new(100);
-        assert_eq!(a.on_header(&header(OpCode::Continuation, true, 0)), Err(MessageError::ContinuationWithoutStart));
+        assert_eq!(
+            a.on_header(&header(OpCode::Continuation, true, 0)),
+            Err(MessageError::ContinuationWithoutStart)
+        );
         a.on_header(&header(OpCode::Text, false, 2)).unwrap();
-        assert_eq!(a.on_header(&header(OpCode::Binary, true, 0)), Err(MessageError::MessageInProgress));
+        assert_eq!(
+            a.on_header(&header(OpCode::Binary, true, 0)),
+            Err(MessageError::MessageInProgress)
+        );
     }
 
     #[test]

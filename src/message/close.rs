@@ -118,7 +118,10 @@ impl CloseFrame {
 
 impl fmt::Debug for CloseFrame {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CloseFrame").field("code", &self.code).field("reason", &self.reason()).finish()
+        f.debug_struct("CloseFrame")
+            .field("code", &self.code)
+            .field("reason", &self.reason())
+            .finish()
     }
 }
 
@@ -146,9 +149,15 @@ mod tests {
         let f = CloseFrame::new(CloseCode::GOING_AWAY, &reason).unwrap();
         assert_eq!(f.payload().len(), 125);
         assert_eq!(CloseFrame::parse(f.payload()).unwrap(), f);
-        assert_eq!(CloseFrame::new(CloseCode::NORMAL, &"x".repeat(124)), Err(CloseFrameError::ReasonTooLong));
+        assert_eq!(
+            CloseFrame::new(CloseCode::NORMAL, &"x".repeat(124)),
+            Err(CloseFrameError::ReasonTooLong)
+        );
         for code in [1005, 1006, 1015, 999, 5000] {
-            assert_eq!(CloseFrame::new(CloseCode(code), ""), Err(CloseFrameError::UnsendableCode(CloseCode(code))));
+            assert_eq!(
+                CloseFrame::new(CloseCode(code), ""),
+                Err(CloseFrameError::UnsendableCode(CloseCode(code)))
+            );
         }
     }
 }

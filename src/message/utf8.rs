@@ -131,7 +131,7 @@ mod tests {
             &[0xF4, 0x90, 0x80, 0x80], // above U+10FFFF
             &[0xF5],
             &[0xFF],
-            &[0xCE, 0xBA, 0xE1],       // truncated at the end
+            &[0xCE, 0xBA, 0xE1], // truncated at the end
         ] {
             assert!(validate(bad, &[]).is_err(), "{bad:x?}");
         }

@@ -42,7 +42,9 @@ pub fn drive(conn: &mut Connection, stream: &[u8], cuts: &[usize]) -> (Vec<Seen>
                             if let Some(m) = messages.push(&chunk).unwrap() {
                                 seen.push(match m {
                                     rfc6455::message::Message::Text(t) => Seen::Text(t.to_owned()),
-                                    rfc6455::message::Message::Binary(b) => Seen::Binary(b.to_vec()),
+                                    rfc6455::message::Message::Binary(b) => {
+                                        Seen::Binary(b.to_vec())
+                                    }
                                 });
                             }
                         }
@@ -75,8 +77,15 @@ pub fn frame(opcode: OpCode, fin: bool, payload: &[u8], key: Option<[u8; 4]>) ->
 }
 
 /// Encodes one frame with explicit RSV bits.
-pub fn frame_rsv(opcode: OpCode, fin: bool, rsv: u8, payload: &[u8], key: Option<[u8; 4]>) -> Vec<u8> {
-    let header = FrameHeader { fin, rsv, opcode, mask: key.map(MaskKey), payload_len: payload.len() as u64 };
+pub fn frame_rsv(
+    opcode: OpCode,
+    fin: bool,
+    rsv: u8,
+    payload: &[u8],
+    key: Option<[u8; 4]>,
+) -> Vec<u8> {
+    let header =
+        FrameHeader { fin, rsv, opcode, mask: key.map(MaskKey), payload_len: payload.len() as u64 };
     let mut head = [0u8; MAX_HEADER_LEN];
     let n = header.encode(&mut head);
     let mut out = head[..n].to_vec();

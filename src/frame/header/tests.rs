@@ -44,7 +44,13 @@ fn encoder_uses_minimal_form_at_boundaries() {
 
 #[test]
 fn every_proper_prefix_is_incomplete() {
-    let h = FrameHeader { fin: true, rsv: 0, opcode: OpCode::Binary, mask: Some(MaskKey([1, 2, 3, 4])), payload_len: 70_000 };
+    let h = FrameHeader {
+        fin: true,
+        rsv: 0,
+        opcode: OpCode::Binary,
+        mask: Some(MaskKey([1, 2, 3, 4])),
+        payload_len: 70_000,
+    };
     let mut out = [0u8; MAX_HEADER_LEN];
     let n = h.encode(&mut out);
     for cut in 0..n {
@@ -64,7 +70,10 @@ fn fixed_rules_are_enforced() {
     assert_eq!(decode(&[0x89, 125]).unwrap().unwrap().0.payload_len, 125);
     assert_eq!(decode(&[0x82, 127, 0x80]), Err(FrameError::LengthMsbSet));
     assert_eq!(decode(&[0x82, 126, 0, 125]), Err(FrameError::NonMinimalLength));
-    assert_eq!(decode(&[0x82, 127, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF]), Err(FrameError::NonMinimalLength));
+    assert_eq!(
+        decode(&[0x82, 127, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF]),
+        Err(FrameError::NonMinimalLength)
+    );
 }
 
 #[test]

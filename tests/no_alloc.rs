@@ -1,0 +1,76 @@
+//! A whole conversation using only caller buffers: what a `no_std`, no-`alloc` user has.
+
+use rfc6455::message::{Message, MessageKind, SliceMessageBuffer};
+use rfc6455::{CloseCode, Config, Connection, Event, SliceSink, State};
+
+/// Moves every byte of `wire` through `conn` with a 16-byte read buffer, returning the
+/// whole messages and the number of bytes `poll_transmit` produced.
+fn pump(conn: &mut Connection, wire: &[u8], storage: &mut [u8]) -> (usize, [u8; 64], usize) {
+    let mut messages = SliceMessageBuffer::new(storage);
+    let mut count = 0;
+    let mut last = [0u8; 64];
+    let mut replies = [0u8; 512];
+    let mut reply_sink = SliceSink::new(&mut replies);
+    for piece in wire.chunks(16) {
+        let mut read_buf = [0u8; 16];
+        read_buf[..piece.len()].copy_from_slice(piece);
+        let mut rest = &mut read_buf[..piece.len()];
+        while !rest.is_empty() {
+            let (event, r) = conn.handle_read(rest).unwrap();
+            rest = r;
+            if let Some(Event::Data(chunk)) = event {
+                if let Some(message) = messages.push(&chunk).unwrap() {
+                    count += 1;
+                    let bytes = message.as_bytes();
+                    last[..bytes.len()].copy_from_slice(bytes);
+                    assert!(matches!(message, Message::Text(_)));
+                }
+            }
+            while conn.poll_transmit(&mut reply_sink).unwrap() {}
+        }
+    }
+    (count, last, reply_sink.len())
+}
+
+#[test]
+fn conversation_through_a_16_byte_read_buffer() {
+    let mut client = Connection::client(Config::default(), [1; 16]);
+    let mut server = Connection::server(Config::default());
+    let mut wire = [0u8; 512];
+    let mut out = SliceSink::new(&mut wire);
+    client.send_text("a message longer than the read buffer", &mut out).unwrap();
+    client.send_fragment(MessageKind::Text, "κό".as_bytes(), false, &mut out).unwrap();
+    client.send_ping(b"", &mut out).unwrap();
+    client.send_fragment(MessageKind::Text, "σμε".as_bytes(), true, &mut out).unwrap();
+    client.close(CloseCode::NORMAL, "bye", &mut out).unwrap();
+    let len = out.len();
+    let mut storage = [0u8; 64];
+    let (count, last, replied) = pump(&mut server, &wire[..len], &mut storage);
+    assert_eq!(count, 2);
+    assert_eq!(&last[.."κόσμε".len()], "κόσμε".as_bytes());
+    assert_eq!(replied, 2 + 2 + 2, "a pong and the close echo");
+    assert_eq!(server.state(), State::Closed);
+    assert!(server.should_close_transport());
+}
+
+#[test]
+fn message_larger_than_storage_is_refused() {
+    let mut server = Connection::server(Config { max_message_len: 1 << 20, ..Config::default() });
+    let mut wire = [0u8; 128];
+    let mut out = SliceSink::new(&mut wire);
+    let mut client = Connection::client(Config::default(), [1; 16]);
+    client.send_binary(&[0; 100], &mut out).unwrap();
+    let len = out.len();
+    let mut storage = [0u8; 32];
+    let mut messages = SliceMessageBuffer::new(&mut storage);
+    let mut rest = &mut wire[..len];
+    let mut refused = false;
+    while !rest.is_empty() {
+        let (event, r) = server.handle_read(rest).unwrap();
+        rest = r;
+        if let Some(Event::Data(chunk)) = event {
+            refused |= messages.push(&chunk).is_err();
+        }
+    }
+    assert!(refused);
+}
