@@ -102,3 +102,8 @@ pub use connection::random_mask_seed;
 pub use connection::{Config, Connection, ConnectionError, Event, SendError, State};
 pub use role::Role;
 pub use sink::{BufferTooSmall, FrameSink, SliceSink};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -1,0 +1,121 @@
+//! Shared invariant checks for the fuzz targets.
+
+use rfc6455::frame::{FrameHeader, HeaderRules, OpCode};
+use rfc6455::message::MessageBuffer;
+use rfc6455::{Config, Connection, Event, Role};
+
+/// The limits every fuzzed connection runs with; small, so limit paths are reached.
+pub fn config() -> Config {
+    Config { max_frame_len: 1 << 16, max_message_len: 1 << 17, ..Config::default() }
+}
+
+/// What a connection reported, in an owned, comparable form.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Seen {
+    Message(bool, Vec<u8>),
+    Ping(Vec<u8>),
+    Pong(Vec<u8>),
+    Close(Option<u16>),
+    Error(u16),
+}
+
+/// Feeds `stream` to a fresh connection of `role`, cut into pieces of the sizes in
+/// `splits` (cycled; 0 means the rest), and checks the invariants that hold for any
+/// input. Returns what was seen and every byte `poll_transmit` wrote.
+pub fn drive(role: Role, stream: &[u8], splits: &[u8]) -> (Vec<Seen>, Vec<u8>) {
+    let mut conn = Connection::new(role, config(), [5; 16]);
+    let mut owned = stream.to_vec();
+    let mut messages = MessageBuffer::with_retained_capacity(1024);
+    let mut seen = Vec::new();
+    let mut out = Vec::new();
+    let mut at = 0;
+    let mut i = 0;
+    while at < owned.len() {
+        let size = match splits.get(i % splits.len().max(1)) {
+            Some(&s) if s > 0 => usize::from(s),
+            _ => owned.len() - at,
+        };
+        i += 1;
+        let end = (at + size).min(owned.len());
+        let mut rest: &mut [u8] = &mut owned[at..end];
+        at = end;
+        while !rest.is_empty() {
+            let len = rest.len();
+            match conn.handle_read(rest) {
+                Ok((event, r)) => {
+                    assert!(event.is_some() || r.len() < len || r.is_empty(), "no progress");
+                    rest = r;
+                    record(event, &mut messages, &mut seen);
+                }
+                Err(e) => {
+                    seen.push(Seen::Error(e.close_code().0));
+                    rest = &mut [];
+                }
+            }
+            assert!(messages.capacity() <= 2 * config().max_message_len as usize);
+            while conn.poll_transmit(&mut out).expect("Vec sink never fills") {}
+        }
+    }
+    check_outcome(role, &seen, &out);
+    (seen, out)
+}
+
+fn record(event: Option<Event<'_>>, messages: &mut MessageBuffer, seen: &mut Vec<Seen>) {
+    match event {
+        Some(Event::Data(chunk)) => {
+            let whole = messages.push(&chunk).expect("chunks of one connection are consistent");
+            if let Some(m) = whole {
+                let text = m.kind() == rfc6455::message::MessageKind::Text;
+                seen.push(Seen::Message(text, m.as_bytes().to_vec()));
+            }
+        }
+        Some(Event::Ping(p)) => seen.push(Seen::Ping(p.as_bytes().to_vec())),
+        Some(Event::Pong(p)) => seen.push(Seen::Pong(p.as_bytes().to_vec())),
+        Some(Event::Close(c)) => seen.push(Seen::Close(c.code().map(|c| c.0))),
+        None => {}
+    }
+}
+
+/// Nothing follows a Close or an error; an error queues exactly one Close with its code,
+/// and every frame written is valid for the sender's role.
+fn check_outcome(role: Role, seen: &[Seen], out: &[u8]) {
+    if let Some(end) = seen.iter().position(|s| matches!(s, Seen::Close(_) | Seen::Error(_))) {
+        assert_eq!(end, seen.len() - 1, "events after close or error: {seen:?}");
+    }
+    let rules = HeaderRules::for_receiver(role.peer());
+    let mut frames = Vec::new();
+    let mut at = 0;
+    while at < out.len() {
+        let (h, n): (FrameHeader, usize) =
+            FrameHeader::decode(&out[at..], &rules).expect("we write valid frames").expect("whole");
+        let start = at + n;
+        let end = start + h.payload_len as usize;
+        let mut payload = out[start..end].to_vec();
+        if let Some(m) = h.mask {
+            m.apply(&mut payload, 0);
+        }
+        frames.push((h.opcode, payload));
+        at = end;
+    }
+    let closes: Vec<_> = frames.iter().filter(|(op, _)| *op == OpCode::Close).collect();
+    assert!(closes.len() <= 1, "more than one close written");
+    if let Some((_, payload)) = closes.first() {
+        assert_eq!(frames.last().map(|f| f.0), Some(OpCode::Close), "frames after close");
+        if let Some(Seen::Error(code)) = seen.last() {
+            assert_eq!(payload.get(..2), Some(&code.to_be_bytes()[..]), "close code must match error");
+        }
+    } else {
+        assert!(!matches!(seen.last(), Some(Seen::Error(_)) | Some(Seen::Close(_))), "no close written");
+    }
+}
+
+/// Runs `drive` whole and split and asserts both give the same events and bytes.
+pub fn split_invariance(role: Role, data: &[u8]) {
+    let (splits, stream) = data.split_at(data.len().min(4));
+    let whole = drive(role, stream, &[]);
+    let split = drive(role, stream, splits);
+    assert_eq!(whole.0, split.0);
+    if role == Role::Server {
+        assert_eq!(whole.1, split.1, "a server's output is deterministic");
+    }
+}
