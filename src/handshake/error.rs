@@ -1,0 +1,196 @@
+//! Handshake errors: peer faults ([`HandshakeError`]) and caller mistakes ([`UsageError`]).
+
+use core::fmt;
+
+use crate::BufferTooSmall;
+
+/// A handshake received from the peer is malformed or unacceptable.
+///
+/// On the server, [`HandshakeError::status`] gives the HTTP status to answer with, and
+/// [`Reject::from_error`](super::Reject::from_error) writes that answer. On the client,
+/// every variant means the connection must be failed (RFC 6455 §4.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HandshakeError {
+    /// The head did not end within [`Limits::max_head_len`](super::Limits::max_head_len)
+    /// bytes (status 431).
+    HeadTooLarge,
+    /// The head has more than [`Limits::max_headers`](super::Limits::max_headers) header
+    /// lines (status 431).
+    TooManyHeaders,
+    /// The request method is not a token, or the request line is malformed.
+    InvalidMethod,
+    /// The request target is empty or holds a byte outside `%x21-7E`.
+    InvalidTarget,
+    /// The `HTTP-version` is not `HTTP/DIGIT.DIGIT`.
+    InvalidHttpVersion,
+    /// The response status line is malformed.
+    InvalidStatusLine,
+    /// A field name is empty or holds a byte that is not a token character.
+    InvalidHeaderName,
+    /// Whitespace between a field name and its colon (RFC 9112 §5.1, a smuggling vector).
+    WhitespaceBeforeColon,
+    /// A header line starts with whitespace: obsolete line folding (RFC 9112 §5.2).
+    ObsoleteLineFolding,
+    /// A field value holds a control byte (NUL, DEL, ...).
+    InvalidHeaderValue,
+    /// A line ends with a bare `LF`, or a `CR` is not followed by `LF`.
+    InvalidLineEnding,
+    /// The request method is not `GET` (RFC 6455 §4.1, status 405).
+    MethodNotGet,
+    /// The HTTP version is below 1.1 or its major version is not 1 (RFC 6455 §4.1).
+    UnsupportedHttpVersion,
+    /// A required header is absent; the name says which.
+    MissingHeader(&'static str),
+    /// A header that may appear once appears more often (RFC 6455 §11.3, RFC 9112 §3.2).
+    DuplicateHeader(&'static str),
+    /// A header value is malformed or lacks the required token; the name says which.
+    InvalidHeader(&'static str),
+    /// `Sec-WebSocket-Version` is absent or not `13` (RFC 6455 §4.2.2, status 426).
+    UnsupportedWebSocketVersion,
+    /// The request announces a body (`Transfer-Encoding`, or a `Content-Length` other than 0),
+    /// whose bytes would otherwise be taken for frames.
+    UnexpectedBody,
+    /// The `Origin` was refused by an [`OriginPolicy`](super::OriginPolicy) (status 403).
+    ForbiddenOrigin,
+    /// `Sec-WebSocket-Accept` does not match the key we sent (RFC 6455 §4.1).
+    InvalidAccept,
+    /// The server chose a subprotocol we did not offer (RFC 6455 §4.1).
+    UnexpectedSubprotocol,
+    /// The server accepted an extension we did not offer (RFC 6455 §4.1).
+    UnexpectedExtension,
+}
+
+impl HandshakeError {
+    /// The HTTP status a server should answer this error with.
+    ///
+    /// 431 for the size limits, 405 for a method other than `GET`, 426 for a missing or
+    /// wrong `Sec-WebSocket-Version`, 403 for a refused `Origin`, 400 for everything else.
+    ///
+    /// ```
+    /// use rfc6455::handshake::HandshakeError;
+    ///
+    /// assert_eq!(HandshakeError::UnsupportedWebSocketVersion.status(), 426);
+    /// assert_eq!(HandshakeError::MissingHeader("Host").status(), 400);
+    /// ```
+    pub const fn status(&self) -> u16 {
+        match self {
+            Self::HeadTooLarge | Self::TooManyHeaders => 431,
+            Self::MethodNotGet => 405,
+            Self::UnsupportedWebSocketVersion => 426,
+            Self::ForbiddenOrigin => 403,
+            _ => 400,
+        }
+    }
+}
+
+impl fmt::Display for HandshakeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self {
+            Self::HeadTooLarge => "handshake head too large",
+            Self::TooManyHeaders => "too many headers",
+            Self::InvalidMethod => "invalid request method",
+            Self::InvalidTarget => "invalid request target",
+            Self::InvalidHttpVersion => "invalid http version",
+            Self::InvalidStatusLine => "invalid status line",
+            Self::InvalidHeaderName => "invalid header name",
+            Self::WhitespaceBeforeColon => "whitespace before header colon",
+            Self::ObsoleteLineFolding => "obsolete line folding",
+            Self::InvalidHeaderValue => "invalid header value",
+            Self::InvalidLineEnding => "invalid line ending",
+            Self::MethodNotGet => "method is not GET",
+            Self::UnsupportedHttpVersion => "http version below 1.1",
+            Self::MissingHeader(name) => return write!(f, "missing {name} header"),
+            Self::DuplicateHeader(name) => return write!(f, "duplicate {name} header"),
+            Self::InvalidHeader(name) => return write!(f, "invalid {name} header"),
+            Self::UnsupportedWebSocketVersion => "unsupported websocket version",
+            Self::UnexpectedBody => "unexpected request body",
+            Self::ForbiddenOrigin => "origin not allowed",
+            Self::InvalidAccept => "wrong Sec-WebSocket-Accept",
+            Self::UnexpectedSubprotocol => "subprotocol not offered",
+            Self::UnexpectedExtension => "extension not offered",
+        };
+        f.write_str(text)
+    }
+}
+
+impl core::error::Error for HandshakeError {}
+
+/// The caller asked for something this side of the handshake cannot write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UsageError {
+    /// The sink cannot take the whole message; nothing was written.
+    BufferTooSmall(BufferTooSmall),
+    /// The URI is not `ws://` or `wss://` with a host, or it has a fragment or user info
+    /// (RFC 6455 §3).
+    InvalidUri,
+    /// The host is empty or holds a character not allowed in a URI host.
+    InvalidHost,
+    /// The request target does not start with `/` or holds a byte outside `%x21-7E` or a `#`.
+    InvalidTarget,
+    /// A subprotocol is empty, not a token, or listed twice (RFC 6455 §4.1).
+    InvalidSubprotocol,
+    /// An extension does not match the `Sec-WebSocket-Extensions` grammar (RFC 6455 §9.1).
+    InvalidExtension,
+    /// The chosen subprotocol was not offered by the client (RFC 6455 §4.2.2).
+    SubprotocolNotOffered,
+    /// An accepted extension was not offered by the client (RFC 6455 §9.1).
+    ExtensionNotOffered,
+    /// An extra header has an invalid name or a value with control bytes.
+    InvalidHeader,
+    /// An extra header would duplicate one the handshake writes itself.
+    ReservedHeader,
+    /// A rejection status outside `200..=599`.
+    InvalidStatus,
+}
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self {
+            Self::BufferTooSmall(error) => return fmt::Display::fmt(error, f),
+            Self::InvalidUri => "invalid websocket uri",
+            Self::InvalidHost => "invalid host",
+            Self::InvalidTarget => "invalid request target",
+            Self::InvalidSubprotocol => "invalid subprotocol",
+            Self::InvalidExtension => "invalid extension",
+            Self::SubprotocolNotOffered => "subprotocol not offered by the client",
+            Self::ExtensionNotOffered => "extension not offered by the client",
+            Self::InvalidHeader => "invalid extra header",
+            Self::ReservedHeader => "extra header reserved for the handshake",
+            Self::InvalidStatus => "invalid rejection status",
+        };
+        f.write_str(text)
+    }
+}
+
+impl core::error::Error for UsageError {}
+
+impl From<BufferTooSmall> for UsageError {
+    fn from(error: BufferTooSmall) -> Self {
+        Self::BufferTooSmall(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn statuses_follow_rfc6455() {
+        assert_eq!(HandshakeError::HeadTooLarge.status(), 431);
+        assert_eq!(HandshakeError::TooManyHeaders.status(), 431);
+        assert_eq!(HandshakeError::MethodNotGet.status(), 405);
+        assert_eq!(HandshakeError::ForbiddenOrigin.status(), 403);
+        assert_eq!(HandshakeError::InvalidHeader("Sec-WebSocket-Key").status(), 400);
+    }
+
+    #[test]
+    fn display_is_lowercase_and_names_the_header() {
+        let text = HandshakeError::DuplicateHeader("Host").to_string();
+        assert_eq!(text, "duplicate Host header");
+        let text = UsageError::from(BufferTooSmall { required: 12 }).to_string();
+        assert_eq!(text, "output buffer too small: 12 bytes required");
+    }
+}

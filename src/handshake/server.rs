@@ -1,0 +1,415 @@
+//! The server side: parse and validate an upgrade request (RFC 6455 §4.2.1), answer it
+//! with a `101` (RFC 6455 §4.2.2).
+
+use super::accept::{accept_key, is_valid_key, AcceptKey};
+use super::head::{split_once, Head, Headers, Kind, Scanner};
+use super::negotiate::{is_extension_list, is_token_list, list_contains, Extensions, Subprotocols};
+use super::write::{check_headers, write_all, Out};
+use super::{HandshakeError, Limits, Status, UsageError};
+use crate::FrameSink;
+
+/// Incremental request parser: call [`parse_request`](Self::parse_request) with the whole
+/// buffer received so far after every read; each byte is scanned once.
+///
+/// If the transport ends while the status is still [`Status::Partial`], the head was
+/// truncated (no final `CRLF CRLF`): close the connection, or answer 400.
+///
+/// ```
+/// use rfc6455::handshake::ServerHandshake;
+///
+/// let wire = b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+///     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+/// let mut server = ServerHandshake::default();
+/// for end in 1..wire.len() {
+///     assert!(server.parse_request(&wire[..end])?.is_partial()); // one byte at a time
+/// }
+/// let request = server.parse_request(wire)?.complete().expect("complete");
+/// assert_eq!(request.head_len(), wire.len());
+/// # Ok::<(), rfc6455::handshake::HandshakeError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct ServerHandshake {
+    limits: Limits,
+    scanner: Scanner,
+}
+
+impl ServerHandshake {
+    /// Creates a parser enforcing `limits`.
+    pub const fn new(limits: Limits) -> Self {
+        Self { limits, scanner: Scanner::new(Kind::Request) }
+    }
+
+    /// Parses the request head at the start of `buf`, which must begin with the bytes
+    /// given to earlier calls (a shorter buffer restarts the scan).
+    ///
+    /// # Errors
+    ///
+    /// Any [`HandshakeError`]; answer it with [`Reject::from_error`](super::Reject::from_error).
+    pub fn parse_request<'a>(
+        &mut self,
+        buf: &'a [u8],
+    ) -> Result<Status<Request<'a>>, HandshakeError> {
+        match self.scanner.scan(buf, &self.limits)? {
+            Status::Partial => Ok(Status::Partial),
+            Status::Complete(len) => {
+                Request::from_head(Head::split(buf, len)).map(Status::Complete)
+            }
+        }
+    }
+
+    /// Forgets the bytes scanned so far.
+    pub fn reset(&mut self) {
+        self.scanner = Scanner::new(Kind::Request);
+    }
+}
+
+impl Default for ServerHandshake {
+    fn default() -> Self {
+        Self::new(Limits::DEFAULT)
+    }
+}
+
+/// A validated WebSocket upgrade request: a zero-copy view of the head in the caller's buffer.
+///
+/// Everything RFC 6455 §4.2.1 requires has been checked: `GET` over HTTP/1.1 or later,
+/// one `Host`, `Upgrade: websocket`, a `Connection` token `Upgrade`, one
+/// `Sec-WebSocket-Version: 13`, one `Sec-WebSocket-Key` holding 16 bytes, and well-formed
+/// subprotocol and extension lists.
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    head: Head<'a>,
+    target: &'a str,
+    host: &'a str,
+    origin: Option<&'a str>,
+    key: &'a str,
+}
+
+/// Headers that may appear only once in a request, and where they are kept.
+#[derive(Default)]
+struct Seen<'a> {
+    host: Option<&'a [u8]>,
+    origin: Option<&'a [u8]>,
+    key: Option<&'a [u8]>,
+    version: Option<&'a [u8]>,
+    upgrade: bool,
+    connection: bool,
+}
+
+impl<'a> Request<'a> {
+    /// Parses a complete request head from the start of `buf` in one go.
+    ///
+    /// Returns [`Status::Partial`] while `buf` is a valid prefix. Bytes after
+    /// [`head_len`](Self::head_len) are not looked at.
+    ///
+    /// # Errors
+    ///
+    /// Any [`HandshakeError`]; answer it with [`Reject::from_error`](super::Reject::from_error).
+    pub fn parse(buf: &'a [u8], limits: &Limits) -> Result<Status<Self>, HandshakeError> {
+        ServerHandshake::new(*limits).parse_request(buf)
+    }
+
+    fn from_head(head: Head<'a>) -> Result<Self, HandshakeError> {
+        let target = parse_request_line(head.start_line)?;
+        let seen = Self::collect(head.headers())?;
+        let host = seen.host.ok_or(HandshakeError::MissingHeader("Host"))?;
+        let host = host_str(host).ok_or(HandshakeError::InvalidHeader("Host"))?;
+        check_upgrade(&head, &seen)?;
+        if seen.version != Some(b"13") {
+            return Err(HandshakeError::UnsupportedWebSocketVersion);
+        }
+        let key = seen.key.ok_or(HandshakeError::MissingHeader("Sec-WebSocket-Key"))?;
+        let key = Some(key).filter(|k| is_valid_key(k)).and_then(|k| core::str::from_utf8(k).ok());
+        let key = key.ok_or(HandshakeError::InvalidHeader("Sec-WebSocket-Key"))?;
+        let origin = match seen.origin {
+            Some(origin) => {
+                Some(visible_str(origin).ok_or(HandshakeError::InvalidHeader("Origin"))?)
+            }
+            None => None,
+        };
+        Ok(Self { head, target, host, origin, key })
+    }
+
+    /// One pass over the headers: single-instance headers, list syntax, body framing.
+    fn collect(headers: Headers<'a>) -> Result<Seen<'a>, HandshakeError> {
+        let mut seen = Seen::default();
+        for h in headers {
+            let slot = match h.name {
+                n if n.eq_ignore_ascii_case("Host") => Some((&mut seen.host, "Host")),
+                n if n.eq_ignore_ascii_case("Origin") => Some((&mut seen.origin, "Origin")),
+                n if n.eq_ignore_ascii_case("Sec-WebSocket-Key") => {
+                    Some((&mut seen.key, "Sec-WebSocket-Key"))
+                }
+                n if n.eq_ignore_ascii_case("Sec-WebSocket-Version") => {
+                    Some((&mut seen.version, "Sec-WebSocket-Version"))
+                }
+                _ => None,
+            };
+            if let Some((slot, name)) = slot {
+                if slot.replace(h.value).is_some() {
+                    return Err(HandshakeError::DuplicateHeader(name));
+                }
+            }
+            seen.upgrade |= h.is("Upgrade");
+            seen.connection |= h.is("Connection");
+            check_syntax(h.name, h.value)?;
+        }
+        Ok(seen)
+    }
+
+    /// The request target verbatim: path and query, e.g. `/stock_info/?encoding=text`.
+    pub const fn target(&self) -> &'a str {
+        self.target
+    }
+
+    /// The path part of the target (before any `?`).
+    pub fn path(&self) -> &'a str {
+        self.target.split_once('?').map_or(self.target, |(path, _)| path)
+    }
+
+    /// The query part of the target (after the first `?`), if any.
+    pub fn query(&self) -> Option<&'a str> {
+        self.target.split_once('?').map(|(_, query)| query)
+    }
+
+    /// The `Host` header value.
+    pub const fn host(&self) -> &'a str {
+        self.host
+    }
+
+    /// The `Origin` header value; browsers always send one (RFC 6455 §4.1 item 8, §10.2).
+    pub const fn origin(&self) -> Option<&'a str> {
+        self.origin
+    }
+
+    /// The `Sec-WebSocket-Key` value, without surrounding whitespace.
+    pub const fn key(&self) -> &'a str {
+        self.key
+    }
+
+    /// The `Sec-WebSocket-Accept` value for this request's key.
+    pub fn accept_key(&self) -> AcceptKey {
+        accept_key(self.key.as_bytes())
+    }
+
+    /// The offered subprotocols in the client's order of preference, across every
+    /// `Sec-WebSocket-Protocol` line.
+    pub fn subprotocols(&self) -> Subprotocols<'a> {
+        Subprotocols::new(self.head.headers())
+    }
+
+    /// Picks the first of `supported` (the server's order of preference) that the client
+    /// offered, returned as the client spelled it.
+    pub fn select_subprotocol(&self, supported: &[&str]) -> Option<&'a str> {
+        supported.iter().find_map(|s| self.subprotocols().find(|offered| offered == s))
+    }
+
+    /// The offered extensions in order, across every `Sec-WebSocket-Extensions` line.
+    pub fn extensions(&self) -> Extensions<'a> {
+        Extensions::new(self.head.headers())
+    }
+
+    /// Every header line in order, including the ones interpreted above.
+    pub fn headers(&self) -> Headers<'a> {
+        self.head.headers()
+    }
+
+    /// The value of the first header named `name` (ASCII case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&'a [u8]> {
+        self.head.header(name)
+    }
+
+    /// The length of the head in the input buffer; the bytes after it belong to the
+    /// frame layer.
+    pub const fn head_len(&self) -> usize {
+        self.head.len
+    }
+
+    /// Appends the `101 Switching Protocols` answer to `sink`, returning its length.
+    ///
+    /// ```
+    /// use rfc6455::handshake::{Accept, Limits, Request};
+    ///
+    /// let wire = b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+    ///     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+    ///     Sec-WebSocket-Protocol: chat, superchat\r\n\r\n";
+    /// let request = Request::parse(wire, &Limits::default())?.complete().expect("complete");
+    /// let accept = Accept::new()
+    ///     .with_subprotocol(request.select_subprotocol(&["superchat"]))
+    ///     .with_headers(&[("Set-Cookie", "id=1")]);
+    /// let mut out = Vec::new(); // or a `SliceSink` over a fixed buffer
+    /// request.accept(&accept, &mut out)?;
+    /// assert_eq!(
+    ///     out,
+    ///     b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+    ///       Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
+    ///       Sec-WebSocket-Protocol: superchat\r\nSet-Cookie: id=1\r\n\r\n"
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`UsageError::SubprotocolNotOffered`], [`UsageError::ExtensionNotOffered`],
+    /// [`UsageError::InvalidExtension`], [`UsageError::InvalidHeader`],
+    /// [`UsageError::ReservedHeader`], or [`UsageError::BufferTooSmall`] (nothing written).
+    pub fn accept<S: FrameSink>(
+        &self,
+        accept: &Accept<'_>,
+        sink: &mut S,
+    ) -> Result<usize, UsageError> {
+        self.check_accept(accept)?;
+        let key = self.accept_key();
+        write_all(sink, |o| emit_accept(o, accept, &key))
+    }
+
+    fn check_accept(&self, accept: &Accept<'_>) -> Result<(), UsageError> {
+        if let Some(chosen) = accept.subprotocol {
+            if !self.subprotocols().any(|offered| offered == chosen) {
+                return Err(UsageError::SubprotocolNotOffered);
+            }
+        }
+        for value in accept.extensions {
+            if !is_extension_list(value.as_bytes()) {
+                return Err(UsageError::InvalidExtension);
+            }
+            for ext in Extensions::from_value(value.as_bytes()) {
+                if !self.extensions().any(|offer| offer.name().eq_ignore_ascii_case(ext.name())) {
+                    return Err(UsageError::ExtensionNotOffered);
+                }
+            }
+        }
+        check_headers(accept.headers, &RESERVED_IN_101)
+    }
+}
+
+/// Headers a `101` writes itself.
+const RESERVED_IN_101: [&str; 7] = [
+    "Upgrade",
+    "Connection",
+    "Sec-WebSocket-Accept",
+    "Sec-WebSocket-Protocol",
+    "Sec-WebSocket-Extensions",
+    "Content-Length",
+    "Transfer-Encoding",
+];
+
+fn emit_accept(o: &mut Out<'_>, accept: &Accept<'_>, key: &AcceptKey) {
+    o.put(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n");
+    o.header("Sec-WebSocket-Accept", key.as_bytes());
+    if let Some(protocol) = accept.subprotocol {
+        o.header("Sec-WebSocket-Protocol", protocol.as_bytes());
+    }
+    if let [first, rest @ ..] = accept.extensions {
+        o.put(b"Sec-WebSocket-Extensions: ");
+        o.put(first.as_bytes());
+        for ext in rest {
+            o.put(b", ");
+            o.put(ext.as_bytes());
+        }
+        o.put(b"\r\n");
+    }
+    o.headers(accept.headers);
+    o.put(b"\r\n");
+}
+
+/// The server's decision to accept: subprotocol, extensions, extra headers.
+///
+/// Every field is optional; [`Accept::new`] accepts with none of them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Accept<'r> {
+    subprotocol: Option<&'r str>,
+    extensions: &'r [&'r str],
+    headers: &'r [(&'r str, &'r str)],
+}
+
+impl<'r> Accept<'r> {
+    /// Accepts with no subprotocol, no extension and no extra header.
+    pub const fn new() -> Self {
+        Self { subprotocol: None, extensions: &[], headers: &[] }
+    }
+
+    /// The chosen subprotocol, if any.
+    pub const fn subprotocol(&self) -> Option<&'r str> {
+        self.subprotocol
+    }
+
+    /// Sets the chosen subprotocol, which must be one the client offered (RFC 6455 §4.2.2);
+    /// `None` sends no `Sec-WebSocket-Protocol` header.
+    pub const fn with_subprotocol(mut self, subprotocol: Option<&'r str>) -> Self {
+        self.subprotocol = subprotocol;
+        self
+    }
+
+    /// Sets the accepted extensions, each an element of the `Sec-WebSocket-Extensions`
+    /// answer such as `permessage-deflate; server_no_context_takeover`, in the order they
+    /// apply (RFC 6455 §9.1). Each name must have been offered.
+    pub const fn with_extensions(mut self, extensions: &'r [&'r str]) -> Self {
+        self.extensions = extensions;
+        self
+    }
+
+    /// Sets extra headers (CORS, `Set-Cookie`, ...), written as given.
+    pub const fn with_headers(mut self, headers: &'r [(&'r str, &'r str)]) -> Self {
+        self.headers = headers;
+        self
+    }
+}
+
+/// Checks `method SP target SP HTTP/1.x` (already lexically valid) and returns the target.
+fn parse_request_line(line: &[u8]) -> Result<&str, HandshakeError> {
+    let (method, rest) = split_once(line, b' ').ok_or(HandshakeError::InvalidMethod)?;
+    let (target, version) = split_once(rest, b' ').ok_or(HandshakeError::InvalidTarget)?;
+    if method != b"GET" {
+        return Err(HandshakeError::MethodNotGet);
+    }
+    match version {
+        [b'H', b'T', b'T', b'P', b'/', b'1', b'.', minor] if *minor >= b'1' => {}
+        _ => return Err(HandshakeError::UnsupportedHttpVersion),
+    }
+    core::str::from_utf8(target).map_err(|_| HandshakeError::InvalidTarget)
+}
+
+/// Checks `Upgrade` and `Connection` (RFC 6455 §4.2.1 items 3-4).
+fn check_upgrade(head: &Head<'_>, seen: &Seen<'_>) -> Result<(), HandshakeError> {
+    if !seen.upgrade {
+        return Err(HandshakeError::MissingHeader("Upgrade"));
+    }
+    if !list_contains(head.headers(), "Upgrade", "websocket") {
+        return Err(HandshakeError::InvalidHeader("Upgrade"));
+    }
+    if !seen.connection {
+        return Err(HandshakeError::MissingHeader("Connection"));
+    }
+    if !list_contains(head.headers(), "Connection", "Upgrade") {
+        return Err(HandshakeError::InvalidHeader("Connection"));
+    }
+    Ok(())
+}
+
+/// Per-header syntax checks: negotiation lists (RFC 6455 §9.1) and body framing.
+fn check_syntax(name: &str, value: &[u8]) -> Result<(), HandshakeError> {
+    if name.eq_ignore_ascii_case("Sec-WebSocket-Protocol") && !is_token_list(value) {
+        return Err(HandshakeError::InvalidHeader("Sec-WebSocket-Protocol"));
+    }
+    if name.eq_ignore_ascii_case("Sec-WebSocket-Extensions") && !is_extension_list(value) {
+        return Err(HandshakeError::InvalidHeader("Sec-WebSocket-Extensions"));
+    }
+    let chunked = name.eq_ignore_ascii_case("Transfer-Encoding");
+    if chunked || (name.eq_ignore_ascii_case("Content-Length") && value != b"0") {
+        return Err(HandshakeError::UnexpectedBody);
+    }
+    Ok(())
+}
+
+/// A `Host` value: `uri-host [":" port]` characters only (RFC 3986 §3.2.2).
+fn host_str(value: &[u8]) -> Option<&str> {
+    let ok = !value.is_empty()
+        && value.iter().all(|&b| b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=:[]".contains(&b));
+    ok.then(|| core::str::from_utf8(value).ok()).flatten()
+}
+
+/// A non-empty value of visible ASCII characters.
+fn visible_str(value: &[u8]) -> Option<&str> {
+    let ok = !value.is_empty() && value.iter().all(|&b| matches!(b, b'!'..=b'~'));
+    ok.then(|| core::str::from_utf8(value).ok()).flatten()
+}
