@@ -88,6 +88,8 @@ extern crate alloc;
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
+#[cfg(feature = "std")]
+pub mod blocking;
 mod close_code;
 pub mod connection;
 pub mod frame;

@@ -77,12 +77,13 @@ fn complete(kind: MessageKind, bytes: &[u8]) -> Result<Message<'_>, MessageError
 pub struct SliceMessageBuffer<'b> {
     storage: &'b mut [u8],
     len: usize,
+    complete: Option<MessageKind>,
 }
 
 impl<'b> SliceMessageBuffer<'b> {
     /// A buffer writing into `storage`.
     pub fn new(storage: &'b mut [u8]) -> Self {
-        Self { storage, len: 0 }
+        Self { storage, len: 0, complete: None }
     }
 
     /// Adds a chunk; returns the whole message when `chunk` is its last piece.
@@ -91,9 +92,20 @@ impl<'b> SliceMessageBuffer<'b> {
     /// [`MessageError::MessageTooBig`] when the message outgrows the storage, and
     /// [`MessageError::InvalidUtf8`] if chunks of different messages were mixed.
     pub fn push(&mut self, chunk: &DataChunk<'_>) -> Result<Option<Message<'_>>, MessageError> {
+        self.extend(chunk)?;
+        self.message()
+    }
+
+    /// Adds a chunk without building the message; returns `true` when `chunk` completed
+    /// one, which [`message`](Self::message) then returns.
+    ///
+    /// # Errors
+    /// [`MessageError::MessageTooBig`] when the message outgrows the storage.
+    pub fn extend(&mut self, chunk: &DataChunk<'_>) -> Result<bool, MessageError> {
         if chunk.is_first() {
             self.len = 0;
         }
+        self.complete = None;
         let end = self.len + chunk.payload().len();
         let Some(dst) = self.storage.get_mut(self.len..end) else {
             let limit = self.storage.len() as u64;
@@ -102,10 +114,18 @@ impl<'b> SliceMessageBuffer<'b> {
         };
         dst.copy_from_slice(chunk.payload());
         self.len = end;
-        if !chunk.is_last() {
-            return Ok(None);
+        if chunk.is_last() {
+            self.complete = Some(chunk.kind());
         }
-        complete(chunk.kind(), &self.storage[..end]).map(Some)
+        Ok(chunk.is_last())
+    }
+
+    /// The message completed by the last chunk added, if it completed one.
+    ///
+    /// # Errors
+    /// [`MessageError::InvalidUtf8`] if chunks of different messages were mixed.
+    pub fn message(&self) -> Result<Option<Message<'_>>, MessageError> {
+        self.complete.map(|kind| complete(kind, &self.storage[..self.len])).transpose()
     }
 }
 
@@ -132,6 +152,7 @@ impl<'b> SliceMessageBuffer<'b> {
 pub struct MessageBuffer {
     bytes: Vec<u8>,
     retained_capacity: usize,
+    complete: Option<MessageKind>,
 }
 
 #[cfg(feature = "alloc")]
@@ -146,7 +167,7 @@ impl MessageBuffer {
 
     /// An empty buffer that keeps up to `bytes` of capacity between messages.
     pub const fn with_retained_capacity(bytes: usize) -> Self {
-        Self { bytes: Vec::new(), retained_capacity: bytes }
+        Self { bytes: Vec::new(), retained_capacity: bytes, complete: None }
     }
 
     /// The bytes currently allocated.
@@ -157,6 +178,7 @@ impl MessageBuffer {
     /// Releases all memory (for example when the connection goes idle).
     pub fn release(&mut self) {
         self.bytes = Vec::new();
+        self.complete = None;
     }
 
     /// Adds a chunk; returns the whole message when `chunk` is its last piece.
@@ -164,6 +186,13 @@ impl MessageBuffer {
     /// # Errors
     /// [`MessageError::InvalidUtf8`] if chunks of different messages were mixed.
     pub fn push(&mut self, chunk: &DataChunk<'_>) -> Result<Option<Message<'_>>, MessageError> {
+        self.extend(chunk);
+        self.message()
+    }
+
+    /// Adds a chunk without building the message; returns `true` when `chunk` completed
+    /// one, which [`message`](Self::message) then returns.
+    pub fn extend(&mut self, chunk: &DataChunk<'_>) -> bool {
         if chunk.is_first() {
             self.bytes.clear();
             if self.bytes.capacity() > self.retained_capacity {
@@ -171,9 +200,15 @@ impl MessageBuffer {
             }
         }
         self.bytes.extend_from_slice(chunk.payload());
-        if !chunk.is_last() {
-            return Ok(None);
-        }
-        complete(chunk.kind(), &self.bytes).map(Some)
+        self.complete = chunk.is_last().then_some(chunk.kind());
+        chunk.is_last()
+    }
+
+    /// The message completed by the last chunk added, if it completed one.
+    ///
+    /// # Errors
+    /// [`MessageError::InvalidUtf8`] if chunks of different messages were mixed.
+    pub fn message(&self) -> Result<Option<Message<'_>>, MessageError> {
+        self.complete.map(|kind| complete(kind, &self.bytes)).transpose()
     }
 }
