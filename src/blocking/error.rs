@@ -44,7 +44,9 @@ impl fmt::Display for Error {
         match self {
             Self::Io(e) => write!(f, "i/o error: {e}"),
             Self::Handshake(e) => write!(f, "handshake failed: {e}"),
-            Self::Rejected { status } => write!(f, "server rejected the upgrade with status {status}"),
+            Self::Rejected { status } => {
+                write!(f, "server rejected the upgrade with status {status}")
+            }
             Self::Declined { status } => write!(f, "upgrade declined with status {status}"),
             Self::Usage(e) => write!(f, "invalid handshake parameters: {e}"),
             Self::Protocol(e) => write!(f, "protocol error: {e}"),

@@ -47,7 +47,12 @@ impl<S: Transport> WebSocket<S> {
     /// # Errors
     /// [`Error::Handshake`], [`Error::Declined`], [`Error::Usage`] (an invalid
     /// [`Accept`]), [`Error::Io`].
-    pub fn accept_with<F>(mut stream: S, config: Config, limits: &Limits, decide: F) -> Result<Self, Error>
+    pub fn accept_with<F>(
+        mut stream: S,
+        config: Config,
+        limits: &Limits,
+        decide: F,
+    ) -> Result<Self, Error>
     where
         F: for<'r> FnOnce(&Request<'r>) -> Result<Accept<'r>, Reject<'r>>,
     {

@@ -243,7 +243,8 @@ impl<S: Transport> WebSocket<S> {
         if self.close_transport_if_done() {
             return Err(Error::Closed);
         }
-        let timeout = self.conn.poll_timeout().map(|at| Duration::from_millis(at.saturating_sub(now).max(1)));
+        let timeout =
+            self.conn.poll_timeout().map(|at| Duration::from_millis(at.saturating_sub(now).max(1)));
         if timeout != self.read_timeout {
             self.stream.set_read_timeout(timeout)?;
             self.read_timeout = timeout;
@@ -251,8 +252,17 @@ impl<S: Transport> WebSocket<S> {
         match self.stream.read(&mut self.read_buf) {
             Ok(0) => self.conn.handle_eof(),
             Ok(n) => self.len = n,
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted) => {}
-            Err(e) if matches!(e.kind(), ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+                ) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
+                ) =>
+            {
                 self.conn.handle_eof();
             }
             Err(e) => return Err(e.into()),
