@@ -1,5 +1,6 @@
 //! Opening handshake through the public API: RFC 6455 vectors, the design example, both
 //! roles, rejections and limits.
+#![cfg(feature = "alloc")]
 
 use rfc6455::handshake::{
     accept_key, Accept, ClientHandshake, ClientKey, ClientRequest, HandshakeError, Limits,

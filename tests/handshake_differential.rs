@@ -5,6 +5,7 @@
 //! on heads both accept, both see the same head length and the same headers. Where we
 //! accept and it does not, or the other way round, the difference is one of the documented
 //! decisions listed in [`Divergence`], each checked explicitly.
+#![cfg(feature = "alloc")]
 
 use proptest::prelude::*;
 use rfc6455::handshake::{

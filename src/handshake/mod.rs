@@ -51,9 +51,10 @@
 //!
 //! let key = ClientKey::from_random([7; 16]); // 16 bytes from the caller's RNG
 //! let request = ClientRequest::from_uri("ws://example.com/chat", key)?;
-//! let mut out = Vec::new();
+//! let mut buf = [0u8; 512];
+//! let mut out = rfc6455::SliceSink::new(&mut buf);
 //! request.write(&mut out)?;
-//! assert!(out.starts_with(b"GET /chat HTTP/1.1\r\nHost: example.com\r\n"));
+//! assert!(out.filled().starts_with(b"GET /chat HTTP/1.1\r\nHost: example.com\r\n"));
 //!
 //! // The server's answer, possibly followed by its first frames in the same read.
 //! let mut wire = format!(

@@ -27,9 +27,10 @@ use crate::FrameSink;
 /// assert!(text.starts_with("HTTP/1.1 426 Upgrade Required\r\n"));
 /// assert!(text.contains("\r\nSec-WebSocket-Version: 13\r\n"));
 ///
-/// let mut out = Vec::new();
+/// let mut buf = [0u8; 256];
+/// let mut out = SliceSink::new(&mut buf);
 /// Reject::new(404).with_body(b"no such stream").write(&mut out)?;
-/// assert!(out.ends_with(b"Content-Length: 14\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nno such stream"));
+/// assert!(out.filled().ends_with(b"Content-Length: 14\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nno such stream"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

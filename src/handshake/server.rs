@@ -236,10 +236,11 @@ impl<'a> Request<'a> {
     /// let accept = Accept::new()
     ///     .with_subprotocol(request.select_subprotocol(&["superchat"]))
     ///     .with_headers(&[("Set-Cookie", "id=1")]);
-    /// let mut out = Vec::new(); // or a `SliceSink` over a fixed buffer
+    /// let mut buf = [0u8; 256]; // or a `Vec<u8>` with `alloc`
+    /// let mut out = rfc6455::SliceSink::new(&mut buf);
     /// request.accept(&accept, &mut out)?;
     /// assert_eq!(
-    ///     out,
+    ///     out.filled(),
     ///     b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
     ///       Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
     ///       Sec-WebSocket-Protocol: superchat\r\nSet-Cookie: id=1\r\n\r\n"

@@ -1,0 +1,203 @@
+//! The blocking adapter over real loopback TCP, both roles, with bounded timeouts.
+#![cfg(feature = "std")]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use rfc6455::blocking::{Error, Received, WebSocket};
+use rfc6455::handshake::{Accept, Limits, Reject};
+use rfc6455::message::MessageBuffer;
+use rfc6455::{CloseCode, Config, ConnectionError};
+
+fn listener() -> (TcpListener, String) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap().to_string();
+    (l, addr)
+}
+
+/// A raw TCP client with a read timeout so no test can hang.
+fn raw(addr: &str) -> TcpStream {
+    let s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s
+}
+
+fn read_all(mut s: TcpStream) -> Vec<u8> {
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    out
+}
+
+const UPGRADE: &str = "GET /chat HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n\
+    Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+    Sec-WebSocket-Version: 13\r\n\r\n";
+
+#[test]
+fn echo_round_trip_and_clean_close_in_both_roles() {
+    let (l, addr) = listener();
+    let server = thread::spawn(move || {
+        let mut ws = WebSocket::accept(l.accept().unwrap().0, Config::default()).unwrap();
+        let mut buf = MessageBuffer::new();
+        let mut echoed = 0;
+        loop {
+            match ws.read(&mut buf) {
+                Ok(Received::Text(t)) => {
+                    ws.send_text(t).unwrap();
+                    echoed += 1
+                }
+                Ok(Received::Binary(b)) => {
+                    ws.send_binary(b).unwrap();
+                    echoed += 1
+                }
+                Ok(_) => {}
+                Err(Error::Closed) => return (echoed, ws.close_code()),
+                Err(e) => panic!("server: {e}"),
+            }
+        }
+    });
+    let mut ws =
+        WebSocket::connect(raw(&addr), &format!("ws://{addr}/"), Config::default()).unwrap();
+    let mut buf = MessageBuffer::new();
+    let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 253) as u8).collect();
+    ws.send_text("").unwrap();
+    assert_eq!(ws.read(&mut buf).unwrap(), Received::Text(""));
+    ws.send_binary(&big).unwrap();
+    assert_eq!(ws.read(&mut buf).unwrap(), Received::Binary(&big[..]));
+    ws.close(CloseCode::NORMAL, "bye").unwrap();
+    assert!(
+        matches!(ws.read(&mut buf).unwrap(), Received::Close(c) if c.code() == Some(CloseCode::NORMAL))
+    );
+    assert!(matches!(ws.read(&mut buf), Err(Error::Closed)));
+    assert_eq!(server.join().unwrap(), (2, Some(CloseCode::NORMAL)));
+}
+
+#[test]
+fn malformed_request_gets_400_and_wrong_version_426() {
+    for (request, status) in [
+        ("GET / HTTP/1.1\r\nHost: h\r\n\r\n", "400"),
+        (&UPGRADE.replace("Version: 13", "Version: 8") as &str, "426"),
+    ] {
+        let (l, addr) = listener();
+        let server = thread::spawn(move || {
+            WebSocket::accept(l.accept().unwrap().0, Config::default()).map(|_| ())
+        });
+        let mut s = raw(&addr);
+        s.write_all(request.as_bytes()).unwrap();
+        let reply = String::from_utf8_lossy(&read_all(s)).into_owned();
+        assert!(reply.starts_with(&format!("HTTP/1.1 {status} ")), "{reply}");
+        if status == "426" {
+            assert!(reply.contains("Sec-WebSocket-Version: 13\r\n"));
+        }
+        assert!(matches!(server.join().unwrap(), Err(Error::Handshake(_))));
+    }
+}
+
+#[test]
+fn declined_request_reaches_the_client_as_rejected() {
+    let (l, addr) = listener();
+    let server = thread::spawn(move || {
+        let stream = l.accept().unwrap().0;
+        WebSocket::accept_with(stream, Config::default(), &Limits::default(), |request| {
+            if request.path() == "/known" {
+                Ok(Accept::new())
+            } else {
+                Err(Reject::new(404))
+            }
+        })
+        .map(|_| ())
+    });
+    let result = WebSocket::connect(raw(&addr), &format!("ws://{addr}/unknown"), Config::default());
+    assert!(matches!(result, Err(Error::Rejected { status: 404 })));
+    assert!(matches!(server.join().unwrap(), Err(Error::Declined { status: 404 })));
+}
+
+#[test]
+fn frame_pipelined_behind_the_request_is_not_lost() {
+    let (l, addr) = listener();
+    let server = thread::spawn(move || {
+        let mut ws = WebSocket::accept(l.accept().unwrap().0, Config::default()).unwrap();
+        let mut buf = MessageBuffer::new();
+        let got = ws.read(&mut buf).map(|r| format!("{r:?}"));
+        got
+    });
+    let mut s = raw(&addr);
+    let mut bytes = UPGRADE.as_bytes().to_vec();
+    bytes.extend_from_slice(&[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+    s.write_all(&bytes).unwrap();
+    assert_eq!(server.join().unwrap().unwrap(), "Text(\"Hello\")");
+}
+
+#[test]
+fn keepalive_fails_a_silent_peer_with_1001() {
+    let (l, addr) = listener();
+    let config =
+        Config { keepalive_interval: Some(50), keepalive_timeout: Some(100), ..Config::default() };
+    let server = thread::spawn(move || {
+        let mut ws = WebSocket::accept(l.accept().unwrap().0, config).unwrap();
+        let start = Instant::now();
+        let mut buf = MessageBuffer::new();
+        let err = loop {
+            if let Err(e) = ws.read(&mut buf) {
+                break e;
+            }
+        };
+        (err, start.elapsed(), ws.connection().failure())
+    });
+    let mut s = raw(&addr);
+    s.write_all(UPGRADE.as_bytes()).unwrap();
+    // Never answer pings; just collect what the server sends until it closes.
+    let (err, elapsed, failure) = server.join().unwrap();
+    assert!(matches!(err, Error::Closed), "{err}");
+    assert_eq!(failure, Some(ConnectionError::PongTimeout));
+    assert!(elapsed < Duration::from_secs(3));
+    let wire = read_all(s);
+    let head_end = wire.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let frames = &wire[head_end..];
+    assert_eq!(&frames[..2], &[0x89, 0x00], "a keepalive ping first");
+    assert!(frames.ends_with(&[0x88, 0x02, 0x03, 0xE9]), "then close 1001: {frames:x?}");
+}
+
+#[test]
+fn server_close_gives_up_on_a_silent_client_after_the_timeout() {
+    let (l, addr) = listener();
+    let config = Config { close_timeout: 200, ..Config::default() };
+    let server = thread::spawn(move || {
+        let mut ws = WebSocket::accept(l.accept().unwrap().0, config).unwrap();
+        ws.close(CloseCode::GOING_AWAY, "shutdown").unwrap();
+        let start = Instant::now();
+        let mut buf = MessageBuffer::new();
+        let result = ws.read(&mut buf).map(|r| format!("{r:?}"));
+        (result.is_err(), start.elapsed(), ws.close_code())
+    });
+    let mut s = raw(&addr);
+    s.write_all(UPGRADE.as_bytes()).unwrap();
+    let (closed, elapsed, code) = server.join().unwrap();
+    assert!(closed);
+    assert!(
+        elapsed >= Duration::from_millis(150) && elapsed < Duration::from_secs(3),
+        "{elapsed:?}"
+    );
+    assert_eq!(code, Some(CloseCode::ABNORMAL));
+}
+
+#[test]
+fn protocol_error_sends_the_close_code_then_ends() {
+    let (l, addr) = listener();
+    let server = thread::spawn(move || {
+        let mut ws = WebSocket::accept(l.accept().unwrap().0, Config::default()).unwrap();
+        let mut buf = MessageBuffer::new();
+        match ws.read(&mut buf) {
+            Err(Error::Protocol(e)) => e.close_code(),
+            other => panic!("{other:?}"),
+        }
+    });
+    let mut s = raw(&addr);
+    let mut bytes = UPGRADE.as_bytes().to_vec();
+    bytes.extend_from_slice(&[0x81, 0x05, b'H', b'e', b'l', b'l', b'o']); // unmasked
+    s.write_all(&bytes).unwrap();
+    assert_eq!(server.join().unwrap(), CloseCode::PROTOCOL_ERROR);
+    let wire = read_all(s);
+    assert!(wire.ends_with(&[0x88, 0x02, 0x03, 0xEA]));
+}
