@@ -3,7 +3,7 @@
 //! `cargo bench --bench throughput`. Peer crates are compared side by side in the
 //! performance work (issue 6); this bench tracks the crate's own paths.
 
-use std::hint::black_box;
+use core::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rfc6455::frame::apply_mask;

@@ -5,7 +5,8 @@
 //! prints every step. Pass an address (`cargo run --example echo -- 127.0.0.1:9002`) to
 //! run only the server, for a browser or another client.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use core::net::SocketAddr;
+use std::net::{TcpListener, TcpStream};
 use std::thread;
 
 use rfc6455::blocking::{Error, Received, WebSocket};

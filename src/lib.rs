@@ -14,6 +14,7 @@
 //! | [`frame`] | header decode/encode, masking, a streaming frame decoder |
 //! | [`message`] | fragment reassembly, fail-fast UTF-8, close payloads, message buffers |
 //! | [`connection`] | the state machine: events out, frames out, close handshake, timers |
+//! | `blocking` (feature `std`) | the only code that does I/O: a connection over `Read + Write` |
 //!
 //! # Driving a connection
 //! After the opening handshake, the caller moves bytes and time; the [`Connection`]
@@ -73,8 +74,8 @@
 //! # Features
 //! | feature | default | adds |
 //! |---|---|---|
-//! | `alloc` | via `std` | [`message::MessageBuffer`] and `FrameSink for Vec<u8>` |
-//! | `std` | yes | [`random_mask_seed`] (implies `alloc`) |
+//! | `alloc` | via `std` | `message::MessageBuffer` and `FrameSink for Vec<u8>` |
+//! | `std` | yes | `random_mask_seed`, the `blocking` adapter (implies `alloc`) |
 //!
 //! With no features the whole protocol is available over caller buffers.
 //!

@@ -1,10 +1,11 @@
 //! The blocking adapter over real loopback TCP, both roles, with bounded timeouts.
 #![cfg(feature = "std")]
 
+use core::time::Duration;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rfc6455::blocking::{Error, Received, WebSocket};
 use rfc6455::handshake::{Accept, Limits, Reject};

@@ -1,6 +1,7 @@
 //! Errors of the blocking adapter.
 
-use std::{fmt, io};
+use core::fmt;
+use std::io;
 
 use crate::handshake::{HandshakeError, UsageError};
 use crate::message::MessageError;
@@ -57,8 +58,8 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+impl core::error::Error for Error {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             Self::Io(e) => Some(e),
             Self::Handshake(e) => Some(e),

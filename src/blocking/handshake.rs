@@ -1,7 +1,7 @@
 //! The opening handshake over a blocking transport, for both roles.
 
-use std::string::ToString;
-use std::vec::Vec;
+use alloc::string::ToString;
+use alloc::vec::Vec;
 
 use super::{Error, Transport, WebSocket};
 use crate::handshake::{

@@ -43,11 +43,12 @@ mod error;
 mod handshake;
 mod transport;
 
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::time::Duration;
 use std::io::ErrorKind;
-use std::string::String;
-use std::time::{Duration, Instant};
-use std::vec;
-use std::vec::Vec;
+use std::time::Instant;
 
 pub use error::Error;
 pub use transport::Transport;

@@ -1,8 +1,8 @@
 //! What the blocking adapter needs from a byte stream.
 
+use core::time::Duration;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
-use std::time::Duration;
 
 /// A blocking byte stream the adapter can drive: `Read + Write`, plus a read timeout so
 /// the connection's timers (keepalive, close handshake) fire while it waits for data.
@@ -29,10 +29,10 @@ pub trait Transport: Read + Write {
 
 impl Transport for TcpStream {
     fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
-        TcpStream::set_read_timeout(self, timeout)
+        Self::set_read_timeout(self, timeout)
     }
 
     fn shutdown(&mut self) -> io::Result<()> {
-        TcpStream::shutdown(self, Shutdown::Both)
+        Self::shutdown(self, Shutdown::Both)
     }
 }

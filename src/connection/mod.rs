@@ -115,7 +115,7 @@ pub struct Connection {
 
 impl Connection {
     /// A connection for `role`; a client's masking keys are derived from `mask_seed`
-    /// (16 bytes from a strong random source, see [`random_mask_seed`] with `std`).
+    /// (16 bytes from a strong random source, see `random_mask_seed` with `std`).
     pub fn new(role: Role, config: Config, mask_seed: [u8; 16]) -> Self {
         let rules = HeaderRules {
             strict_length: config.strict_length_encoding,

@@ -7,7 +7,7 @@
 //!   accepted, so a peer cannot make the receiver buffer more than the limit.
 //! - Text is validated incrementally and fails fast (1007) on the byte that proves it
 //!   invalid, across chunk and fragment boundaries.
-//! - Nothing here panics on peer input. Only [`MessageBuffer`] (feature `alloc`)
+//! - Nothing here panics on peer input. Only `MessageBuffer` (feature `alloc`)
 //!   allocates, and never beyond the limit.
 
 mod assembler;
