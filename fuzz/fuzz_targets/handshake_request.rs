@@ -5,7 +5,7 @@ use libfuzzer_sys::fuzz_target;
 use rfc6455::handshake::{Accept, Limits, Request, ServerHandshake, Status};
 
 fuzz_target!(|data: &[u8]| {
-    let limits = Limits { max_head_len: 2048, max_headers: 16 };
+    let limits = Limits::DEFAULT.with_max_head_len(2048).with_max_headers(16);
     let whole = Request::parse(data, &limits).map(|s| match s {
         Status::Complete(r) => Some(r.head_len()),
         Status::Partial => None,

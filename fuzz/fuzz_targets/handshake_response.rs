@@ -16,7 +16,7 @@ fn outcome(r: Result<Status<usize>, ResponseError<'_>>) -> String {
 fuzz_target!(|data: &[u8]| {
     let key = ClientKey::from_random(*b"the sample nonce");
     let request = ClientRequest::new("example.com", "/chat", key).with_subprotocols(&["chat"]);
-    let limits = Limits { max_head_len: 2048, max_headers: 16 };
+    let limits = Limits::DEFAULT.with_max_head_len(2048).with_max_headers(16);
     let whole = outcome(request.parse_response(data, &limits).map(|s| match s {
         Status::Complete(a) => {
             let text = String::from_utf8_lossy(&data[..a.head_len()]).to_ascii_lowercase();
