@@ -40,8 +40,10 @@ pub enum State {
 #[derive(Clone, Copy, Debug, Default)]
 struct Pending {
     pong: Option<ControlPayload>,
-    ping: Option<ControlPayload>,
-    close: Option<CloseFrame>,
+    /// A keepalive ping (always empty).
+    ping: bool,
+    /// A Close to send: `Some(None)` is an empty Close, `Some(Some(code))` carries a code.
+    close: Option<Option<CloseCode>>,
 }
 
 /// One WebSocket connection after the opening handshake, as a state machine that does
@@ -290,7 +292,7 @@ impl Connection {
         if due.pong_timeout && self.state() == State::Open {
             self.fail(ConnectionError::PongTimeout);
         } else if due.send_ping && self.state() == State::Open {
-            self.pending.ping = Some(ControlPayload::EMPTY);
+            self.pending.ping = true;
         }
     }
 
@@ -338,10 +340,10 @@ impl Connection {
         let frame = CloseFrame::parse(payload.as_bytes())?;
         self.close_received = Some(frame);
         self.pending.pong = None;
-        self.pending.ping = None;
+        self.pending.ping = false;
         self.timers.stop_keepalive();
         if !self.close_sent && self.pending.close.is_none() {
-            self.pending.close = Some(frame.reply());
+            self.pending.close = Some(frame.code());
         }
         Ok(frame)
     }
@@ -351,11 +353,10 @@ impl Connection {
         if self.failure.is_none() {
             self.failure = Some(error);
             self.pending.pong = None;
-            self.pending.ping = None;
+            self.pending.ping = false;
             self.timers.stop_keepalive();
             if !self.close_sent {
-                let frame = CloseFrame::new(error.close_code(), "").unwrap_or(CloseFrame::EMPTY);
-                self.pending.close = Some(frame);
+                self.pending.close = Some(Some(error.close_code()));
             }
         }
         error

@@ -124,12 +124,12 @@ impl Connection {
             self.write_frame(OpCode::Pong, true, pong.as_bytes(), out)
                 .map_err(into_buffer_error)?;
             self.pending.pong = None;
-        } else if let Some(ping) = self.pending.ping {
-            self.write_frame(OpCode::Ping, true, ping.as_bytes(), out)
-                .map_err(into_buffer_error)?;
-            self.pending.ping = None;
-        } else if let Some(close) = self.pending.close {
-            self.write_close(&close, out).map_err(into_buffer_error)?;
+        } else if self.pending.ping {
+            self.write_frame(OpCode::Ping, true, &[], out).map_err(into_buffer_error)?;
+            self.pending.ping = false;
+        } else if let Some(code) = self.pending.close {
+            let frame = code.and_then(|c| CloseFrame::new(c, "").ok()).unwrap_or(CloseFrame::EMPTY);
+            self.write_close(&frame, out).map_err(into_buffer_error)?;
         } else {
             return Ok(false);
         }
@@ -139,7 +139,7 @@ impl Connection {
     /// Returns `true` when [`poll_transmit`](Self::poll_transmit) has a frame to write.
     pub fn wants_transmit(&self) -> bool {
         let p = &self.pending;
-        p.pong.is_some() || p.ping.is_some() || p.close.is_some()
+        p.pong.is_some() || p.ping || p.close.is_some()
     }
 
     /// The bytes a frame with `payload_len` bytes of payload takes on the wire when this
