@@ -202,3 +202,28 @@ fn protocol_error_sends_the_close_code_then_ends() {
     let wire = read_all(s);
     assert!(wire.ends_with(&[0x88, 0x02, 0x03, 0xEA]));
 }
+
+#[test]
+fn read_timeout_returns_none_then_the_message() {
+    let (l, addr) = listener();
+    let server = thread::spawn(move || {
+        let mut ws = WebSocket::accept(l.accept().unwrap().0, Config::default()).unwrap();
+        let mut buf = MessageBuffer::new();
+        let start = Instant::now();
+        let first = ws.read_timeout(&mut buf, Duration::from_millis(100)).unwrap().is_none();
+        let waited = start.elapsed();
+        ws.send_text("go").unwrap();
+        let second =
+            ws.read_timeout(&mut buf, Duration::from_secs(5)).unwrap().map(|r| format!("{r:?}"));
+        (first, waited, second)
+    });
+    let mut ws =
+        WebSocket::connect(raw(&addr), &format!("ws://{addr}/"), Config::default()).unwrap();
+    let mut buf = MessageBuffer::new();
+    assert_eq!(ws.read(&mut buf).unwrap(), Received::Text("go"));
+    ws.send_text("late").unwrap();
+    let (first, waited, second) = server.join().unwrap();
+    assert!(first);
+    assert!(waited >= Duration::from_millis(90) && waited < Duration::from_secs(2), "{waited:?}");
+    assert_eq!(second.as_deref(), Some("Text(\"late\")"));
+}

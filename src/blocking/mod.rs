@@ -151,16 +151,41 @@ impl<S: Transport> WebSocket<S> {
     /// [`Error::Closed`] once the connection is over; [`Error::Protocol`] when the peer
     /// broke the protocol (the Close frame was sent); [`Error::Io`].
     pub fn read<'b>(&mut self, buffer: &'b mut MessageBuffer) -> Result<Received<'b>, Error> {
+        self.read_until(buffer, None)?.ok_or(Error::Closed)
+    }
+
+    /// Like [`read`](Self::read), but gives up after `timeout` and returns `Ok(None)`,
+    /// so one thread can both read and send (for example, push updates between reads).
+    /// A message partly received when the time runs out is kept for the next call.
+    ///
+    /// # Errors
+    /// As [`read`](Self::read).
+    pub fn read_timeout<'b>(
+        &mut self,
+        buffer: &'b mut MessageBuffer,
+        timeout: Duration,
+    ) -> Result<Option<Received<'b>>, Error> {
+        let deadline =
+            self.now().saturating_add(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX));
+        self.read_until(buffer, Some(deadline))
+    }
+
+    fn read_until<'b>(
+        &mut self,
+        buffer: &'b mut MessageBuffer,
+        deadline: Option<u64>,
+    ) -> Result<Option<Received<'b>>, Error> {
         let control = loop {
             match self.next_event(buffer)? {
                 Some(Step::Message) => break None,
                 Some(Step::Control(received)) => break Some(received),
-                None => self.fill()?,
+                None if deadline.is_some_and(|d| self.now() >= d) => return Ok(None),
+                None => self.fill(deadline)?,
             }
         };
         match control {
-            Some(received) => Ok(received),
-            None => buffer.message()?.map(Received::from).ok_or(Error::Closed),
+            Some(received) => Ok(Some(received)),
+            None => Ok(buffer.message()?.map(Received::from)),
         }
     }
 
@@ -236,16 +261,19 @@ impl<S: Transport> WebSocket<S> {
         Ok(None)
     }
 
-    /// Reads more bytes, running the timers while waiting.
-    fn fill(&mut self) -> Result<(), Error> {
+    /// Reads more bytes, running the timers while waiting, until `deadline` at most.
+    fn fill(&mut self, deadline: Option<u64>) -> Result<(), Error> {
         let now = self.now();
         self.conn.handle_timeout(now);
         self.flush()?;
         if self.close_transport_if_done() {
             return Err(Error::Closed);
         }
-        let timeout =
-            self.conn.poll_timeout().map(|at| Duration::from_millis(at.saturating_sub(now).max(1)));
+        let wake = match (self.conn.poll_timeout(), deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let timeout = wake.map(|at| Duration::from_millis(at.saturating_sub(now).max(1)));
         if timeout != self.read_timeout {
             self.stream.set_read_timeout(timeout)?;
             self.read_timeout = timeout;
