@@ -113,14 +113,20 @@ prepare() {
   fi
   PYTHON2=$(printf '%s\n' "$out" | sed -n 's/^PYTHON2=//p' | tail -n1)
   WSTEST=$(printf '%s\n' "$out" | sed -n 's/^WSTEST=//p' | tail -n1)
-  [ -n "$PYTHON2" ] && [ -n "$WSTEST" ] || { say "install.sh did not report PYTHON2/WSTEST"; exit 1; }
+  if [ -z "$PYTHON2" ] || [ -z "$WSTEST" ]; then
+    say "install.sh did not report PYTHON2/WSTEST"
+    exit 1
+  fi
   say "$(printf '%s' "$out" | grep -v '=' | tr '\n' ' ')($WSTEST)"
 
   if [ "${AUTOBAHN_SKIP_BUILD:-0}" != 1 ]; then
     say "cargo build --release --example autobahn_server --example autobahn_client"
     (cd "$ROOT" && cargo build --release --example autobahn_server --example autobahn_client)
   fi
-  [ -x "$SERVER_BIN" ] && [ -x "$CLIENT_BIN" ] || { say "examples not built: $SERVER_BIN $CLIENT_BIN"; exit 1; }
+  if [ ! -x "$SERVER_BIN" ] || [ ! -x "$CLIENT_BIN" ]; then
+    say "examples not built: $SERVER_BIN $CLIENT_BIN"
+    exit 1
+  fi
 
   # Every case id the installed suite has that the selection matches (for the missing-case check).
   CASES_FILE=$WORK/cases.txt
@@ -158,8 +164,8 @@ role_server() {
   timeout "$((ROLE_TIMEOUT + 120))" "$SERVER_BIN" 127.0.0.1:0 >"$log" 2>&1 &
   local server_pid=$!
   PIDS+=("$server_pid")
-  local port="" i
-  for i in $(seq 1 100); do
+  local port=""
+  for _ in $(seq 1 100); do
     port=$(sed -n 's|.*ws://127\.0\.0\.1:\([0-9][0-9]*\).*|\1|p' "$log" | head -n1)
     [ -n "$port" ] && break
     kill -0 "$server_pid" 2>/dev/null || break
@@ -226,8 +232,8 @@ EOF
     >"$log" 2>&1 &
   local wstest_pid=$!
   PIDS+=("$wstest_pid")
-  local i up=0
-  for i in $(seq 1 300); do # up to 60 s
+  local up=0
+  for _ in $(seq 1 300); do # up to 60 s
     if port_open "$port"; then up=1; break; fi
     kill -0 "$wstest_pid" 2>/dev/null || break
     sleep 0.2
@@ -254,7 +260,8 @@ EOF
     tail -n 20 "$LOGS/autobahn_client.log"
   fi
   # The report is written while /updateReports is served; allow a moment for the file.
-  for i in $(seq 1 50); do
+  for _ in $(seq 1 50); do
+    [ "$rc" -eq 0 ] || break
     [ -s "$outdir/index.json" ] && break
     kill -0 "$wstest_pid" 2>/dev/null || break
     sleep 0.2
