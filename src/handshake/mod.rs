@@ -98,6 +98,9 @@ mod accept;
 mod client;
 mod error;
 mod head;
+/// Conversions to and from `http::Request` and `http::Response` (feature `http`).
+#[cfg(feature = "http")]
+pub mod http;
 mod negotiate;
 mod reject;
 mod server;

@@ -1,0 +1,423 @@
+// The summary line is the `///` on `pub mod http` in `mod.rs`; this block continues it.
+//!
+//! For servers and clients built on hyper, axum and similar stacks, which parse the HTTP
+//! head themselves and hand over an [`http::Request`](::http::Request) or
+//! [`http::Response`](::http::Response). The functions here write that head back out as
+//! HTTP/1.1 bytes into a caller `Vec` and run the byte-level parser of this crate over it,
+//! so every check of RFC 6455 §4 and of this crate's strict HTTP syntax applies exactly as
+//! it does to bytes read from a socket. The results are the usual [`Request`] and
+//! [`Accepted`] / [`ResponseError`] views, borrowing that `Vec`, so
+//! [`Request::select_subprotocol`], [`OriginPolicy`](crate::handshake::OriginPolicy) and
+//! the rest work unchanged. In the other direction, the `101`, the rejections and the
+//! client request are written by the same writers as [`Request::accept`],
+//! [`Reject::write`] and [`ClientRequest::write`], then converted, so both paths send the
+//! same headers.
+//!
+//! The HTTP stack has already bounded the size of the head, so no [`Limits`] apply to
+//! these copies. Only the HTTP/1.1 Upgrade of RFC 6455 is covered: WebSocket over HTTP/2
+//! (RFC 8441, extended `CONNECT`) is refused like any other method than `GET`, with 405.
+//!
+//! # Server
+//!
+//! ```
+//! use rfc6455::handshake::http::{accept_response, reject_response, validate_request};
+//! use rfc6455::handshake::{Accept, OriginPolicy, Reject};
+//!
+//! // What hyper or axum hands to a handler.
+//! let incoming = http::Request::get("/chat")
+//!     .header("host", "example.com")
+//!     .header("upgrade", "websocket")
+//!     .header("connection", "Upgrade")
+//!     .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+//!     .header("sec-websocket-version", "13")
+//!     .header("sec-websocket-protocol", "chat, superchat")
+//!     .body(())?;
+//!
+//! let mut buf = Vec::new();
+//! let response = match validate_request(&incoming, &mut buf) {
+//!     Ok(request) => match OriginPolicy::SameHost.check(&request) {
+//!         Ok(()) => {
+//!             let protocol = request.select_subprotocol(&["superchat"]);
+//!             accept_response(&request, &Accept::new().with_subprotocol(protocol))?
+//!                 .map(|()| Vec::new())
+//!         }
+//!         Err(error) => reject_response(&Reject::from_error(error))?,
+//!     },
+//!     Err(error) => reject_response(&Reject::from_error(error))?,
+//! };
+//! assert_eq!(response.status(), http::StatusCode::SWITCHING_PROTOCOLS);
+//! assert_eq!(response.headers()["sec-websocket-accept"], "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+//! assert_eq!(response.headers()["sec-websocket-protocol"], "superchat");
+//! // hyper: return `response` (with an empty body) and take the connection with
+//! // `hyper::upgrade::on(incoming)`; then drive a `Connection::server` over it.
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Client
+//!
+//! ```
+//! use rfc6455::handshake::http::validate_response;
+//! use rfc6455::handshake::{ClientKey, ClientRequest, ResponseError};
+//!
+//! let key = ClientKey::from_random([7; 16]); // 16 bytes from the caller's RNG
+//! let request = ClientRequest::from_uri("ws://example.com/chat", key)?;
+//! let outgoing = request.to_http()?; // send it with hyper's `client::conn::http1`
+//! assert_eq!(outgoing.uri(), "/chat");
+//! assert_eq!(outgoing.headers()["host"], "example.com");
+//!
+//! // The response hyper returns.
+//! let answer = http::Response::builder()
+//!     .status(101)
+//!     .header("upgrade", "websocket")
+//!     .header("connection", "upgrade")
+//!     .header("sec-websocket-accept", key.accept_key().as_str())
+//!     .body(())?;
+//! let mut buf = Vec::new();
+//! match validate_response(&request, &answer, &mut buf) {
+//!     Ok(accepted) => assert_eq!(accepted.subprotocol(), None), // upgrade, then frames
+//!     Err(ResponseError::Rejected(rejected)) => panic!("status {}", rejected.status()),
+//!     Err(ResponseError::Invalid(error)) => panic!("fail the connection: {error}"),
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use alloc::vec::Vec;
+
+use ::http::header::{HeaderMap, HeaderName, HeaderValue};
+use ::http::{Method, StatusCode, Uri, Version};
+
+use super::head::{is_field_byte, Head, Kind, Scanner};
+use super::{
+    Accept, Accepted, ClientRequest, HandshakeError, Limits, Reject, Request, ResponseError,
+    Status, UsageError,
+};
+
+/// The HTTP stack bounded the head already; its copy is checked for syntax and meaning only.
+const UNBOUNDED: Limits =
+    Limits::DEFAULT.with_max_head_len(usize::MAX).with_max_headers(usize::MAX);
+
+/// Validates an upgrade request received by an HTTP stack, with every check of
+/// [`Request::parse`].
+///
+/// `buf` is cleared and receives the request head as HTTP/1.1 bytes: the method, the path
+/// and query of the URI, the version and every header; the returned [`Request`] is a view
+/// of it. Header values that could not appear in a valid head (control bytes) are refused.
+///
+/// ```
+/// use rfc6455::handshake::http::validate_request;
+/// use rfc6455::handshake::HandshakeError;
+///
+/// let incoming = http::Request::get("/feed?x=1")
+///     .header("host", "example.com")
+///     .header("upgrade", "websocket")
+///     .header("connection", "keep-alive, Upgrade")
+///     .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+///     .header("sec-websocket-version", "13")
+///     .body(())?;
+/// let mut buf = Vec::new();
+/// let request = validate_request(&incoming, &mut buf)?;
+/// assert_eq!((request.path(), request.query()), ("/feed", Some("x=1")));
+/// assert_eq!(request.accept_key(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+///
+/// let plain = http::Request::get("/").header("host", "example.com").body(())?;
+/// let error = validate_request(&plain, &mut buf).unwrap_err();
+/// assert_eq!(error, HandshakeError::MissingHeader("Upgrade"));
+/// assert_eq!(error.status(), 400);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// Any [`HandshakeError`] of [`Request::parse`] except the size limits; answer it with
+/// [`reject_response`] and [`Reject::from_error`].
+pub fn validate_request<'b, B>(
+    request: &::http::Request<B>,
+    buf: &'b mut Vec<u8>,
+) -> Result<Request<'b>, HandshakeError> {
+    buf.clear();
+    let uri = request.uri();
+    buf.extend_from_slice(request.method().as_str().as_bytes());
+    buf.push(b' ');
+    buf.extend_from_slice(uri.path().as_bytes());
+    if let Some(query) = uri.query() {
+        buf.push(b'?');
+        buf.extend_from_slice(query.as_bytes());
+    }
+    buf.push(b' ');
+    buf.extend_from_slice(version_str(request.version()).as_bytes());
+    put_headers(buf, request.headers())?;
+    match Request::parse(buf, &UNBOUNDED)? {
+        Status::Complete(request) => Ok(request),
+        // Unreachable: `put_headers` ended a head whose values hold no line end.
+        Status::Partial => Err(HandshakeError::InvalidHeaderValue),
+    }
+}
+
+/// The `101 Switching Protocols` answer to `request`, with the headers
+/// [`Request::accept`] writes, in the same order (an `http::HeaderMap` keeps the values of
+/// a repeated name together).
+///
+/// ```
+/// use rfc6455::handshake::http::{accept_response, validate_request};
+/// use rfc6455::handshake::Accept;
+///
+/// let incoming = http::Request::get("/")
+///     .header("host", "example.com")
+///     .header("upgrade", "websocket")
+///     .header("connection", "Upgrade")
+///     .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+///     .header("sec-websocket-version", "13")
+///     .body(())?;
+/// let mut buf = Vec::new();
+/// let request = validate_request(&incoming, &mut buf)?;
+/// let accept = Accept::new().with_headers(&[("Set-Cookie", "id=1")]);
+/// let response = accept_response(&request, &accept)?;
+/// assert_eq!(response.status(), 101);
+/// let headers: Vec<_> =
+///     response.headers().iter().map(|(n, v)| (n.as_str(), v.to_str().unwrap())).collect();
+/// assert_eq!(
+///     headers,
+///     [
+///         ("upgrade", "websocket"),
+///         ("connection", "Upgrade"),
+///         ("sec-websocket-accept", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
+///         ("set-cookie", "id=1"),
+///     ]
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`Request::accept`]: [`UsageError::SubprotocolNotOffered`],
+/// [`UsageError::ExtensionNotOffered`], [`UsageError::InvalidExtension`],
+/// [`UsageError::InvalidHeader`] or [`UsageError::ReservedHeader`].
+pub fn accept_response(
+    request: &Request<'_>,
+    accept: &Accept<'_>,
+) -> Result<::http::Response<()>, UsageError> {
+    let mut wire = Vec::new();
+    request.accept(accept, &mut wire)?;
+    to_response(101, &wire).map(|(response, _)| response)
+}
+
+/// The error response `reject` describes, with the headers and body [`Reject::write`]
+/// writes: `Connection: close`, `Content-Length`, and for a 426 the
+/// `Sec-WebSocket-Version: 13` a client needs to retry.
+///
+/// ```
+/// use rfc6455::handshake::http::reject_response;
+/// use rfc6455::handshake::{HandshakeError, Reject};
+///
+/// let version = HandshakeError::UnsupportedWebSocketVersion;
+/// let response = reject_response(&Reject::from_error(version))?;
+/// assert_eq!(response.status(), 426);
+/// assert_eq!(response.headers()["sec-websocket-version"], "13");
+/// assert_eq!(response.body(), b"unsupported websocket version\n");
+///
+/// let response = reject_response(&Reject::new(404).with_body(b"no such stream"))?;
+/// assert_eq!(response.status(), 404);
+/// assert_eq!(response.headers()["content-length"], "14");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`Reject::write`]: [`UsageError::InvalidStatus`] outside `200..=599`,
+/// [`UsageError::InvalidHeader`] or [`UsageError::ReservedHeader`].
+pub fn reject_response(reject: &Reject<'_>) -> Result<::http::Response<Vec<u8>>, UsageError> {
+    let mut wire = Vec::new();
+    reject.write(&mut wire)?;
+    let (response, head_len) = to_response(reject.status(), &wire)?;
+    let body = wire.get(head_len..).unwrap_or_default().to_vec();
+    Ok(response.map(|()| body))
+}
+
+/// Validates the response an HTTP stack received for `request`, with every check of
+/// [`ClientRequest::parse_response`].
+///
+/// `buf` is cleared and receives the response head as bytes: the version, the status code
+/// with its canonical reason phrase, and every header; the results are views of it
+/// ([`Accepted::head_len`] and [`Rejected::head_len`](super::Rejected::head_len) count
+/// bytes of `buf`). The body, if any, is not looked at.
+///
+/// ```
+/// use rfc6455::handshake::http::validate_response;
+/// use rfc6455::handshake::{ClientKey, ClientRequest, HandshakeError, ResponseError};
+///
+/// let key = ClientKey::from_random([7; 16]);
+/// let request = ClientRequest::from_uri("ws://example.com/chat", key)?
+///     .with_subprotocols(&["chat"]);
+/// let answer = http::Response::builder()
+///     .status(101)
+///     .header("upgrade", "websocket")
+///     .header("connection", "Upgrade")
+///     .header("sec-websocket-accept", key.accept_key().as_str())
+///     .header("sec-websocket-protocol", "chat")
+///     .body(())?;
+/// let mut buf = Vec::new();
+/// match validate_response(&request, &answer, &mut buf) {
+///     Ok(accepted) => assert_eq!(accepted.subprotocol(), Some("chat")),
+///     Err(error) => panic!("{error}"), // borrows `buf`: handle it here, or copy it out
+/// }
+///
+/// let moved = http::Response::builder().status(302).header("location", "/elsewhere").body(())?;
+/// let result = validate_response(&request, &moved, &mut buf);
+/// let Err(ResponseError::Rejected(rejected)) = result else { panic!("a 302 is no upgrade") };
+/// assert_eq!((rejected.status(), rejected.header("Location")), (302, Some(&b"/elsewhere"[..])));
+///
+/// let forged = http::Response::builder()
+///     .status(101)
+///     .header("upgrade", "websocket")
+///     .header("connection", "Upgrade")
+///     .header("sec-websocket-accept", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
+///     .body(())?;
+/// assert!(matches!(
+///     validate_response(&request, &forged, &mut buf),
+///     Err(ResponseError::Invalid(HandshakeError::InvalidAccept))
+/// ));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`ClientRequest::parse_response`]: [`ResponseError::Rejected`] for a status other
+/// than 101, [`ResponseError::Invalid`] for a `101` that fails RFC 6455 §4.1 (fail the
+/// connection), for an HTTP version other than 1.x, or for a header value with control
+/// bytes ([`HandshakeError::InvalidHeaderValue`]).
+pub fn validate_response<'b, B>(
+    request: &ClientRequest<'_>,
+    response: &::http::Response<B>,
+    buf: &'b mut Vec<u8>,
+) -> Result<Accepted<'b>, ResponseError<'b>> {
+    buf.clear();
+    let status = response.status();
+    buf.extend_from_slice(version_str(response.version()).as_bytes());
+    buf.push(b' ');
+    buf.extend_from_slice(status.as_str().as_bytes());
+    if let Some(reason) = status.canonical_reason() {
+        buf.push(b' ');
+        buf.extend_from_slice(reason.as_bytes());
+    }
+    put_headers(buf, response.headers())?;
+    match request.parse_response(buf, &UNBOUNDED)? {
+        Status::Complete(accepted) => Ok(accepted),
+        // Unreachable: `put_headers` ended a head whose values hold no line end.
+        Status::Partial => Err(HandshakeError::InvalidHeaderValue.into()),
+    }
+}
+
+impl ClientRequest<'_> {
+    /// The request as an `http::Request` (feature `http`), with the headers
+    /// [`write`](Self::write) writes, in the same order (an `http::HeaderMap` keeps the
+    /// values of a repeated name together), and an empty body.
+    ///
+    /// The URI is the origin-form target of the request line (`/chat?room=1`), which is
+    /// what hyper's `client::conn` sends; the authority is in the `Host` header. The
+    /// transport connects to [`host`](Self::host) and [`port`](Self::port), with TLS when
+    /// [`is_secure`](Self::is_secure).
+    ///
+    /// ```
+    /// use rfc6455::handshake::{ClientKey, ClientRequest};
+    ///
+    /// let key = ClientKey::from_random(*b"the sample nonce");
+    /// let request = ClientRequest::from_uri("wss://example.com:8443/feed?x=1", key)?
+    ///     .with_subprotocols(&["v2.feed", "feed"]);
+    /// let outgoing = request.to_http()?;
+    /// assert_eq!(outgoing.method(), http::Method::GET);
+    /// assert_eq!(outgoing.uri(), "/feed?x=1");
+    /// assert_eq!(outgoing.version(), http::Version::HTTP_11);
+    /// let headers = outgoing.headers();
+    /// assert_eq!(headers["host"], "example.com:8443");
+    /// assert_eq!(headers["sec-websocket-key"], "dGhlIHNhbXBsZSBub25jZQ==");
+    /// assert_eq!(headers["sec-websocket-protocol"], "v2.feed, feed");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`write`](Self::write): [`UsageError::InvalidHost`],
+    /// [`UsageError::InvalidTarget`], [`UsageError::InvalidSubprotocol`],
+    /// [`UsageError::InvalidExtension`], [`UsageError::InvalidHeader`] or
+    /// [`UsageError::ReservedHeader`].
+    pub fn to_http(&self) -> Result<::http::Request<()>, UsageError> {
+        let mut wire = Vec::new();
+        self.write(&mut wire)?;
+        let head = split_own_head(&wire, Kind::Request)?;
+        // The request line is `GET <target> HTTP/1.1`.
+        let mut parts = head.start_line.split(|&b| b == b' ');
+        let target = parts.nth(1).ok_or(UsageError::InvalidTarget)?;
+        let uri = Uri::try_from(target).map_err(|_| UsageError::InvalidTarget)?;
+        let mut request = ::http::Request::new(());
+        *request.method_mut() = Method::GET;
+        *request.uri_mut() = uri;
+        *request.version_mut() = Version::HTTP_11;
+        copy_headers(&head, request.headers_mut())?;
+        Ok(request)
+    }
+}
+
+/// The start-line spelling of an HTTP version.
+fn version_str(version: Version) -> &'static str {
+    match version {
+        Version::HTTP_09 => "HTTP/0.9",
+        Version::HTTP_10 => "HTTP/1.0",
+        Version::HTTP_11 => "HTTP/1.1",
+        Version::HTTP_2 => "HTTP/2.0",
+        Version::HTTP_3 => "HTTP/3.0",
+        // A version added to `http` later is none this crate speaks.
+        _ => "HTTP/0.0",
+    }
+}
+
+/// Appends `CRLF`, each header line, and the final `CRLF` to a start line in `buf`.
+///
+/// Refuses a value with a byte that cannot appear in a field value (a `CR` or `LF` would
+/// otherwise end the line and smuggle in another header).
+fn put_headers(buf: &mut Vec<u8>, headers: &HeaderMap) -> Result<(), HandshakeError> {
+    buf.extend_from_slice(b"\r\n");
+    for (name, value) in headers {
+        if !value.as_bytes().iter().all(|&b| is_field_byte(b)) {
+            return Err(HandshakeError::InvalidHeaderValue);
+        }
+        buf.extend_from_slice(name.as_str().as_bytes());
+        buf.extend_from_slice(b": ");
+        buf.extend_from_slice(value.as_bytes());
+        buf.extend_from_slice(b"\r\n");
+    }
+    buf.extend_from_slice(b"\r\n");
+    Ok(())
+}
+
+/// Splits a head this crate's writers produced into its parts.
+fn split_own_head(wire: &[u8], kind: Kind) -> Result<Head<'_>, UsageError> {
+    match Scanner::new(kind).scan(wire, &UNBOUNDED) {
+        Ok(Status::Complete(len)) => Ok(Head::split(wire, len)),
+        // Unreachable: the writers only write valid heads.
+        _ => Err(UsageError::InvalidHeader),
+    }
+}
+
+/// Appends every header line of `head` to `map`, in order.
+fn copy_headers(head: &Head<'_>, map: &mut HeaderMap) -> Result<(), UsageError> {
+    for header in head.headers() {
+        let name = HeaderName::from_bytes(header.name.as_bytes());
+        let value = HeaderValue::from_bytes(header.value);
+        let (Ok(name), Ok(value)) = (name, value) else {
+            return Err(UsageError::InvalidHeader);
+        };
+        map.try_append(name, value).map_err(|_| UsageError::InvalidHeader)?;
+    }
+    Ok(())
+}
+
+/// Converts a response head this crate wrote into an `http::Response` with `status`,
+/// returning it with the head's length (the body follows).
+fn to_response(status: u16, wire: &[u8]) -> Result<(::http::Response<()>, usize), UsageError> {
+    let head = split_own_head(wire, Kind::Response)?;
+    let mut response = ::http::Response::new(());
+    *response.status_mut() = StatusCode::from_u16(status).map_err(|_| UsageError::InvalidStatus)?;
+    *response.version_mut() = Version::HTTP_11;
+    copy_headers(&head, response.headers_mut())?;
+    Ok((response, head.len))
+}

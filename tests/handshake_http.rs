@@ -1,0 +1,439 @@
+//! The `http` feature: validation and answers through `http::Request` / `http::Response`,
+//! checked against the byte-level API they reuse.
+#![cfg(feature = "http")]
+
+use http::{Method, StatusCode, Version};
+use rfc6455::handshake::http::{
+    accept_response, reject_response, validate_request, validate_response,
+};
+use rfc6455::handshake::{
+    Accept, ClientKey, ClientRequest, HandshakeError, Limits, OriginPolicy, Reject, Request,
+    ResponseError, UsageError,
+};
+
+/// The RFC 6455 §1.2 sample request as an HTTP stack hands it over.
+fn rfc_sample() -> http::request::Builder {
+    http::Request::get("/chat")
+        .header("host", "server.example.com")
+        .header("upgrade", "websocket")
+        .header("connection", "Upgrade")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+        .header("origin", "http://example.com")
+        .header("sec-websocket-protocol", "chat, superchat")
+        .header("sec-websocket-version", "13")
+}
+
+/// A minimal valid request without the header named `skip`, plus `extra`.
+fn request_with(skip: &str, extra: &[(&str, &str)]) -> http::Request<()> {
+    let base = [
+        ("host", "h"),
+        ("upgrade", "websocket"),
+        ("connection", "Upgrade"),
+        ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+        ("sec-websocket-version", "13"),
+    ];
+    let mut builder = http::Request::get("/");
+    for (name, value) in base.iter().filter(|(name, _)| *name != skip).chain(extra) {
+        builder = builder.header(*name, *value);
+    }
+    builder.body(()).unwrap()
+}
+
+fn validate(request: &http::Request<()>) -> Result<(), HandshakeError> {
+    validate_request(request, &mut Vec::new()).map(|_| ())
+}
+
+/// Header lines as `(lowercase name, value)`.
+fn pairs(headers: &http::HeaderMap) -> Vec<(String, Vec<u8>)> {
+    headers.iter().map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec())).collect()
+}
+
+/// The header lines of a head written by the byte-level API, names lowercased.
+fn wire_pairs(wire: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let text = core::str::from_utf8(wire).unwrap();
+    let head = text.split("\r\n\r\n").next().unwrap();
+    head.split("\r\n")
+        .skip(1)
+        .map(|line| {
+            let (name, value) = line.split_once(": ").unwrap();
+            (name.to_ascii_lowercase(), value.as_bytes().to_vec())
+        })
+        .collect()
+}
+
+fn switching(key: ClientKey) -> http::response::Builder {
+    http::Response::builder()
+        .status(101)
+        .header("upgrade", "websocket")
+        .header("connection", "Upgrade")
+        .header("sec-websocket-accept", key.accept_key().as_str())
+}
+
+#[test]
+fn rfc_sample_key_through_http_request() {
+    let incoming = rfc_sample().body(()).unwrap();
+    let mut buf = Vec::new();
+    let request = validate_request(&incoming, &mut buf).unwrap();
+    assert_eq!(request.accept_key(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    assert_eq!(request.target(), "/chat");
+    assert_eq!(request.host(), "server.example.com");
+    assert_eq!(request.origin(), Some("http://example.com"));
+    assert_eq!(request.subprotocols().collect::<Vec<_>>(), ["chat", "superchat"]);
+
+    let response = accept_response(&request, &Accept::new()).unwrap();
+    assert_eq!(response.status(), StatusCode::SWITCHING_PROTOCOLS);
+    assert_eq!(response.version(), Version::HTTP_11);
+    assert_eq!(response.headers()["sec-websocket-accept"], "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    assert_eq!(response.headers()["upgrade"], "websocket");
+    assert_eq!(response.headers()["connection"], "Upgrade");
+}
+
+#[test]
+fn accept_response_has_the_headers_the_writer_writes() {
+    let incoming = rfc_sample()
+        .header("sec-websocket-extensions", "permessage-deflate; client_max_window_bits")
+        .body(())
+        .unwrap();
+    let mut buf = Vec::new();
+    let request = validate_request(&incoming, &mut buf).unwrap();
+    let extra = [("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("X-Served-By", "test")];
+    let accept = Accept::new()
+        .with_subprotocol(request.select_subprotocol(&["superchat"]))
+        .with_extensions(&["permessage-deflate; server_no_context_takeover"])
+        .with_headers(&extra);
+    let mut wire = Vec::new();
+    request.accept(&accept, &mut wire).unwrap();
+    let response = accept_response(&request, &accept).unwrap();
+    assert_eq!(pairs(response.headers()), wire_pairs(&wire));
+    assert_eq!(response.headers().get_all("set-cookie").iter().count(), 2);
+}
+
+#[test]
+fn http_request_head_matches_the_byte_parser() {
+    // The same head through both paths gives the same view.
+    let incoming = rfc_sample().header("cookie", "id=1").body(()).unwrap();
+    let mut buf = Vec::new();
+    let via_http = validate_request(&incoming, &mut buf).unwrap();
+    let wire = b"GET /chat HTTP/1.1\r\nhost: server.example.com\r\nupgrade: websocket\r\n\
+        connection: Upgrade\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+        origin: http://example.com\r\nsec-websocket-protocol: chat, superchat\r\n\
+        sec-websocket-version: 13\r\ncookie: id=1\r\n\r\n";
+    let direct = Request::parse(wire, &Limits::default()).unwrap().complete().unwrap();
+    assert_eq!(via_http.headers().collect::<Vec<_>>(), direct.headers().collect::<Vec<_>>());
+    assert_eq!(via_http.head_len(), direct.head_len());
+    assert_eq!(buf, wire);
+}
+
+#[test]
+fn missing_upgrade_is_refused_with_400() {
+    let error = validate(&request_with("upgrade", &[])).unwrap_err();
+    assert_eq!(error, HandshakeError::MissingHeader("Upgrade"));
+    assert_eq!(error.status(), 400);
+    let response = reject_response(&Reject::from_error(error)).unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(response.headers()["connection"], "close");
+    assert_eq!(response.headers()["content-length"], "23");
+    assert_eq!(response.headers()["content-type"], "text/plain; charset=utf-8");
+    assert_eq!(response.body(), b"missing Upgrade header\n");
+}
+
+#[test]
+fn wrong_version_is_refused_with_426() {
+    let incoming = request_with("sec-websocket-version", &[("sec-websocket-version", "8")]);
+    let error = validate(&incoming).unwrap_err();
+    assert_eq!(error, HandshakeError::UnsupportedWebSocketVersion);
+    let response = reject_response(&Reject::from_error(error)).unwrap();
+    assert_eq!(response.status(), StatusCode::UPGRADE_REQUIRED);
+    assert_eq!(response.headers()["sec-websocket-version"], "13");
+    assert_eq!(response.headers()["upgrade"], "websocket");
+    assert_eq!(response.headers()["connection"], "Upgrade, close");
+    let missing = validate(&request_with("sec-websocket-version", &[])).unwrap_err();
+    assert_eq!(missing.status(), 426);
+}
+
+#[test]
+fn reject_response_matches_the_writer() {
+    let headers = [("WWW-Authenticate", "Basic realm=\"ws\"")];
+    let reject = Reject::new(401).with_headers(&headers).with_body(b"who are you?");
+    let mut wire = Vec::new();
+    reject.write(&mut wire).unwrap();
+    let response = reject_response(&reject).unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(pairs(response.headers()), wire_pairs(&wire));
+    assert_eq!(response.body(), b"who are you?");
+
+    let response = reject_response(&Reject::from_error(HandshakeError::MethodNotGet)).unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.headers()["allow"], "GET");
+
+    assert_eq!(reject_response(&Reject::new(101)).unwrap_err(), UsageError::InvalidStatus);
+    let reserved = [("Content-Length", "1")];
+    let reject = Reject::new(403).with_headers(&reserved);
+    assert_eq!(reject_response(&reject).unwrap_err(), UsageError::ReservedHeader);
+}
+
+#[test]
+fn request_line_checks_apply() {
+    let mut post = request_with("", &[]);
+    *post.method_mut() = Method::POST;
+    assert_eq!(validate(&post), Err(HandshakeError::MethodNotGet));
+
+    let mut old = request_with("", &[]);
+    *old.version_mut() = Version::HTTP_10;
+    assert_eq!(validate(&old), Err(HandshakeError::UnsupportedHttpVersion));
+
+    // WebSocket over HTTP/2 (RFC 8441) is out of scope: refused like any non-GET.
+    let mut h2 = request_with("", &[]);
+    *h2.method_mut() = Method::CONNECT;
+    *h2.version_mut() = Version::HTTP_2;
+    assert_eq!(validate(&h2).map_err(|e| e.status()), Err(405));
+    let mut h2_get = request_with("", &[]);
+    *h2_get.version_mut() = Version::HTTP_2;
+    assert_eq!(validate(&h2_get), Err(HandshakeError::UnsupportedHttpVersion));
+
+    // `http` accepts UTF-8 in paths; this crate requires it percent-encoded.
+    let mut utf8 = request_with("", &[]);
+    *utf8.uri_mut() = "/café".parse().unwrap();
+    assert_eq!(validate(&utf8), Err(HandshakeError::InvalidTarget));
+
+    // An authority-form URI has no path: no valid target.
+    let mut authority = request_with("", &[]);
+    *authority.uri_mut() = "example.com:80".parse().unwrap();
+    assert_eq!(validate(&authority), Err(HandshakeError::InvalidTarget));
+}
+
+#[test]
+fn absolute_form_uri_gives_path_and_query() {
+    let mut incoming = request_with("", &[]);
+    *incoming.uri_mut() = "http://h/feed?x=1&y=2".parse().unwrap();
+    let mut buf = Vec::new();
+    let request = validate_request(&incoming, &mut buf).unwrap();
+    assert_eq!((request.path(), request.query()), ("/feed", Some("x=1&y=2")));
+    *incoming.uri_mut() = "http://h".parse().unwrap();
+    assert_eq!(validate_request(&incoming, &mut buf).unwrap().target(), "/");
+}
+
+/// Header to leave out, headers to add, the error.
+type Case = (&'static str, &'static [(&'static str, &'static str)], HandshakeError);
+
+#[test]
+fn header_checks_apply() {
+    let cases: [Case; 6] = [
+        (
+            "",
+            &[("sec-websocket-key", "AAAA")],
+            HandshakeError::DuplicateHeader("Sec-WebSocket-Key"),
+        ),
+        (
+            "sec-websocket-key",
+            &[("sec-websocket-key", "short")],
+            HandshakeError::InvalidHeader("Sec-WebSocket-Key"),
+        ),
+        ("host", &[], HandshakeError::MissingHeader("Host")),
+        (
+            "connection",
+            &[("connection", "keep-alive")],
+            HandshakeError::InvalidHeader("Connection"),
+        ),
+        ("", &[("content-length", "5")], HandshakeError::UnexpectedBody),
+        (
+            "",
+            &[("sec-websocket-protocol", "a b")],
+            HandshakeError::InvalidHeader("Sec-WebSocket-Protocol"),
+        ),
+    ];
+    for (skip, extra, error) in cases {
+        assert_eq!(validate(&request_with(skip, extra)), Err(error), "{skip} {extra:?}");
+    }
+    // obs-text in a value is allowed by both `http` and this crate, and kept as bytes.
+    let value = http::HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap();
+    let mut incoming = request_with("", &[]);
+    incoming.headers_mut().insert("x-name", value);
+    let mut buf = Vec::new();
+    let request = validate_request(&incoming, &mut buf).unwrap();
+    assert_eq!(request.header("X-Name"), Some("café".as_bytes()));
+}
+
+#[test]
+fn buffer_is_cleared_and_reused() {
+    let mut buf = b"left over".to_vec();
+    assert!(validate_request(&request_with("", &[]), &mut buf).is_ok());
+    assert!(buf.starts_with(b"GET / HTTP/1.1\r\n"));
+    let len = buf.len();
+    assert!(validate_request(&request_with("", &[]), &mut buf).is_ok());
+    assert_eq!(buf.len(), len);
+}
+
+#[test]
+fn accept_misuse_is_reported() {
+    let incoming = rfc_sample().body(()).unwrap();
+    let mut buf = Vec::new();
+    let request = validate_request(&incoming, &mut buf).unwrap();
+    let accept = Accept::new().with_subprotocol(Some("mqtt"));
+    assert_eq!(accept_response(&request, &accept).unwrap_err(), UsageError::SubprotocolNotOffered);
+    let headers = [("Upgrade", "h2c")];
+    let accept = Accept::new().with_headers(&headers);
+    assert_eq!(accept_response(&request, &accept).unwrap_err(), UsageError::ReservedHeader);
+}
+
+#[test]
+fn to_http_has_the_headers_the_writer_writes() {
+    let key = ClientKey::from_random(*b"the sample nonce");
+    let extra = [("Cookie", "a=1"), ("Authorization", "Bearer t"), ("Cookie", "b=2")];
+    let request = ClientRequest::from_uri("ws://[::1]:9001?q=1", key)
+        .unwrap()
+        .with_subprotocols(&["chat", "superchat"])
+        .with_extensions(&["permessage-deflate; client_max_window_bits"])
+        .with_origin(Some("http://example.com"))
+        .with_headers(&extra);
+    let mut wire = Vec::new();
+    request.write(&mut wire).unwrap();
+    let outgoing = request.to_http().unwrap();
+    assert_eq!(outgoing.method(), Method::GET);
+    assert_eq!(outgoing.version(), Version::HTTP_11);
+    assert_eq!(outgoing.uri(), "/?q=1");
+    assert!(wire.starts_with(b"GET /?q=1 HTTP/1.1\r\n"));
+    // Same names and values; `http` groups repeated names together.
+    let mut expected = wire_pairs(&wire);
+    let mut got = pairs(outgoing.headers());
+    assert_eq!(got[..8], expected[..8], "the handshake's own headers keep their order");
+    assert_eq!(outgoing.headers()["host"], "[::1]:9001");
+    expected.sort();
+    got.sort();
+    assert_eq!(got, expected);
+    let cookies: Vec<_> = outgoing.headers().get_all("cookie").iter().collect();
+    assert_eq!(cookies, ["a=1", "b=2"]);
+}
+
+#[test]
+fn to_http_reports_misuse() {
+    let key = ClientKey::from_random([1; 16]);
+    let bad_host = ClientRequest::new("a b", "/", key);
+    assert_eq!(bad_host.to_http().unwrap_err(), UsageError::InvalidHost);
+    let reserved = [("Sec-WebSocket-Key", "x")];
+    let request = ClientRequest::new("h", "/", key).with_headers(&reserved);
+    assert_eq!(request.to_http().unwrap_err(), UsageError::ReservedHeader);
+    let bad_target = ClientRequest::new("h", "/a b", key);
+    assert_eq!(bad_target.to_http().unwrap_err(), UsageError::InvalidTarget);
+}
+
+#[test]
+fn client_server_round_trip() {
+    let key = ClientKey::from_random([42; 16]);
+    let origin = "https://chat.example";
+    let client = ClientRequest::from_uri("wss://chat.example/room?id=7", key)
+        .unwrap()
+        .with_subprotocols(&["v2.chat", "chat"])
+        .with_extensions(&["permessage-deflate; client_max_window_bits"])
+        .with_origin(Some(origin));
+    let outgoing = client.to_http().unwrap();
+
+    // Server side.
+    let mut server_buf = Vec::new();
+    let request = validate_request(&outgoing, &mut server_buf).unwrap();
+    assert_eq!((request.path(), request.query()), ("/room", Some("id=7")));
+    assert_eq!(request.host(), "chat.example");
+    assert_eq!(request.key(), key.as_str());
+    assert_eq!(OriginPolicy::AllowList(&[origin]).check(&request), Ok(()));
+    let protocol = request.select_subprotocol(&["chat"]);
+    let accept = Accept::new()
+        .with_subprotocol(protocol)
+        .with_extensions(&["permessage-deflate"])
+        .with_headers(&[("Set-Cookie", "session=1")]);
+    let response = accept_response(&request, &accept).unwrap();
+
+    // Client side.
+    let mut client_buf = Vec::new();
+    let accepted = match validate_response(&client, &response, &mut client_buf) {
+        Ok(accepted) => accepted,
+        Err(error) => panic!("{error}"),
+    };
+    assert_eq!(accepted.subprotocol(), Some("chat"));
+    let extensions: Vec<_> = accepted.extensions().map(|e| e.name()).collect();
+    assert_eq!(extensions, ["permessage-deflate"]);
+    assert_eq!(accepted.header("Set-Cookie"), Some(&b"session=1"[..]));
+    let head_len = accepted.head_len();
+    assert_eq!(head_len, client_buf.len());
+}
+
+#[test]
+fn wrong_accept_is_refused() {
+    let key = ClientKey::from_random([3; 16]);
+    let client = ClientRequest::new("h", "/", key);
+    let other = ClientKey::from_random([4; 16]);
+    let response = switching(other).body(()).unwrap();
+    let mut buf = Vec::new();
+    assert!(matches!(
+        validate_response(&client, &response, &mut buf),
+        Err(ResponseError::Invalid(HandshakeError::InvalidAccept))
+    ));
+    let missing = http::Response::builder()
+        .status(101)
+        .header("upgrade", "websocket")
+        .header("connection", "Upgrade")
+        .body(())
+        .unwrap();
+    assert!(matches!(
+        validate_response(&client, &missing, &mut buf),
+        Err(ResponseError::Invalid(HandshakeError::MissingHeader("Sec-WebSocket-Accept")))
+    ));
+    let unoffered = switching(key).header("sec-websocket-protocol", "chat").body(()).unwrap();
+    assert!(matches!(
+        validate_response(&client, &unoffered, &mut buf),
+        Err(ResponseError::Invalid(HandshakeError::UnexpectedSubprotocol))
+    ));
+    assert!(validate_response(&client, &switching(key).body(()).unwrap(), &mut buf).is_ok());
+}
+
+#[test]
+fn non_101_status_is_reported_with_its_status() {
+    let key = ClientKey::from_random([5; 16]);
+    let client = ClientRequest::new("h", "/", key);
+    let forbidden = http::Response::builder()
+        .status(403)
+        .header("content-type", "text/plain")
+        .body(b"go away".to_vec())
+        .unwrap();
+    let mut buf = Vec::new();
+    match validate_response(&client, &forbidden, &mut buf) {
+        Err(ResponseError::Rejected(rejected)) => {
+            assert_eq!(rejected.status(), 403);
+            assert_eq!(rejected.reason(), b"Forbidden");
+            assert_eq!(rejected.header("Content-Type"), Some(&b"text/plain"[..]));
+        }
+        other => panic!("{other:?}"),
+    }
+    // A status without a canonical reason phrase.
+    let odd = http::Response::builder().status(599).body(()).unwrap();
+    match validate_response(&client, &odd, &mut buf) {
+        Err(ResponseError::Rejected(rejected)) => {
+            assert_eq!((rejected.status(), rejected.reason()), (599, &b""[..]));
+        }
+        other => panic!("{other:?}"),
+    }
+    // A rejection built by this crate's server reads back with its status.
+    let reject = reject_response(&Reject::new(404).with_body(b"no such room")).unwrap();
+    match validate_response(&client, &reject, &mut buf) {
+        Err(ResponseError::Rejected(rejected)) => assert_eq!(rejected.status(), 404),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn response_version_is_checked() {
+    let key = ClientKey::from_random([6; 16]);
+    let client = ClientRequest::new("h", "/", key);
+    let mut old = switching(key).body(()).unwrap();
+    *old.version_mut() = Version::HTTP_10;
+    let mut buf = Vec::new();
+    assert!(matches!(
+        validate_response(&client, &old, &mut buf),
+        Err(ResponseError::Invalid(HandshakeError::UnsupportedHttpVersion))
+    ));
+    let mut h2 = http::Response::new(());
+    *h2.version_mut() = Version::HTTP_2;
+    assert!(matches!(
+        validate_response(&client, &h2, &mut buf),
+        Err(ResponseError::Invalid(HandshakeError::UnsupportedHttpVersion))
+    ));
+}
