@@ -94,6 +94,8 @@ extern crate std;
 pub mod blocking;
 mod close_code;
 pub mod connection;
+#[cfg(feature = "deflate")]
+pub mod deflate;
 pub mod frame;
 pub mod handshake;
 pub mod message;

@@ -36,6 +36,10 @@ pub struct Config {
     /// the server to close the transport after the close handshake. Default 5000 (5 s,
     /// as Tornado).
     pub close_timeout: u64,
+    /// permessage-deflate policy (feature `deflate`): what to offer or accept in the
+    /// handshake, and how to compress. Enabled by default when the feature is on.
+    #[cfg(feature = "deflate")]
+    pub deflate: crate::deflate::DeflateConfig,
 }
 
 impl Config {
@@ -53,6 +57,8 @@ impl Default for Config {
             keepalive_interval: None,
             keepalive_timeout: None,
             close_timeout: 5_000,
+            #[cfg(feature = "deflate")]
+            deflate: crate::deflate::DeflateConfig::default(),
         }
     }
 }

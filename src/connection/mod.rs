@@ -1,5 +1,7 @@
 //! The connection state machine: bytes in, events out; commands in, bytes out.
 
+#[cfg(feature = "deflate")]
+mod compression;
 mod config;
 mod error;
 mod event;
@@ -16,7 +18,9 @@ pub use masking::random_mask_seed;
 use masking::MaskGenerator;
 use timers::Timers;
 
-use crate::frame::{Decoded, FrameDecoder, FrameHeader, HeaderRules, OpCode};
+use crate::frame::{Decoded, FrameDecoder, FrameError, FrameHeader, HeaderRules, OpCode};
+#[cfg(feature = "deflate")]
+use crate::message::DataChunk;
 use crate::message::{Assembler, CloseFrame, ControlPayload, MessageKind, Utf8Validator};
 use crate::{CloseCode, Role};
 
@@ -34,6 +38,15 @@ pub enum State {
     /// Both Closes were exchanged, the connection failed, or the transport closed.
     /// See [`Connection::should_close_transport`].
     Closed,
+}
+
+/// What [`Connection::handle_read`] reports, before it borrows from the connection.
+enum Ready<'i> {
+    /// An event borrowing only the input (or owning its data).
+    Event(Event<'i>),
+    /// A chunk of inflated data, held by the connection: kind, first, last.
+    #[cfg(feature = "deflate")]
+    Inflated(MessageKind, bool, bool),
 }
 
 /// Control frames waiting for [`Connection::poll_transmit`].
@@ -95,7 +108,7 @@ struct Pending {
 /// let _ = server.handle_read(&mut reply[..len]).unwrap();
 /// assert!(server.should_close_transport()); // the server closes TCP first
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Connection {
     role: Role,
     config: Config,
@@ -113,6 +126,9 @@ pub struct Connection {
     sending_utf8: Utf8Validator,
     masks: MaskGenerator,
     timers: Timers,
+    /// permessage-deflate state, once negotiated.
+    #[cfg(feature = "deflate")]
+    deflate: Option<alloc::boxed::Box<compression::Compression>>,
 }
 
 impl Connection {
@@ -138,6 +154,8 @@ impl Connection {
             sending_utf8: Utf8Validator::new(),
             masks: MaskGenerator::new(mask_seed),
             timers: Timers::new(config.keepalive_interval, config.keepalive_timeout),
+            #[cfg(feature = "deflate")]
+            deflate: None,
         }
     }
 
@@ -231,32 +249,29 @@ impl Connection {
     /// A [`ConnectionError`] when the peer broke the protocol or a limit. The matching
     /// Close frame is then queued for [`poll_transmit`](Self::poll_transmit); the error
     /// is reported once and later input is ignored.
-    pub fn handle_read<'a>(
-        &mut self,
-        input: &'a mut [u8],
-    ) -> Result<(Option<Event<'a>>, &'a mut [u8]), ConnectionError> {
+    pub fn handle_read<'e, 's: 'e, 'i: 'e>(
+        &'s mut self,
+        input: &'i mut [u8],
+    ) -> Result<(Option<Event<'e>>, &'i mut [u8]), ConnectionError> {
         if self.close_received.is_some() || self.failure.is_some() || self.transport_closed {
             let len = input.len();
             return Ok((None, &mut input[len..]));
         }
         let mut rest = input;
-        loop {
+        let ready = loop {
             let (step, r) = self.decoder.decode(rest).map_err(|e| self.fail(e.into()))?;
             rest = r;
-            let event = match step {
+            match step {
                 Decoded::NeedMore => return Ok((None, rest)),
-                Decoded::Header(header) => {
-                    self.on_header(&header).map_err(|e| self.fail(e))?;
-                    continue;
-                }
+                Decoded::Header(header) => self.on_header(&header).map_err(|e| self.fail(e))?,
                 Decoded::Payload { data, frame_end } => {
-                    self.on_payload(data, frame_end).map_err(|e| self.fail(e))?
+                    if let Some(ready) = self.on_payload(data, frame_end).map_err(|e| self.fail(e))? {
+                        break ready;
+                    }
                 }
-            };
-            if event.is_some() {
-                return Ok((event, rest));
             }
-        }
+        };
+        Ok((Some(self.event(ready)), rest))
     }
 
     /// Reports that the transport reached end of stream. Without a Close from the peer
@@ -298,21 +313,37 @@ impl Connection {
 
     fn on_header(&mut self, header: &FrameHeader) -> Result<(), ConnectionError> {
         if header.opcode.is_control() {
+            if header.rsv != 0 {
+                // Only reachable with an extension that allows RSV1 (RFC 7692 §6).
+                return Err(FrameError::ReservedBits(header.rsv).into());
+            }
             self.control = Some((header.opcode, ControlPayload::EMPTY));
             return Ok(());
         }
         self.control = None;
         self.assembler.on_header(header)?;
+        #[cfg(feature = "deflate")]
+        if let Some(deflate) = &mut self.deflate {
+            deflate.on_header(header)?;
+        }
         Ok(())
     }
 
-    fn on_payload<'a>(
+    /// Processes payload bytes; returns what to report once an event is ready.
+    fn on_payload<'i>(
         &mut self,
-        data: &'a [u8],
+        data: &'i [u8],
         frame_end: bool,
-    ) -> Result<Option<Event<'a>>, ConnectionError> {
+    ) -> Result<Option<Ready<'i>>, ConnectionError> {
         let Some((opcode, payload)) = &mut self.control else {
-            return Ok(self.assembler.on_payload(data, frame_end)?.map(Event::Data));
+            #[cfg(feature = "deflate")]
+            if let Some(deflate) = self.deflate.as_mut().filter(|d| d.is_inflating()) {
+                let message_end = frame_end && self.assembler.is_final_frame();
+                let inflated = deflate.inflate(data, message_end, self.config.max_message_len)?;
+                let chunk = self.assembler.on_payload(inflated, frame_end)?;
+                return Ok(chunk.map(|c| Ready::Inflated(c.kind(), c.is_first(), c.is_last())));
+            }
+            return Ok(self.assembler.on_payload(data, frame_end)?.map(|c| Ready::Event(Event::Data(c))));
         };
         // The header check bounds control payloads to 125 bytes, so this always fits.
         payload.extend(data);
@@ -321,7 +352,7 @@ impl Connection {
         }
         let (opcode, payload) = (*opcode, *payload);
         self.control = None;
-        Ok(Some(match opcode {
+        Ok(Some(Ready::Event(match opcode {
             OpCode::Ping => {
                 if self.config.auto_pong && self.can_send() && self.pending.close.is_none() {
                     self.pending.pong = Some(payload);
@@ -333,7 +364,19 @@ impl Connection {
                 Event::Pong(payload)
             }
             _ => Event::Close(self.on_close(payload)?),
-        }))
+        })))
+    }
+
+    /// Turns a ready step into the event, borrowing inflated bytes from `self`.
+    fn event<'e, 'i: 'e>(&'e self, ready: Ready<'i>) -> Event<'e> {
+        match ready {
+            Ready::Event(event) => event,
+            #[cfg(feature = "deflate")]
+            Ready::Inflated(kind, is_first, is_last) => {
+                let data = self.deflate.as_ref().map_or(&[][..], |d| d.output());
+                Event::Data(DataChunk { kind, data, is_first, is_last })
+            }
+        }
     }
 
     fn on_close(&mut self, payload: ControlPayload) -> Result<CloseFrame, ConnectionError> {

@@ -1,9 +1,9 @@
 //! The sending side of a connection: commands that write frames into a sink.
 
-use super::{Connection, SendError};
-use crate::frame::{FrameHeader, OpCode, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
+use super::{Connection, MaskGenerator, SendError};
+use crate::frame::{FrameHeader, MaskKey, OpCode, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
 use crate::message::{CloseFrame, MessageKind};
-use crate::{BufferTooSmall, CloseCode, FrameSink};
+use crate::{BufferTooSmall, CloseCode, FrameSink, Role};
 
 impl Connection {
     /// Sends `text` as one text frame.
@@ -64,7 +64,7 @@ impl Connection {
                 utf8.finish().map_err(|_| SendError::InvalidUtf8)?;
             }
         }
-        self.write_frame(opcode, is_last, data, out)?;
+        self.write_data(opcode, data, is_last, out)?;
         self.sending_utf8 = utf8;
         self.sending = if is_last { None } else { Some(kind) };
         Ok(())
@@ -145,11 +145,7 @@ impl Connection {
     /// The bytes a frame with `payload_len` bytes of payload takes on the wire when this
     /// connection sends it (header included).
     pub const fn encoded_frame_len(&self, payload_len: usize) -> usize {
-        let mut header = FrameHeader::new(OpCode::Binary, payload_len as u64);
-        if self.role.masks_outgoing() {
-            header.mask = Some(crate::frame::MaskKey([0; 4]));
-        }
-        header.encoded_len() + payload_len
+        encoded_len(self.role, payload_len)
     }
 
     fn send_whole(
@@ -162,7 +158,36 @@ impl Connection {
         if self.sending.is_some() {
             return Err(SendError::FragmentedMessageInProgress);
         }
-        self.write_frame(opcode, true, data, out)
+        self.write_data(opcode, data, true, out)
+    }
+
+    /// Writes a data frame, compressed when permessage-deflate is on and the message
+    /// is worth it (RSV1 on its first frame only, RFC 7692 §6).
+    fn write_data(
+        &mut self,
+        opcode: OpCode,
+        data: &[u8],
+        message_end: bool,
+        out: &mut impl FrameSink,
+    ) -> Result<(), SendError> {
+        #[cfg(feature = "deflate")]
+        if let Some(deflate) = self.deflate.as_deref_mut() {
+            let first = opcode != OpCode::Continuation;
+            if first {
+                // A whole message is compressed when long enough; a fragmented one always.
+                deflate.deflating = !message_end || deflate.worth_compressing(data.len());
+            }
+            if deflate.deflating {
+                let required = encoded_len(self.role, super::compression::compressed_bound(data.len()));
+                if out.capacity_left() < required {
+                    return Err(BufferTooSmall { required }.into());
+                }
+                let rsv = if first { 0b100 } else { 0 };
+                let payload = deflate.compress(data, message_end);
+                return write_frame(self.role, &mut self.masks, opcode, message_end, rsv, payload, out);
+            }
+        }
+        self.write_frame(opcode, message_end, data, out)
     }
 
     fn send_control(
@@ -199,7 +224,7 @@ impl Connection {
         Ok(())
     }
 
-    /// Writes one whole frame or nothing.
+    /// Writes one whole uncompressed frame or nothing.
     fn write_frame(
         &mut self,
         opcode: OpCode,
@@ -207,19 +232,41 @@ impl Connection {
         payload: &[u8],
         out: &mut impl FrameSink,
     ) -> Result<(), SendError> {
-        let required = self.encoded_frame_len(payload.len());
-        if out.capacity_left() < required {
-            return Err(BufferTooSmall { required }.into());
-        }
-        let mask = self.role.masks_outgoing().then(|| self.masks.next_key());
-        let header = FrameHeader { fin, rsv: 0, opcode, mask, payload_len: payload.len() as u64 };
-        let mut head = [0u8; MAX_HEADER_LEN];
-        let head_len = header.encode(&mut head);
-        out.append(&head[..head_len]);
-        let body = out.append(payload);
-        if let Some(mask) = mask {
-            mask.apply(body, 0);
-        }
-        Ok(())
+        write_frame(self.role, &mut self.masks, opcode, fin, 0, payload, out)
     }
+}
+
+/// The wire size of a frame `role` sends with `payload_len` bytes of payload.
+const fn encoded_len(role: Role, payload_len: usize) -> usize {
+    let mut header = FrameHeader::new(OpCode::Binary, payload_len as u64);
+    if role.masks_outgoing() {
+        header.mask = Some(MaskKey([0; 4]));
+    }
+    header.encoded_len() + payload_len
+}
+
+/// Writes one whole frame or nothing; a client masks it with a fresh key.
+fn write_frame(
+    role: Role,
+    masks: &mut MaskGenerator,
+    opcode: OpCode,
+    fin: bool,
+    rsv: u8,
+    payload: &[u8],
+    out: &mut impl FrameSink,
+) -> Result<(), SendError> {
+    let required = encoded_len(role, payload.len());
+    if out.capacity_left() < required {
+        return Err(BufferTooSmall { required }.into());
+    }
+    let mask = role.masks_outgoing().then(|| masks.next_key());
+    let header = FrameHeader { fin, rsv, opcode, mask, payload_len: payload.len() as u64 };
+    let mut head = [0u8; MAX_HEADER_LEN];
+    let head_len = header.encode(&mut head);
+    out.append(&head[..head_len]);
+    let body = out.append(payload);
+    if let Some(mask) = mask {
+        mask.apply(body, 0);
+    }
+    Ok(())
 }

@@ -38,6 +38,11 @@ impl Assembler {
         self.kind
     }
 
+    /// Returns `true` while the current data frame is the last of its message (FIN set).
+    pub const fn is_final_frame(&self) -> bool {
+        self.frame_fin
+    }
+
     /// Accepts the header of a data frame (text, binary or continuation).
     ///
     /// # Errors

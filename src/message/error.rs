@@ -29,6 +29,8 @@ pub enum MessageError {
         /// The limit it exceeded.
         limit: u64,
     },
+    /// A compressed message that does not inflate (RFC 7692 §7.2.2). Close code 1007.
+    InvalidCompressedData,
     /// A close frame with a one-byte payload (RFC 6455 §5.5.1). Close code 1002.
     ClosePayloadTooShort,
     /// A close code not allowed on the wire (RFC 6455 §7.4). Close code 1002.
@@ -41,7 +43,9 @@ impl MessageError {
     /// Returns the close code to send to the peer for this error.
     pub const fn close_code(self) -> CloseCode {
         match self {
-            Self::InvalidUtf8 | Self::InvalidCloseReason => CloseCode::INVALID_PAYLOAD,
+            Self::InvalidUtf8 | Self::InvalidCloseReason | Self::InvalidCompressedData => {
+                CloseCode::INVALID_PAYLOAD
+            }
             Self::MessageTooBig { .. } => CloseCode::MESSAGE_TOO_BIG,
             _ => CloseCode::PROTOCOL_ERROR,
         }
@@ -57,6 +61,7 @@ impl fmt::Display for MessageError {
             Self::MessageTooBig { len, limit } => {
                 write!(f, "message of {len} bytes exceeds the limit of {limit}")
             }
+            Self::InvalidCompressedData => f.write_str("compressed message does not inflate"),
             Self::ClosePayloadTooShort => f.write_str("close payload of one byte"),
             Self::InvalidCloseCode(code) => write!(f, "invalid close code {code}"),
             Self::InvalidCloseReason => f.write_str("close reason is not valid utf-8"),

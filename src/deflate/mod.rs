@@ -1,0 +1,28 @@
+//! permessage-deflate (RFC 7692), feature `deflate`: negotiation and compression.
+//!
+//! Negotiation works over the handshake layer's views: a server calls
+//! [`accept_offer`] on [`Request::extensions`](crate::handshake::Request::extensions)
+//! and puts the returned element in its `101`; a client sends [`offer`] and checks the
+//! answer with [`accept_answer`]. Either way the agreed [`DeflateParams`] go to
+//! [`Connection::enable_deflate`](crate::Connection::enable_deflate), after which
+//! messages are compressed on send (RSV1 on the first frame, the `00 00 FF FF` tail
+//! stripped) and inflated on receipt, with the message size limit checked *while*
+//! inflating, so a small frame that would inflate to gigabytes costs no more than the
+//! limit.
+//!
+//! The backend is zlib-rs (memory-safe Rust zlib): it builds without `std`, and it can
+//! compress with any window from 2^9 to 2^15 bytes, which the `*_max_window_bits`
+//! parameters require. Without `std` it allocates through the C library's `malloc`;
+//! with `std` through Rust's global allocator. A window of 2^8 cannot be produced, so
+//! offers that insist on it are declined (server) or refused (client).
+
+mod codec;
+mod negotiate;
+mod params;
+
+pub(crate) use codec::{Compressor, Decompressor, InflateFailure};
+pub use negotiate::{accept_answer, accept_offer, offer, ExtensionHeader, PERMESSAGE_DEFLATE};
+pub use params::{DeflateConfig, DeflateParams, MAX_WINDOW_BITS, MIN_WINDOW_BITS};
+
+#[cfg(test)]
+mod tests;
