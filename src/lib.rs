@@ -14,6 +14,7 @@
 //! | [`frame`] | header decode/encode, masking, a streaming frame decoder |
 //! | [`message`] | fragment reassembly, fail-fast UTF-8, close payloads, message buffers |
 //! | [`connection`] | the state machine: events out, frames out, close handshake, timers |
+//! | `deflate` (feature `deflate`) | permessage-deflate negotiation and compression |
 //! | `blocking` (feature `std`) | the only code that does I/O: a connection over `Read + Write` |
 //!
 //! # Driving a connection
@@ -76,6 +77,7 @@
 //! |---|---|---|
 //! | `alloc` | via `std` | `message::MessageBuffer` and `FrameSink for Vec<u8>` |
 //! | `std` | yes | `random_mask_seed`, the `blocking` adapter (implies `alloc`) |
+//! | `deflate` | no | [`deflate`]: permessage-deflate (RFC 7692) via zlib-rs (implies `alloc`) |
 //! | `http` | no | `handshake::http`: the handshake from and to `http::Request`/`http::Response` (implies `std`) |
 //!
 //! With no features the whole protocol is available over caller buffers.

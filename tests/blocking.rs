@@ -227,3 +227,26 @@ fn read_timeout_returns_none_then_the_message() {
     assert!(waited >= Duration::from_millis(90) && waited < Duration::from_secs(2), "{waited:?}");
     assert_eq!(second.as_deref(), Some("Text(\"late\")"));
 }
+
+#[cfg(feature = "deflate")]
+#[test]
+fn permessage_deflate_is_negotiated_and_used() {
+    let (l, addr) = listener();
+    let server = thread::spawn(move || {
+        let mut ws = WebSocket::accept(l.accept().unwrap().0, Config::default()).unwrap();
+        let enabled = ws.connection().is_deflate_enabled();
+        let mut buf = MessageBuffer::new();
+        if let Ok(Received::Text(t)) = ws.read(&mut buf) {
+            ws.send_text(t).unwrap();
+        }
+        enabled
+    });
+    let mut ws =
+        WebSocket::connect(raw(&addr), &format!("ws://{addr}/"), Config::default()).unwrap();
+    assert!(ws.connection().is_deflate_enabled());
+    let text = "compressible ".repeat(10_000);
+    ws.send_text(&text).unwrap();
+    let mut buf = MessageBuffer::new();
+    assert_eq!(ws.read(&mut buf).unwrap(), Received::Text(&text));
+    assert!(server.join().unwrap());
+}

@@ -73,8 +73,17 @@ impl<S: Transport> WebSocket<S> {
             }
         };
         let mut out = Vec::new();
+        #[cfg(feature = "deflate")]
+        let deflate = crate::deflate::accept_offer(request.extensions(), &config.deflate);
         let subprotocol = match decide(&request) {
             Ok(accept) => {
+                #[cfg(feature = "deflate")]
+                let answer = deflate.as_ref().map(|(_, answer)| [answer.as_str()]);
+                #[cfg(feature = "deflate")]
+                let accept = match &answer {
+                    Some(extensions) => accept.with_extensions(extensions),
+                    None => accept,
+                };
                 request.accept(&accept, &mut out)?;
                 accept.subprotocol().map(ToString::to_string)
             }
@@ -87,7 +96,13 @@ impl<S: Transport> WebSocket<S> {
         stream.write_all(&out)?;
         stream.flush()?;
         let leftover = &head[request.head_len()..];
-        let mut ws = Self::from_connection(stream, Connection::server(config), leftover);
+        #[allow(unused_mut)] // mutated only with permessage-deflate
+        let mut conn = Connection::server(config);
+        #[cfg(feature = "deflate")]
+        if let Some((params, _)) = deflate {
+            conn.enable_deflate(params);
+        }
+        let mut ws = Self::from_connection(stream, conn, leftover);
         ws.subprotocol = subprotocol;
         Ok(ws)
     }
@@ -117,18 +132,36 @@ impl<S: Transport> WebSocket<S> {
         limits: &Limits,
         mask_seed: [u8; 16],
     ) -> Result<Self, Error> {
+        #[cfg(feature = "deflate")]
+        let offer = crate::deflate::offer(&config.deflate);
+        #[cfg(feature = "deflate")]
+        let offers = [offer.as_str()];
+        #[cfg(feature = "deflate")]
+        let request = &match config.deflate.enabled {
+            true => request.with_extensions(&offers),
+            false => *request,
+        };
         let mut out = Vec::new();
         request.write(&mut out)?;
         stream.write_all(&out)?;
         stream.flush()?;
         let mut parser = ClientHandshake::new(*request, *limits);
         let mut head = Vec::with_capacity(1024);
-        let (len, subprotocol) = loop {
+        let (len, subprotocol, deflate) = loop {
             read_more(&mut stream, &mut head)?;
             match parser.parse_response(&head) {
                 Ok(Status::Partial) => continue,
                 Ok(Status::Complete(accepted)) => {
-                    break (accepted.head_len(), accepted.subprotocol().map(ToString::to_string))
+                    #[cfg(feature = "deflate")]
+                    let deflate =
+                        crate::deflate::accept_answer(accepted.extensions(), &config.deflate)?;
+                    #[cfg(not(feature = "deflate"))]
+                    let deflate = ();
+                    break (
+                        accepted.head_len(),
+                        accepted.subprotocol().map(ToString::to_string),
+                        deflate,
+                    );
                 }
                 Err(ResponseError::Rejected(rejected)) => {
                     return Err(Error::Rejected { status: rejected.status() })
@@ -136,7 +169,14 @@ impl<S: Transport> WebSocket<S> {
                 Err(ResponseError::Invalid(e)) => return Err(Error::Handshake(e)),
             }
         };
-        let conn = Connection::client(config, mask_seed);
+        #[allow(unused_mut)] // mutated only with permessage-deflate
+        let mut conn = Connection::client(config, mask_seed);
+        #[cfg(feature = "deflate")]
+        if let Some(params) = deflate {
+            conn.enable_deflate(params);
+        }
+        #[cfg(not(feature = "deflate"))]
+        let () = deflate;
         let mut ws = Self::from_connection(stream, conn, &head[len..]);
         ws.subprotocol = subprotocol;
         Ok(ws)

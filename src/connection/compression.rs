@@ -2,7 +2,7 @@
 //! received messages, compressing sent ones.
 
 use super::{Connection, ConnectionError};
-use crate::deflate::{Compressor, DeflateParams, Decompressor, InflateFailure};
+use crate::deflate::{Compressor, Decompressor, DeflateParams, InflateFailure};
 use crate::frame::{FrameError, FrameHeader, OpCode};
 use crate::message::MessageError;
 
@@ -65,9 +65,9 @@ impl Compression {
         self.decompressor.output()
     }
 
-    /// The size of the inflate output buffer.
-    pub(crate) fn inflate_buffer_len(&self) -> usize {
-        self.decompressor.buffer_len()
+    /// The bytes held in output buffers (not counting zlib's own state).
+    pub(crate) fn buffered_bytes(&self) -> usize {
+        self.decompressor.buffer_len() + self.compressor.buffer_len()
     }
 
     /// Whether a message of `len` bytes is worth compressing.
@@ -115,11 +115,6 @@ impl Connection {
             deflating: false,
             min_message_len: self.config.deflate.min_message_len,
         }));
-    }
-
-    #[cfg(test)]
-    pub(crate) fn compression(&self) -> Option<&Compression> {
-        self.deflate.as_deref()
     }
 
     /// Returns `true` once permessage-deflate is on.

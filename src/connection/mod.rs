@@ -206,6 +206,18 @@ impl Connection {
         !self.close_sent && self.failure.is_none() && !self.transport_closed
     }
 
+    /// The bytes this connection holds in buffers beyond its own size: with
+    /// permessage-deflate, the inflate and deflate output buffers (they grow with the
+    /// largest recent message and shrink back after it); otherwise 0. zlib's window
+    /// and tables are not counted.
+    pub fn buffered_bytes(&self) -> usize {
+        #[cfg(feature = "deflate")]
+        if let Some(deflate) = &self.deflate {
+            return deflate.buffered_bytes();
+        }
+        0
+    }
+
     /// The error that failed the connection, if any.
     pub const fn failure(&self) -> Option<ConnectionError> {
         self.failure
@@ -265,7 +277,9 @@ impl Connection {
                 Decoded::NeedMore => return Ok((None, rest)),
                 Decoded::Header(header) => self.on_header(&header).map_err(|e| self.fail(e))?,
                 Decoded::Payload { data, frame_end } => {
-                    if let Some(ready) = self.on_payload(data, frame_end).map_err(|e| self.fail(e))? {
+                    if let Some(ready) =
+                        self.on_payload(data, frame_end).map_err(|e| self.fail(e))?
+                    {
                         break ready;
                     }
                 }
@@ -343,7 +357,10 @@ impl Connection {
                 let chunk = self.assembler.on_payload(inflated, frame_end)?;
                 return Ok(chunk.map(|c| Ready::Inflated(c.kind(), c.is_first(), c.is_last())));
             }
-            return Ok(self.assembler.on_payload(data, frame_end)?.map(|c| Ready::Event(Event::Data(c))));
+            return Ok(self
+                .assembler
+                .on_payload(data, frame_end)?
+                .map(|c| Ready::Event(Event::Data(c))));
         };
         // The header check bounds control payloads to 125 bytes, so this always fits.
         payload.extend(data);

@@ -178,13 +178,22 @@ impl Connection {
                 deflate.deflating = !message_end || deflate.worth_compressing(data.len());
             }
             if deflate.deflating {
-                let required = encoded_len(self.role, super::compression::compressed_bound(data.len()));
+                let required =
+                    encoded_len(self.role, super::compression::compressed_bound(data.len()));
                 if out.capacity_left() < required {
                     return Err(BufferTooSmall { required }.into());
                 }
                 let rsv = if first { 0b100 } else { 0 };
                 let payload = deflate.compress(data, message_end);
-                return write_frame(self.role, &mut self.masks, opcode, message_end, rsv, payload, out);
+                return write_frame(
+                    self.role,
+                    &mut self.masks,
+                    opcode,
+                    message_end,
+                    rsv,
+                    payload,
+                    out,
+                );
             }
         }
         self.write_frame(opcode, message_end, data, out)

@@ -78,7 +78,8 @@ impl Decompressor {
         while !self.ended {
             if self.filled == self.out.len() {
                 let room = limit.saturating_sub(self.message_len).saturating_add(1);
-                let grow = self.out.len().max(4096).min(usize::try_from(room).unwrap_or(usize::MAX));
+                let grow =
+                    self.out.len().max(4096).min(usize::try_from(room).unwrap_or(usize::MAX));
                 self.out.resize(self.out.len() + grow.max(1), 0);
             }
             let before_in = self.inflate.total_in();
@@ -155,7 +156,8 @@ impl Compressor {
             let before_in = self.deflate.total_in();
             let before_out = self.deflate.total_out();
             // A sync flush cannot fail on a valid stream with output room.
-            let _ = self.deflate.compress(input, &mut self.out[self.filled..], DeflateFlush::SyncFlush);
+            let _ =
+                self.deflate.compress(input, &mut self.out[self.filled..], DeflateFlush::SyncFlush);
             input = &input[(self.deflate.total_in() - before_in) as usize..];
             self.filled += (self.deflate.total_out() - before_out) as usize;
             // Done when all input is taken and the flush left spare output room.
@@ -173,5 +175,10 @@ impl Compressor {
             }
         }
         &self.out[..len]
+    }
+
+    /// The size of the output buffer.
+    pub(crate) fn buffer_len(&self) -> usize {
+        self.out.len()
     }
 }

@@ -68,16 +68,15 @@ fn rfc7692_decoder_vectors() {
         let mut c = client_with(DeflateParams::default());
         assert_eq!(receive(&mut c, wire), Ok(vec![hello.clone()]), "{wire:x?}");
     }
-    let two_blocks = [
-        0xc1, 0x0d, 0xf2, 0x48, 0x05, 0x00, 0x00, 0x00, 0xff, 0xff, 0xca, 0xc9, 0xc9, 0x07, 0x00,
-    ];
+    let two_blocks =
+        [0xc1, 0x0d, 0xf2, 0x48, 0x05, 0x00, 0x00, 0x00, 0xff, 0xff, 0xca, 0xc9, 0xc9, 0x07, 0x00];
     let mut c = client_with(DeflateParams::default());
     assert_eq!(receive(&mut c, &two_blocks), Ok(vec![hello.clone()]));
     let mut c = client_with(DeflateParams::default());
     assert_eq!(receive(&mut c, &[0xc1, 0x01, 0x00]), Ok(vec![vec![]]), "the empty message");
     // The shared-window second message after the first.
     let mut c = client_with(DeflateParams::default());
-    let both = [&cases[0][..], &[0xc1, 0x05, 0xf2, 0x00, 0x11, 0x00, 0x00]].concat();
+    let both = [cases[0], &[0xc1, 0x05, 0xf2, 0x00, 0x11, 0x00, 0x00]].concat();
     assert_eq!(receive(&mut c, &both), Ok(vec![hello.clone(), hello]));
 }
 
@@ -85,7 +84,10 @@ fn rfc7692_decoder_vectors() {
 fn rsv1_rules() {
     // RSV1 on a continuation, and on a ping, are protocol errors.
     let mut c = client_with(DeflateParams::default());
-    assert_eq!(receive(&mut c, &[0x41, 0x03, 0xf2, 0x48, 0xcd, 0xc0, 0x04, 0xc9, 0xc9, 0x07, 0x00]), Err(1002));
+    assert_eq!(
+        receive(&mut c, &[0x41, 0x03, 0xf2, 0x48, 0xcd, 0xc0, 0x04, 0xc9, 0xc9, 0x07, 0x00]),
+        Err(1002)
+    );
     let mut c = client_with(DeflateParams::default());
     assert_eq!(receive(&mut c, &[0xc9, 0x00]), Err(1002));
     // An uncompressed message (RSV1 clear) passes through untouched.
@@ -136,7 +138,7 @@ fn decompression_bomb_is_refused_while_inflating() {
     let n = header.encode(&mut head);
     let wire = [&head[..n], &payload[..]].concat();
     assert_eq!(receive(&mut c, &wire), Err(1009));
-    let held = c.compression().map_or(0, |d| d.inflate_buffer_len());
+    let held = c.buffered_bytes();
     assert!(held <= 2 << 20, "inflated buffer stayed near the limit: {held}");
 }
 
@@ -148,7 +150,8 @@ fn negotiation_server_side() {
              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
              Sec-WebSocket-Extensions: {offers}\r\n\r\n"
         );
-        let request = Request::parse(head.as_bytes(), &Limits::default()).unwrap().complete().unwrap();
+        let request =
+            Request::parse(head.as_bytes(), &Limits::default()).unwrap().complete().unwrap();
         accept_offer(request.extensions(), config).map(|(p, a)| (p, a.as_str().to_owned()))
     }
     let c = DeflateConfig::default();
@@ -173,8 +176,13 @@ fn negotiation_server_side() {
         &c,
     )
     .unwrap();
-    assert_eq!((a.as_str(), p.local_max_window_bits), ("permessage-deflate; server_max_window_bits=10", 10));
-    let (p, a) = answer("permessage-deflate; server_no_context_takeover; client_no_context_takeover", &c).unwrap();
+    assert_eq!(
+        (a.as_str(), p.local_max_window_bits),
+        ("permessage-deflate; server_max_window_bits=10", 10)
+    );
+    let (p, a) =
+        answer("permessage-deflate; server_no_context_takeover; client_no_context_takeover", &c)
+            .unwrap();
     assert_eq!(a, "permessage-deflate; server_no_context_takeover; client_no_context_takeover");
     assert!(p.local_no_context_takeover && p.peer_no_context_takeover);
     assert_eq!(answer("permessage-deflate", &DeflateConfig { enabled: false, ..c }), None);
@@ -192,10 +200,21 @@ fn negotiation_client_side() {
         let req = Request::parse(head.as_bytes(), &Limits::default()).unwrap().complete().unwrap();
         accept_answer(req.extensions(), &DeflateConfig::default())
     }
-    assert_eq!(offer(&DeflateConfig::default()).as_str(), "permessage-deflate; client_max_window_bits");
-    let p = check("permessage-deflate; client_max_window_bits=9; server_no_context_takeover").unwrap().unwrap();
+    assert_eq!(
+        offer(&DeflateConfig::default()).as_str(),
+        "permessage-deflate; client_max_window_bits"
+    );
+    let p = check("permessage-deflate; client_max_window_bits=9; server_no_context_takeover")
+        .unwrap()
+        .unwrap();
     assert_eq!((p.local_max_window_bits, p.peer_no_context_takeover), (9, true));
-    assert_eq!(check("permessage-deflate; server_max_window_bits=8").unwrap().unwrap().peer_max_window_bits, 8);
+    assert_eq!(
+        check("permessage-deflate; server_max_window_bits=8")
+            .unwrap()
+            .unwrap()
+            .peer_max_window_bits,
+        8
+    );
     for bad in [
         "permessage-deflate; client_max_window_bits",
         "permessage-deflate; client_max_window_bits=8",
@@ -289,7 +308,7 @@ proptest! {
             Ok(messages) => prop_assert!(messages.iter().all(|m| m.len() <= 4096)),
             Err(code) => prop_assert!(code == 1007 || code == 1009, "{}", code),
         }
-        let held = c.compression().map_or(0, |d| d.inflate_buffer_len());
+        let held = c.buffered_bytes();
         prop_assert!(held <= 2 * 4097, "{}", held);
     }
 }

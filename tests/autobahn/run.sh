@@ -120,8 +120,8 @@ prepare() {
   say "$(printf '%s' "$out" | grep -v '=' | tr '\n' ' ')($WSTEST)"
 
   if [ "${AUTOBAHN_SKIP_BUILD:-0}" != 1 ]; then
-    say "cargo build --release --example autobahn_server --example autobahn_client"
-    (cd "$ROOT" && cargo build --release --example autobahn_server --example autobahn_client)
+    say "cargo build --release --features deflate --example autobahn_server --example autobahn_client"
+    (cd "$ROOT" && cargo build --release --features deflate --example autobahn_server --example autobahn_client)
   fi
   if [ ! -x "$SERVER_BIN" ] || [ ! -x "$CLIENT_BIN" ]; then
     say "examples not built: $SERVER_BIN $CLIENT_BIN"
@@ -289,10 +289,11 @@ case "$MODE" in
   both)
     say "running both roles concurrently (logs: $LOGS/role-server.log, $LOGS/role-client.log)"
     t0=$(date +%s)
-    "$0" server >"$LOGS/role-server.log" 2>&1 &
+    rm -f "$REPORTS/server-summary.txt" "$REPORTS/client-summary.txt"
+    bash "$HERE/run.sh" server >"$LOGS/role-server.log" 2>&1 &
     s_pid=$!
     PIDS+=("$s_pid")
-    "$0" client >"$LOGS/role-client.log" 2>&1 &
+    bash "$HERE/run.sh" client >"$LOGS/role-client.log" 2>&1 &
     c_pid=$!
     PIDS+=("$c_pid")
     s_rc=0
