@@ -23,7 +23,23 @@ pub enum Seen {
 /// `splits` (cycled; 0 means the rest), and checks the invariants that hold for any
 /// input. Returns what was seen and every byte `poll_transmit` wrote.
 pub fn drive(role: Role, stream: &[u8], splits: &[u8]) -> (Vec<Seen>, Vec<u8>) {
+    drive_with(Connection::new(role, config(), [5; 16]), role, stream, splits)
+}
+
+/// As [`drive`], on a connection with permessage-deflate on (any window, both takeovers
+/// as `flags` says): inflated messages must stay within the limit too.
+pub fn drive_deflate(role: Role, flags: u8, stream: &[u8], splits: &[u8]) -> (Vec<Seen>, Vec<u8>) {
     let mut conn = Connection::new(role, config(), [5; 16]);
+    conn.enable_deflate(rfc6455::deflate::DeflateParams {
+        local_no_context_takeover: flags & 1 != 0,
+        peer_no_context_takeover: flags & 2 != 0,
+        local_max_window_bits: 9 + (flags >> 2) % 7,
+        peer_max_window_bits: 15,
+    });
+    drive_with(conn, role, stream, splits)
+}
+
+fn drive_with(mut conn: Connection, role: Role, stream: &[u8], splits: &[u8]) -> (Vec<Seen>, Vec<u8>) {
     let mut owned = stream.to_vec();
     let mut messages = MessageBuffer::with_retained_capacity(1024);
     let mut seen = Vec::new();
@@ -53,6 +69,7 @@ pub fn drive(role: Role, stream: &[u8], splits: &[u8]) -> (Vec<Seen>, Vec<u8>) {
                 }
             }
             assert!(messages.capacity() <= 2 * config().max_message_len as usize);
+            assert!(conn.buffered_bytes() <= 2 * config().max_message_len as usize + (1 << 16));
             while conn.poll_transmit(&mut out).expect("Vec sink never fills") {}
         }
     }
@@ -107,6 +124,15 @@ fn check_outcome(role: Role, seen: &[Seen], out: &[u8]) {
     } else {
         assert!(!matches!(seen.last(), Some(Seen::Error(_)) | Some(Seen::Close(_))), "no close written");
     }
+}
+
+/// Runs `drive_deflate` whole and split and asserts both give the same events.
+pub fn deflate_split_invariance(data: &[u8]) {
+    let Some((&flags, rest)) = data.split_first() else { return };
+    let (splits, stream) = rest.split_at(rest.len().min(4));
+    let whole = drive_deflate(Role::Client, flags, stream, &[]);
+    let split = drive_deflate(Role::Client, flags, stream, splits);
+    assert_eq!(whole.0, split.0);
 }
 
 /// Runs `drive` whole and split and asserts both give the same events and bytes.
