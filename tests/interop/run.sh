@@ -243,9 +243,9 @@ for peer in tornado websockets ws; do
     *) start_server "$peer" "$PY" "${peer}_peer.py" server ;;
   esac
   if [ -n "$SERVER_URL" ]; then
-    # Python websockets compresses by default: check permessage-deflate with it.
+    # Tornado (with compression options) and Python websockets compress: check it.
     expect=()
-    [ "$peer" = websockets ] && expect=(--expect-deflate)
+    case $peer in tornado | websockets) expect=(--expect-deflate) ;; esac
     run_check "rfc6455-client-$peer" "$BIN/interop_client" "$SERVER_URL" "rfc6455-client -> $peer-server" "${expect[@]+"${expect[@]}"}"
     stop_server
   fi

@@ -52,15 +52,25 @@ class TornadoConnection:
 
 class TornadoAdapter:
     async def connect(self, url, subprotocols):
+        # compression_options={} turns Tornado's permessage-deflate on.
         ws = await tornado.websocket.websocket_connect(
-            url, subprotocols=subprotocols or None, max_message_size=MAX
+            url, subprotocols=subprotocols or None, max_message_size=MAX, compression_options={}
         )
+        if subprotocols and not getattr(self, "reported", False):
+            self.reported = True
+            agreed = ws.headers.get("Sec-WebSocket-Extensions") or ""
+            verdict = "PASS" if agreed.startswith("permessage-deflate") else "FAIL"
+            why = "" if verdict == "PASS" else f": answered {agreed!r}"
+            print(f"{verdict} {sys.argv[3]}: permessage-deflate negotiated{why}", flush=True)
         return TornadoConnection(ws)
 
 
 class Handler(tornado.websocket.WebSocketHandler):
     def check_origin(self, origin):
         return True
+
+    def get_compression_options(self):
+        return {}  # accept permessage-deflate when offered
 
     def select_subprotocol(self, subprotocols):
         return select_subprotocol(subprotocols)
