@@ -98,6 +98,17 @@ fn rsv1_rules() {
     assert_eq!(receive(&mut c, &[0xc1, 0x02, 0xff, 0xff]), Err(1007));
 }
 
+/// An unmasked binary frame with RSV1 set (a compressed message, as a server sends it).
+fn compressed_frame(payload: &[u8]) -> Vec<u8> {
+    let header = crate::frame::FrameHeader {
+        rsv: 0b100,
+        ..crate::frame::FrameHeader::new(crate::frame::OpCode::Binary, payload.len() as u64)
+    };
+    let mut head = [0u8; 14];
+    let n = header.encode(&mut head);
+    [&head[..n], payload].concat()
+}
+
 /// A compressed stream of `blocks` MiB of zeros, built from one repeated block.
 fn zero_bomb(blocks: usize) -> Vec<u8> {
     let mut d = zlib_rs::Deflate::new(9, false, 15);
@@ -130,14 +141,7 @@ fn decompression_bomb_is_refused_while_inflating() {
     config.max_frame_len = 4 << 20;
     let mut c = Connection::new(Role::Client, config, [0; 16]);
     c.enable_deflate(DeflateParams::default());
-    let header = crate::frame::FrameHeader {
-        rsv: 0b100,
-        ..crate::frame::FrameHeader::new(crate::frame::OpCode::Binary, payload.len() as u64)
-    };
-    let mut head = [0u8; 14];
-    let n = header.encode(&mut head);
-    let wire = [&head[..n], &payload[..]].concat();
-    assert_eq!(receive(&mut c, &wire), Err(1009));
+    assert_eq!(receive(&mut c, &compressed_frame(&payload)), Err(1009));
     let held = c.buffered_bytes();
     assert!(held <= 2 << 20, "inflated buffer stayed near the limit: {held}");
 }
@@ -297,14 +301,7 @@ proptest! {
         config.deflate.min_message_len = 0;
         let mut c = Connection::new(Role::Client, config, [0; 16]);
         c.enable_deflate(DeflateParams::default());
-        let header = crate::frame::FrameHeader {
-            rsv: 0b100,
-            ..crate::frame::FrameHeader::new(crate::frame::OpCode::Binary, payload.len() as u64)
-        };
-        let mut head = [0u8; 14];
-        let n = header.encode(&mut head);
-        let wire = [&head[..n], &payload[..]].concat();
-        match receive(&mut c, &wire) {
+        match receive(&mut c, &compressed_frame(&payload)) {
             Ok(messages) => prop_assert!(messages.iter().all(|m| m.len() <= 4096)),
             Err(code) => prop_assert!(code == 1007 || code == 1009, "{}", code),
         }
