@@ -30,41 +30,36 @@ impl MaskKey {
 /// Masks or unmasks `data` in place with `key`, where `offset` is the payload position
 /// of `data[0]`.
 ///
-/// Works a machine word at a time in safe code; the result equals the byte-at-a-time
-/// definition for every length, offset and alignment (property-tested).
+/// Works 32 bytes at a time against a pre-rotated key pattern, in safe code that the
+/// compiler turns into vector XORs (SSE2 on every x86_64); the result equals the
+/// byte-at-a-time definition for every length, offset and alignment (property-tested).
 #[inline]
 pub fn apply_mask(data: &mut [u8], key: [u8; 4], offset: u64) {
-    // Rotate the key so that `rotated[0]` applies to `data[0]`.
-    let rotated = u32::from_ne_bytes(key).rotate_right_bytes((offset % 4) as u32);
-    let word = u64::from(rotated) | (u64::from(rotated) << 32);
-    // Both halves are equal, so the word's memory order is the key's on any endianness.
-    let mut chunks = data.chunks_exact_mut(8);
+    let pattern = pattern(key, offset);
+    let mut chunks = data.chunks_exact_mut(PATTERN_LEN);
     for chunk in &mut chunks {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(chunk);
-        let v = u64::from_ne_bytes(bytes) ^ word;
-        chunk.copy_from_slice(&v.to_ne_bytes());
+        for (byte, k) in chunk.iter_mut().zip(pattern.iter()) {
+            *byte ^= *k;
+        }
     }
-    let tail = chunks.into_remainder();
-    let key_bytes = rotated.to_ne_bytes();
-    for (i, b) in tail.iter_mut().enumerate() {
-        *b ^= key_bytes[i & 3];
+    for (byte, k) in chunks.into_remainder().iter_mut().zip(pattern.iter()) {
+        *byte ^= *k;
     }
 }
 
-/// Rotation of a native-endian word by whole bytes *in memory order*.
-trait RotateBytes {
-    fn rotate_right_bytes(self, n: u32) -> Self;
-}
+/// Bytes masked per step: two SSE registers, one AVX register.
+const PATTERN_LEN: usize = 32;
 
-impl RotateBytes for u32 {
-    /// Returns the word whose memory bytes are `self`'s bytes starting at index `n`.
-    #[inline]
-    fn rotate_right_bytes(self, n: u32) -> Self {
-        let mut b = self.to_ne_bytes();
-        b.rotate_left(n as usize);
-        Self::from_ne_bytes(b)
+/// The key repeated over 32 bytes, rotated so that `pattern[0]` applies at `offset`.
+#[inline]
+fn pattern(key: [u8; 4], offset: u64) -> [u8; PATTERN_LEN] {
+    let mut rotated = key;
+    rotated.rotate_left((offset % 4) as usize);
+    let mut pattern = [0u8; PATTERN_LEN];
+    for (i, b) in pattern.iter_mut().enumerate() {
+        *b = rotated[i % 4];
     }
+    pattern
 }
 
 /// Unmasks `data` one byte at a time: the RFC's definition, for tests and reference.
