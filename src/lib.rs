@@ -51,7 +51,7 @@
 //!                 assert_eq!(text, "ping me");
 //!             }
 //!         }
-//!         Some(Event::Ping(payload)) => assert_eq!(payload.as_bytes(), b"are you there?"),
+//!         Some(Event::Ping(payload)) => assert_eq!(payload, b"are you there?"),
 //!         _ => {}
 //!     }
 //!     // 3. Drain what the protocol sends on its own (here: the pong).

@@ -86,8 +86,8 @@ fn record(event: Option<Event<'_>>, messages: &mut MessageBuffer, seen: &mut Vec
                 seen.push(Seen::Message(text, m.as_bytes().to_vec()));
             }
         }
-        Some(Event::Ping(p)) => seen.push(Seen::Ping(p.as_bytes().to_vec())),
-        Some(Event::Pong(p)) => seen.push(Seen::Pong(p.as_bytes().to_vec())),
+        Some(Event::Ping(p)) => seen.push(Seen::Ping(p.to_vec())),
+        Some(Event::Pong(p)) => seen.push(Seen::Pong(p.to_vec())),
         Some(Event::Close(c)) => seen.push(Seen::Close(c.code().map(|c| c.0))),
         None => {}
     }

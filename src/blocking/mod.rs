@@ -243,9 +243,10 @@ impl<S: Transport> WebSocket<S> {
             self.pos += available - rest.len();
             let step = match event {
                 Some(Event::Data(chunk)) => buffer.extend(&chunk).then_some(Step::Message),
-                Some(Event::Ping(p)) => Some(Step::Control(Received::Ping(p))),
-                Some(Event::Pong(p)) => Some(Step::Control(Received::Pong(p))),
-                Some(Event::Close(c)) => Some(Step::Control(Received::Close(c))),
+                // Control payloads are at most 125 bytes, so they always fit.
+                Some(Event::Ping(p)) => Some(Step::Control(Received::Ping(control(p)))),
+                Some(Event::Pong(p)) => Some(Step::Control(Received::Pong(control(p)))),
+                Some(Event::Close(c)) => Some(Step::Control(Received::Close(*c))),
                 None => None,
             };
             self.flush()?;
@@ -329,6 +330,11 @@ impl<S: Transport> WebSocket<S> {
     fn now(&self) -> u64 {
         u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
+}
+
+/// An owned copy of a control payload (at most 125 bytes by the frame check).
+fn control(payload: &[u8]) -> ControlPayload {
+    ControlPayload::new(payload).unwrap_or_default()
 }
 
 enum Step {

@@ -19,9 +19,9 @@ use masking::MaskGenerator;
 use timers::Timers;
 
 use crate::frame::{Decoded, FrameDecoder, FrameError, FrameHeader, HeaderRules, OpCode};
-#[cfg(feature = "deflate")]
-use crate::message::DataChunk;
-use crate::message::{Assembler, CloseFrame, ControlPayload, MessageKind, Utf8Validator};
+use crate::message::{
+    Assembler, CloseFrame, ControlPayload, DataChunk, MessageKind, Utf8Validator,
+};
 use crate::{CloseCode, Role};
 
 /// Where a connection is in its life (RFC 6455 §4-§7).
@@ -42,8 +42,10 @@ pub enum State {
 
 /// What [`Connection::handle_read`] reports, before it borrows from the connection.
 enum Ready<'i> {
-    /// An event borrowing only the input (or owning its data).
-    Event(Event<'i>),
+    /// A data chunk borrowing the input.
+    Data(DataChunk<'i>),
+    /// A complete control frame of this opcode; its payload stays in the connection.
+    Control(OpCode),
     /// A chunk of inflated data, held by the connection: kind, first, last.
     #[cfg(feature = "deflate")]
     Inflated(MessageKind, bool, bool),
@@ -114,8 +116,10 @@ pub struct Connection {
     config: Config,
     decoder: FrameDecoder,
     assembler: Assembler,
-    /// The control frame being received, if the current frame is one.
-    control: Option<(OpCode, ControlPayload)>,
+    /// The opcode of the control frame being received, if the current frame is one.
+    control: Option<OpCode>,
+    /// The payload of the current (or last) control frame.
+    control_payload: ControlPayload,
     pending: Pending,
     close_sent: bool,
     close_received: Option<CloseFrame>,
@@ -145,6 +149,7 @@ impl Connection {
             decoder: FrameDecoder::new(rules, config.max_frame_len),
             assembler: Assembler::new(config.max_message_len),
             control: None,
+            control_payload: ControlPayload::EMPTY,
             pending: Pending::default(),
             close_sent: false,
             close_received: None,
@@ -331,7 +336,8 @@ impl Connection {
                 // Only reachable with an extension that allows RSV1 (RFC 7692 §6).
                 return Err(FrameError::ReservedBits(header.rsv).into());
             }
-            self.control = Some((header.opcode, ControlPayload::EMPTY));
+            self.control = Some(header.opcode);
+            self.control_payload = ControlPayload::EMPTY;
             return Ok(());
         }
         self.control = None;
@@ -349,7 +355,7 @@ impl Connection {
         data: &'i [u8],
         frame_end: bool,
     ) -> Result<Option<Ready<'i>>, ConnectionError> {
-        let Some((opcode, payload)) = &mut self.control else {
+        let Some(opcode) = self.control else {
             #[cfg(feature = "deflate")]
             if let Some(deflate) = self.deflate.as_mut().filter(|d| d.is_inflating()) {
                 let message_end = frame_end && self.assembler.is_final_frame();
@@ -357,37 +363,36 @@ impl Connection {
                 let chunk = self.assembler.on_payload(inflated, frame_end)?;
                 return Ok(chunk.map(|c| Ready::Inflated(c.kind(), c.is_first(), c.is_last())));
             }
-            return Ok(self
-                .assembler
-                .on_payload(data, frame_end)?
-                .map(|c| Ready::Event(Event::Data(c))));
+            return Ok(self.assembler.on_payload(data, frame_end)?.map(Ready::Data));
         };
         // The header check bounds control payloads to 125 bytes, so this always fits.
-        payload.extend(data);
+        self.control_payload.extend(data);
         if !frame_end {
             return Ok(None);
         }
-        let (opcode, payload) = (*opcode, *payload);
         self.control = None;
-        Ok(Some(Ready::Event(match opcode {
+        match opcode {
             OpCode::Ping => {
                 if self.config.auto_pong && self.can_send() && self.pending.close.is_none() {
-                    self.pending.pong = Some(payload);
+                    self.pending.pong = Some(self.control_payload);
                 }
-                Event::Ping(payload)
             }
-            OpCode::Pong => {
-                self.timers.pong_received();
-                Event::Pong(payload)
-            }
-            _ => Event::Close(self.on_close(payload)?),
-        })))
+            OpCode::Pong => self.timers.pong_received(),
+            _ => self.on_close()?,
+        }
+        Ok(Some(Ready::Control(opcode)))
     }
 
-    /// Turns a ready step into the event, borrowing inflated bytes from `self`.
+    /// Turns a ready step into the event, borrowing control payloads and inflated bytes
+    /// from `self`.
     fn event<'e, 'i: 'e>(&'e self, ready: Ready<'i>) -> Event<'e> {
         match ready {
-            Ready::Event(event) => event,
+            Ready::Data(chunk) => Event::Data(chunk),
+            Ready::Control(OpCode::Ping) => Event::Ping(self.control_payload.as_bytes()),
+            Ready::Control(OpCode::Pong) => Event::Pong(self.control_payload.as_bytes()),
+            Ready::Control(_) => {
+                Event::Close(self.close_received.as_ref().unwrap_or(&CloseFrame::EMPTY))
+            }
             #[cfg(feature = "deflate")]
             Ready::Inflated(kind, is_first, is_last) => {
                 let data = self.deflate.as_ref().map_or(&[][..], |d| d.output());
@@ -396,8 +401,8 @@ impl Connection {
         }
     }
 
-    fn on_close(&mut self, payload: ControlPayload) -> Result<CloseFrame, ConnectionError> {
-        let frame = CloseFrame::parse(payload.as_bytes())?;
+    fn on_close(&mut self) -> Result<(), ConnectionError> {
+        let frame = CloseFrame::parse(self.control_payload.as_bytes())?;
         self.close_received = Some(frame);
         self.pending.pong = None;
         self.pending.ping = false;
@@ -405,7 +410,7 @@ impl Connection {
         if !self.close_sent && self.pending.close.is_none() {
             self.pending.close = Some(frame.code());
         }
-        Ok(frame)
+        Ok(())
     }
 
     /// Fails the connection: queues one Close with the error's code, stops input.

@@ -41,7 +41,7 @@ fn auto_pong_can_be_turned_off() {
     let mut client = Connection::client(Config { auto_pong: false, ..Config::default() }, [0; 16]);
     let mut ping = [0x89, 0x01, b'x'];
     let (event, _) = client.handle_read(&mut ping).unwrap();
-    assert!(matches!(event, Some(Event::Ping(p)) if p.as_bytes() == b"x"));
+    assert!(matches!(event, Some(Event::Ping(p)) if p == b"x"));
     assert!(!client.wants_transmit());
 }
 

@@ -48,8 +48,8 @@ pub fn drive(conn: &mut Connection, stream: &[u8], cuts: &[usize]) -> (Vec<Seen>
                                 });
                             }
                         }
-                        Some(Event::Ping(p)) => seen.push(Seen::Ping(p.as_bytes().to_vec())),
-                        Some(Event::Pong(p)) => seen.push(Seen::Pong(p.as_bytes().to_vec())),
+                        Some(Event::Ping(p)) => seen.push(Seen::Ping(p.to_vec())),
+                        Some(Event::Pong(p)) => seen.push(Seen::Pong(p.to_vec())),
                         Some(Event::Close(c)) => {
                             seen.push(Seen::Close(c.code().map(|c| c.0), c.reason().to_owned()))
                         }
