@@ -1,7 +1,5 @@
 //! Whole-message delivery: chunks gathered into a reused buffer.
 
-use core::str;
-
 #[cfg(feature = "alloc")]
 use alloc::vec::Vec;
 
@@ -40,7 +38,7 @@ fn complete(kind: MessageKind, bytes: &[u8]) -> Result<Message<'_>, MessageError
         // The connection already validated every text chunk; this second check only
         // guards against chunks of different messages being mixed by the caller.
         MessageKind::Text => {
-            str::from_utf8(bytes).map(Message::Text).map_err(|_| MessageError::InvalidUtf8)
+            super::utf8::as_str(bytes).map(Message::Text).ok_or(MessageError::InvalidUtf8)
         }
     }
 }

@@ -52,7 +52,7 @@ impl<'a> DataChunk<'a> {
     /// The payload as text, when this is a whole text message.
     pub fn as_whole_text(&self) -> Option<&'a str> {
         match self.kind {
-            MessageKind::Text if self.is_whole() => core::str::from_utf8(self.data).ok(),
+            MessageKind::Text if self.is_whole() => super::utf8::as_str(self.data),
             _ => None,
         }
     }

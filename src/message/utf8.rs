@@ -2,6 +2,8 @@
 
 use core::str;
 
+use simdutf8::compat::Utf8Error;
+
 /// Validates a text message fed in pieces of any size.
 ///
 /// An invalid sequence is reported by the [`feed`](Self::feed) call that receives the
@@ -56,7 +58,7 @@ impl Utf8Validator {
             let need = sequence_len(self.partial[0]) - have;
             let take = need.min(data.len());
             self.partial[have..have + take].copy_from_slice(&data[..take]);
-            match str::from_utf8(&self.partial[..have + take]) {
+            match validate(&self.partial[..have + take]) {
                 Ok(_) => self.len = 0,
                 Err(e) if e.error_len().is_none() => {
                     self.len = (have + take) as u8;
@@ -66,8 +68,8 @@ impl Utf8Validator {
             }
             data = &data[take..];
         }
-        match str::from_utf8(data) {
-            Ok(_) => Ok(()),
+        match validate(data) {
+            Ok(()) => Ok(()),
             Err(e) if e.error_len().is_none() => {
                 // The tail is a valid, incomplete prefix of one code point (1-3 bytes).
                 let tail = &data[e.valid_up_to()..];
@@ -92,6 +94,20 @@ impl Utf8Validator {
             Err(InvalidUtf8)
         }
     }
+}
+
+/// Validates `bytes` as UTF-8 with SIMD where the CPU has it (simdutf8: AVX2 or SSE4.2,
+/// detected at run time with `std`, else chosen at compile time), reporting errors
+/// exactly as `core::str::from_utf8` does.
+#[inline]
+pub(crate) fn validate(bytes: &[u8]) -> Result<(), Utf8Error> {
+    simdutf8::compat::from_utf8(bytes).map(|_| ())
+}
+
+/// Views validated UTF-8 as `&str` (after [`validate`], with the same fast validator).
+#[inline]
+pub(crate) fn as_str(bytes: &[u8]) -> Option<&str> {
+    simdutf8::compat::from_utf8(bytes).ok()
 }
 
 /// The length of the sequence a valid lead byte starts (only called on accepted leads).
