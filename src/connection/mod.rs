@@ -18,7 +18,7 @@ pub use masking::random_mask_seed;
 use masking::MaskGenerator;
 use timers::Timers;
 
-use crate::frame::{Decoded, FrameDecoder, FrameError, FrameHeader, HeaderRules, OpCode};
+use crate::frame::{Decoded, FrameDecoder, FrameError, FrameHeader, HeaderRules, OpCode, Whole};
 use crate::message::{
     Assembler, CloseFrame, ControlPayload, DataChunk, MessageKind, Utf8Validator,
 };
@@ -276,6 +276,18 @@ impl Connection {
         }
         let mut rest = input;
         let ready = loop {
+            // Fast path: a frame that lies whole in the input skips the decoder's states.
+            match self.decoder.decode_whole(rest).map_err(|e| self.fail(e.into()))? {
+                Whole::Frame(header, payload, r) => {
+                    rest = r;
+                    self.on_header(&header).map_err(|e| self.fail(e))?;
+                    match self.on_payload(payload, true).map_err(|e| self.fail(e))? {
+                        Some(ready) => break ready,
+                        None => continue,
+                    }
+                }
+                Whole::Partial(r) => rest = r,
+            }
             let (step, r) = self.decoder.decode(rest).map_err(|e| self.fail(e.into()))?;
             rest = r;
             match step {

@@ -20,6 +20,15 @@ pub enum Decoded<'a> {
     },
 }
 
+/// The result of [`FrameDecoder::decode_whole`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum Whole<'a> {
+    /// A whole frame: its header, its unmasked payload, and the input after it.
+    Frame(FrameHeader, &'a mut [u8], &'a mut [u8]),
+    /// The frame is not whole in the input, which is handed back untouched.
+    Partial(&'a mut [u8]),
+}
+
 #[derive(Clone, Copy, Debug)]
 enum State {
     Header { buf: [u8; MAX_HEADER_LEN], len: u8 },
@@ -76,6 +85,39 @@ impl FrameDecoder {
     /// Returns `true` between frames: no header byte or payload byte is pending.
     pub const fn is_between_frames(&self) -> bool {
         matches!(self.state, State::Header { len: 0, .. })
+    }
+
+    /// The fast path for a frame that lies whole in `input` while the decoder is between
+    /// frames: decodes and checks its header, unmasks its payload in place, and returns
+    /// [`Whole::Frame`] without touching the decoder's state. [`Whole::Partial`] hands
+    /// the input back when the frame is not whole in it (use [`decode`](Self::decode)
+    /// then); errors are those `decode` would report for the same bytes.
+    ///
+    /// # Errors
+    /// As [`decode`](Self::decode).
+    #[inline]
+    pub fn decode_whole<'a>(&mut self, input: &'a mut [u8]) -> Result<Whole<'a>, FrameError> {
+        if !self.is_between_frames() {
+            return Ok(Whole::Partial(input));
+        }
+        let Some((header, used)) = FrameHeader::decode(input, &self.rules)? else {
+            return Ok(Whole::Partial(input));
+        };
+        let limit = self.max_payload.min(usize::MAX as u64);
+        if header.payload_len > limit {
+            return Err(FrameError::FrameTooLarge { len: header.payload_len, limit });
+        }
+        // `payload_len <= usize::MAX` was just checked.
+        let end = used.saturating_add(header.payload_len as usize);
+        if end > input.len() {
+            return Ok(Whole::Partial(input));
+        }
+        let (frame, rest) = input.split_at_mut(end);
+        let payload = &mut frame[used..];
+        if let Some(mask) = header.mask {
+            mask.apply(payload, 0);
+        }
+        Ok(Whole::Frame(header, payload, rest))
     }
 
     /// Decodes the next step from `input`, returning it with the unconsumed rest.

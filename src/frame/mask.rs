@@ -35,6 +35,15 @@ impl MaskKey {
 /// byte-at-a-time definition for every length, offset and alignment (property-tested).
 #[inline]
 pub fn apply_mask(data: &mut [u8], key: [u8; 4], offset: u64) {
+    if data.len() < PATTERN_LEN {
+        // Short payloads (the common small message) skip building the pattern.
+        let mut rotated = key;
+        rotated.rotate_left((offset % 4) as usize);
+        for (i, byte) in data.iter_mut().enumerate() {
+            *byte ^= rotated[i & 3];
+        }
+        return;
+    }
     let pattern = pattern(key, offset);
     let mut chunks = data.chunks_exact_mut(PATTERN_LEN);
     for chunk in &mut chunks {

@@ -14,7 +14,7 @@ mod header;
 pub mod mask;
 mod opcode;
 
-pub use decoder::{Decoded, FrameDecoder};
+pub use decoder::{Decoded, FrameDecoder, Whole};
 pub use error::FrameError;
 pub use header::{FrameHeader, HeaderRules, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
 pub use mask::{apply_mask, MaskKey};
