@@ -37,8 +37,7 @@ impl MaskKey {
 pub fn apply_mask(data: &mut [u8], key: [u8; 4], offset: u64) {
     if data.len() < PATTERN_LEN {
         // Short payloads (the common small message) skip building the pattern.
-        let mut rotated = key;
-        rotated.rotate_left((offset % 4) as usize);
+        let rotated = rotate(key, offset);
         for (i, byte) in data.iter_mut().enumerate() {
             *byte ^= rotated[i & 3];
         }
@@ -59,11 +58,17 @@ pub fn apply_mask(data: &mut [u8], key: [u8; 4], offset: u64) {
 /// Bytes masked per step: two SSE registers, one AVX register.
 const PATTERN_LEN: usize = 32;
 
+/// The key rotated so that its first byte applies at payload position `offset`.
+#[inline]
+const fn rotate(key: [u8; 4], offset: u64) -> [u8; 4] {
+    // In little-endian order, moving every byte one place down is a right rotation.
+    u32::from_le_bytes(key).rotate_right(8 * (offset % 4) as u32).to_le_bytes()
+}
+
 /// The key repeated over 32 bytes, rotated so that `pattern[0]` applies at `offset`.
 #[inline]
 fn pattern(key: [u8; 4], offset: u64) -> [u8; PATTERN_LEN] {
-    let mut rotated = key;
-    rotated.rotate_left((offset % 4) as usize);
+    let rotated = rotate(key, offset);
     let mut pattern = [0u8; PATTERN_LEN];
     for (i, b) in pattern.iter_mut().enumerate() {
         *b = rotated[i % 4];
