@@ -36,9 +36,20 @@ impl MaskKey {
 #[inline]
 pub fn apply_mask(data: &mut [u8], key: [u8; 4], offset: u64) {
     if data.len() < PATTERN_LEN {
-        // Short payloads (the common small message) skip building the pattern.
+        // Short payloads (the common small message) skip building the pattern and
+        // work a word at a time, so a reader's wide loads are not stalled by byte stores.
         let rotated = rotate(key, offset);
-        for (i, byte) in data.iter_mut().enumerate() {
+        let word = u64::from_ne_bytes([
+            rotated[0], rotated[1], rotated[2], rotated[3], rotated[0], rotated[1], rotated[2],
+            rotated[3],
+        ]);
+        let mut words = data.chunks_exact_mut(8);
+        for chunk in &mut words {
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(chunk);
+            chunk.copy_from_slice(&(u64::from_ne_bytes(bytes) ^ word).to_ne_bytes());
+        }
+        for (i, byte) in words.into_remainder().iter_mut().enumerate() {
             *byte ^= rotated[i & 3];
         }
         return;
