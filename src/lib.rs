@@ -77,7 +77,7 @@
 //! |---|---|---|
 //! | `alloc` | via `std` | `message::MessageBuffer` and `FrameSink for Vec<u8>` |
 //! | `std` | yes | `random_mask_seed`, the `blocking` adapter (implies `alloc`) |
-//! | `deflate` | no | [`deflate`]: permessage-deflate (RFC 7692) via zlib-rs (implies `alloc`) |
+//! | `deflate` | no | `deflate`: permessage-deflate (RFC 7692) via zlib-rs (implies `alloc`) |
 //! | `http` | no | `handshake::http`: the handshake from and to `http::Request`/`http::Response` (implies `std`) |
 //!
 //! With no features the whole protocol is available over caller buffers.
