@@ -54,6 +54,13 @@ pub fn apply_mask(data: &mut [u8], key: [u8; 4], offset: u64) {
         }
         return;
     }
+    mask_long(data, key, offset);
+}
+
+/// The vector loop, kept out of line: inlined into a large caller, the compiler stops
+/// vectorising it (measured: 1.7 GB/s instead of 3.6 GB/s on 1 KiB text messages).
+#[inline(never)]
+fn mask_long(data: &mut [u8], key: [u8; 4], offset: u64) {
     let pattern = pattern(key, offset);
     let mut chunks = data.chunks_exact_mut(PATTERN_LEN);
     for chunk in &mut chunks {
