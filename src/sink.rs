@@ -34,6 +34,15 @@ pub trait FrameSink {
     /// may panic when asked for more.
     fn append(&mut self, bytes: &[u8]) -> &mut [u8];
 
+    /// Appends `bytes` masked with `key` (RFC 6455 §5.3, payload offset 0). The default
+    /// copies, then masks in place; sinks override it to do both in one pass.
+    ///
+    /// Callers check [`capacity_left`](Self::capacity_left) first.
+    fn append_masked(&mut self, bytes: &[u8], key: [u8; 4]) {
+        let dst = self.append(bytes);
+        crate::frame::apply_mask(dst, key, 0);
+    }
+
     /// Appends `bytes` when they fit.
     ///
     /// # Errors
@@ -102,6 +111,12 @@ impl FrameSink for SliceSink<'_> {
         let dst = &mut self.buf[start..self.len];
         dst.copy_from_slice(bytes);
         dst
+    }
+
+    fn append_masked(&mut self, bytes: &[u8], key: [u8; 4]) {
+        let start = self.len;
+        self.len += bytes.len();
+        crate::frame::mask::copy_masked(&mut self.buf[start..self.len], bytes, key, 0);
     }
 }
 

@@ -273,9 +273,11 @@ fn write_frame(
     let mut head = [0u8; MAX_HEADER_LEN];
     let head_len = header.encode(&mut head);
     out.append(&head[..head_len]);
-    let body = out.append(payload);
-    if let Some(mask) = mask {
-        mask.apply(body, 0);
+    match mask {
+        Some(MaskKey(key)) => out.append_masked(payload, key),
+        None => {
+            out.append(payload);
+        }
     }
     Ok(())
 }
