@@ -155,13 +155,17 @@ impl Compressor {
             }
             let before_in = self.deflate.total_in();
             let before_out = self.deflate.total_out();
-            // A sync flush cannot fail on a valid stream with output room.
+            // A sync flush cannot fail on a valid stream with output room; should it ever,
+            // the no-progress check below still ends the loop.
             let _ =
                 self.deflate.compress(input, &mut self.out[self.filled..], DeflateFlush::SyncFlush);
-            input = &input[(self.deflate.total_in() - before_in) as usize..];
-            self.filled += (self.deflate.total_out() - before_out) as usize;
+            let used = (self.deflate.total_in() - before_in) as usize;
+            let produced = (self.deflate.total_out() - before_out) as usize;
+            input = &input[used..];
+            self.filled += produced;
             // Done when all input is taken and the flush left spare output room.
-            if input.is_empty() && self.filled < self.out.len() {
+            let room = self.filled < self.out.len();
+            if (input.is_empty() && room) || (used == 0 && produced == 0 && room) {
                 break;
             }
         }
