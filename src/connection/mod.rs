@@ -260,6 +260,9 @@ impl Connection {
     /// `input`; call again with the rest until it is empty. Partial frames are kept
     /// internally, so no byte ever needs to be fed twice.
     ///
+    /// The event borrows the input (data) or the connection (control payloads, inflated
+    /// data); the rest borrows only the input. Drop the event before the next call.
+    ///
     /// After the peer's Close, or after a failure, input is consumed and ignored.
     ///
     /// # Errors
