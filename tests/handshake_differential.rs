@@ -27,38 +27,30 @@ fn collect<'a>(headers: impl Iterator<Item = rfc6455::handshake::Header<'a>>) ->
     headers.map(|h| (h.name.to_owned(), h.value.to_vec())).collect()
 }
 
-fn httparse_request(buf: &[u8]) -> Outcome {
-    let mut headers = [httparse::EMPTY_HEADER; 64];
-    let mut request = httparse::Request::new(&mut headers);
-    match request.parse(buf) {
+/// Turns an httparse result and the headers it filled into an [`Outcome`].
+fn httparse_outcome(result: httparse::Result<usize>, headers: &[httparse::Header<'_>]) -> Outcome {
+    match result {
         Ok(httparse::Status::Complete(len)) => Outcome::Complete {
             len,
-            headers: request
-                .headers
-                .iter()
-                .map(|h| (h.name.to_owned(), h.value.to_vec()))
-                .collect(),
+            headers: headers.iter().map(|h| (h.name.to_owned(), h.value.to_vec())).collect(),
         },
         Ok(httparse::Status::Partial) => Outcome::Partial,
         Err(_) => Outcome::Error(None),
     }
 }
 
+fn httparse_request(buf: &[u8]) -> Outcome {
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut request = httparse::Request::new(&mut headers);
+    let result = request.parse(buf);
+    httparse_outcome(result, request.headers)
+}
+
 fn httparse_response(buf: &[u8]) -> Outcome {
     let mut headers = [httparse::EMPTY_HEADER; 64];
     let mut response = httparse::Response::new(&mut headers);
-    match response.parse(buf) {
-        Ok(httparse::Status::Complete(len)) => Outcome::Complete {
-            len,
-            headers: response
-                .headers
-                .iter()
-                .map(|h| (h.name.to_owned(), h.value.to_vec()))
-                .collect(),
-        },
-        Ok(httparse::Status::Partial) => Outcome::Partial,
-        Err(_) => Outcome::Error(None),
-    }
+    let result = response.parse(buf);
+    httparse_outcome(result, response.headers)
 }
 
 fn our_request(buf: &[u8]) -> Outcome {
