@@ -70,7 +70,8 @@
 //! - Feeding the same bytes in any split gives the same events.
 //! - A protocol error is reported once, as a typed error carrying the close code the
 //!   peer receives; the Close frame is queued and later input is ignored.
-//! - No `unsafe` code.
+//! - `unsafe` code only in one private module of masking kernels (CPU dispatch and
+//!   writing into a `Vec`'s spare capacity), each block justified and property-tested.
 //!
 //! # Features
 //! | feature | default | adds |
@@ -92,6 +93,7 @@ extern crate alloc;
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
+mod accel;
 #[cfg(feature = "std")]
 pub mod blocking;
 mod close_code;

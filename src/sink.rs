@@ -43,6 +43,15 @@ pub trait FrameSink {
         crate::frame::apply_mask(dst, key, 0);
     }
 
+    /// Appends `first`, then `second` (a frame's header and payload). The default
+    /// appends them one after the other; `Vec<u8>` does it with one capacity check.
+    ///
+    /// Callers check [`capacity_left`](Self::capacity_left) first.
+    fn append_pair(&mut self, first: &[u8], second: &[u8]) {
+        self.append(first);
+        self.append(second);
+    }
+
     /// Appends `bytes` when they fit.
     ///
     /// # Errors
@@ -130,5 +139,14 @@ impl FrameSink for Vec<u8> {
         let start = self.len();
         self.extend_from_slice(bytes);
         &mut self[start..]
+    }
+
+    #[inline(always)]
+    fn append_pair(&mut self, first: &[u8], second: &[u8]) {
+        crate::accel::extend_two(self, first, second);
+    }
+
+    fn append_masked(&mut self, bytes: &[u8], key: [u8; 4]) {
+        crate::accel::extend_xor(self, bytes, &crate::frame::mask::pattern(key, 0));
     }
 }

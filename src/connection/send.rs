@@ -12,6 +12,7 @@ impl Connection {
     /// [`SendError::Closed`] after a Close was sent, [`SendError::FragmentedMessageInProgress`]
     /// while a [`send_fragment`](Self::send_fragment) message is unfinished, and
     /// [`SendError::BufferTooSmall`]. Nothing is written on error.
+    #[inline]
     pub fn send_text(&mut self, text: &str, out: &mut impl FrameSink) -> Result<(), SendError> {
         self.send_whole(OpCode::Text, text.as_bytes(), out)
     }
@@ -20,6 +21,7 @@ impl Connection {
     ///
     /// # Errors
     /// As [`send_text`](Self::send_text).
+    #[inline]
     pub fn send_binary(&mut self, data: &[u8], out: &mut impl FrameSink) -> Result<(), SendError> {
         self.send_whole(OpCode::Binary, data, out)
     }
@@ -148,6 +150,7 @@ impl Connection {
         encoded_len(self.role, payload_len)
     }
 
+    #[inline]
     fn send_whole(
         &mut self,
         opcode: OpCode,
@@ -163,6 +166,7 @@ impl Connection {
 
     /// Writes a data frame, compressed when permessage-deflate is on and the message
     /// is worth it (RSV1 on its first frame only, RFC 7692 §6).
+    #[inline]
     fn write_data(
         &mut self,
         opcode: OpCode,
@@ -234,6 +238,7 @@ impl Connection {
     }
 
     /// Writes one whole uncompressed frame or nothing.
+    #[inline]
     fn write_frame(
         &mut self,
         opcode: OpCode,
@@ -255,6 +260,7 @@ const fn encoded_len(role: Role, payload_len: usize) -> usize {
 }
 
 /// Writes one whole frame or nothing; a client masks it with a fresh key.
+#[inline(always)]
 fn write_frame(
     role: Role,
     masks: &mut MaskGenerator,
@@ -268,16 +274,23 @@ fn write_frame(
     if out.capacity_left() < required {
         return Err(BufferTooSmall { required }.into());
     }
+    if !role.masks_outgoing() && payload.len() <= 125 {
+        // The common small server frame: a two-byte header whose length is known here,
+        // so the sink copies it with two byte stores.
+        let first = (u8::from(fin) << 7) | ((rsv & 0b111) << 4) | opcode.bits();
+        out.append_pair(&[first, payload.len() as u8], payload);
+        return Ok(());
+    }
     let mask = role.masks_outgoing().then(|| masks.next_key());
     let header = FrameHeader { fin, rsv, opcode, mask, payload_len: payload.len() as u64 };
     let mut head = [0u8; MAX_HEADER_LEN];
     let head_len = header.encode(&mut head);
-    out.append(&head[..head_len]);
     match mask {
-        Some(MaskKey(key)) => out.append_masked(payload, key),
-        None => {
-            out.append(payload);
+        Some(MaskKey(key)) => {
+            out.append(&head[..head_len]);
+            out.append_masked(payload, key);
         }
+        None => out.append_pair(&head[..head_len], payload),
     }
     Ok(())
 }

@@ -167,6 +167,7 @@ impl FrameHeader {
     /// Encodes the header into `out` with the minimal length form and returns its length.
     ///
     /// The payload length must be below 2^63 (RFC 6455 §5.2); the top bit is cleared.
+    #[inline]
     pub fn encode(&self, out: &mut [u8; MAX_HEADER_LEN]) -> usize {
         out[0] = (u8::from(self.fin) << 7) | ((self.rsv & 0b111) << 4) | self.opcode.bits();
         let mask_bit = if self.mask.is_some() { 0x80 } else { 0 };
