@@ -116,3 +116,88 @@ proptest! {
         prop_assert_eq!(drive(&mut server, &wire, &[]).0, expected);
     }
 }
+
+/// A frame near the receive fast path's edges: any first byte, masked or not, a 7-bit
+/// or 16-bit length (minimal or not), payload as given (invalid UTF-8 included).
+fn edge_frame() -> impl Strategy<Value = Vec<u8>> {
+    (
+        prop_oneof![
+            Just(0x81u8),
+            Just(0x82),
+            Just(0x01),
+            Just(0x80),
+            Just(0x88),
+            Just(0x89),
+            Just(0xC1),
+            any::<u8>()
+        ],
+        any::<bool>(),
+        any::<bool>(),
+        prop_oneof![
+            Just(Vec::new()),
+            proptest::collection::vec(any::<u8>(), 0..300),
+            ".{0,100}".prop_map(String::into_bytes),
+        ],
+        prop_oneof![
+            4 => Just(None),
+            1 => Just(Some(vec![0xE2, 0x82])),
+            1 => Just(Some(vec![0xFF])),
+        ],
+    )
+        .prop_map(|(b0, masked, long_form, mut payload, bad_utf8)| {
+            if let Some(bad) = bad_utf8 {
+                payload.extend_from_slice(&bad);
+            }
+            let len = payload.len();
+            let m = if masked { 0x80 } else { 0 };
+            let mut wire = vec![b0];
+            if long_form || len > 125 {
+                wire.push(m | 126);
+                wire.extend_from_slice(&(len as u16).to_be_bytes());
+            } else {
+                wire.push(m | len as u8);
+            }
+            if masked {
+                wire.extend_from_slice(&[0x37, 0xfa, 0x21, 0x3d]);
+                let start = wire.len();
+                wire.extend_from_slice(&payload);
+                rfc6455::frame::apply_mask(&mut wire[start..], [0x37, 0xfa, 0x21, 0x3d], 0);
+            } else {
+                wire.extend_from_slice(&payload);
+            }
+            wire
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Whole frames take the fast path, byte-at-a-time input the general one: both
+    /// must report the same events and errors (and queue the same Close), for either
+    /// role, strict or lax length rules, and a message limit that some frames exceed.
+    #[test]
+    fn fast_path_agrees_with_general_path(
+        frames in proptest::collection::vec(edge_frame(), 1..5),
+        as_client in any::<bool>(),
+        strict in any::<bool>(),
+        limit in prop_oneof![Just(16u64), Just(200), Just(1 << 20)],
+    ) {
+        let wire: Vec<u8> = frames.concat();
+        let config = Config {
+            strict_length_encoding: strict,
+            max_message_len: limit,
+            max_frame_len: limit,
+            ..Config::default()
+        };
+        let new = || if as_client { Connection::client(config, [3; 16]) } else { Connection::server(config) };
+        let whole = drive(&mut new(), &wire, &[]);
+        let bytewise: Vec<usize> = (0..wire.len()).collect();
+        let single = drive(&mut new(), &wire, &bytewise);
+        // Frame by frame: whole frames keep arriving after an error or a Close.
+        let boundaries: Vec<usize> =
+            frames.iter().scan(0, |end, f| { *end += f.len(); Some(*end) }).collect();
+        let per_frame = drive(&mut new(), &wire, &boundaries);
+        prop_assert_eq!(&whole, &single);
+        prop_assert_eq!(&whole, &per_frame);
+    }
+}

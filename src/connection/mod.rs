@@ -8,6 +8,7 @@ mod event;
 mod masking;
 mod send;
 mod timers;
+mod whole_message;
 
 pub use config::Config;
 pub use error::{ConnectionError, SendError};
@@ -20,7 +21,7 @@ use timers::Timers;
 
 use crate::frame::{Decoded, FrameDecoder, FrameError, FrameHeader, HeaderRules, OpCode, Whole};
 use crate::message::{
-    Assembler, CloseFrame, ControlPayload, DataChunk, MessageKind, Utf8Validator,
+    Assembler, CloseFrame, ControlPayload, DataChunk, MessageError, MessageKind, Utf8Validator,
 };
 use crate::{CloseCode, Role};
 
@@ -269,7 +270,30 @@ impl Connection {
     /// A [`ConnectionError`] when the peer broke the protocol or a limit. The matching
     /// Close frame is then queued for [`poll_transmit`](Self::poll_transmit); the error
     /// is reported once and later input is ignored.
+    #[inline(always)]
     pub fn handle_read<'e, 's: 'e, 'i: 'e>(
+        &'s mut self,
+        input: &'i mut [u8],
+    ) -> Result<(Option<Event<'e>>, &'i mut [u8]), ConnectionError> {
+        // Inlined into the caller, so the common whole message comes back in registers;
+        // everything else takes the general path out of line.
+        if let Some(whole) = self.peek_whole_message(input) {
+            let (frame, rest) = input.split_at_mut(whole.header_len + whole.payload_len);
+            let data = &mut frame[whole.header_len..];
+            if let Some(key) = whole.mask {
+                crate::frame::apply_mask(data, key, 0);
+            }
+            if whole.kind == MessageKind::Text && !crate::message::is_utf8(data) {
+                return Err(self.fail(MessageError::InvalidUtf8.into()));
+            }
+            let chunk = DataChunk::new(whole.kind, data, true, true);
+            return Ok((Some(Event::Data(chunk)), rest));
+        }
+        self.handle_read_general(input)
+    }
+
+    /// [`handle_read`](Self::handle_read) for every input but a whole small message.
+    fn handle_read_general<'e, 's: 'e, 'i: 'e>(
         &'s mut self,
         input: &'i mut [u8],
     ) -> Result<(Option<Event<'e>>, &'i mut [u8]), ConnectionError> {
@@ -411,7 +435,7 @@ impl Connection {
             #[cfg(feature = "deflate")]
             Ready::Inflated(kind, is_first, is_last) => {
                 let data = self.deflate.as_ref().map_or(&[][..], |d| d.output());
-                Event::Data(DataChunk { kind, data, is_first, is_last })
+                Event::Data(DataChunk::new(kind, data, is_first, is_last))
             }
         }
     }

@@ -35,28 +35,47 @@ impl MaskKey {
 /// Works 64 bytes at a time against a pre-rotated key pattern (vector XORs: SSE2 on
 /// every x86_64, AVX2 when `std` detects it); the result equals the byte-at-a-time
 /// definition for every length, offset and alignment (property-tested).
-#[inline]
+#[inline(always)]
 pub fn apply_mask(data: &mut [u8], key: [u8; 4], offset: u64) {
     if data.len() < PATTERN_LEN {
-        // Short payloads (the common small message) skip building the pattern and
-        // work a word at a time, so a reader's wide loads are not stalled by byte stores.
-        let rotated = rotate(key, offset);
-        let word = u64::from_ne_bytes([
-            rotated[0], rotated[1], rotated[2], rotated[3], rotated[0], rotated[1], rotated[2],
-            rotated[3],
-        ]);
-        let mut words = data.chunks_exact_mut(8);
-        for chunk in &mut words {
-            let mut bytes = [0u8; 8];
-            bytes.copy_from_slice(chunk);
-            chunk.copy_from_slice(&(u64::from_ne_bytes(bytes) ^ word).to_ne_bytes());
-        }
-        for (i, byte) in words.into_remainder().iter_mut().enumerate() {
-            *byte ^= rotated[i & 3];
-        }
+        mask_short(data, key, offset);
         return;
     }
     crate::accel::xor_in_place(data, &pattern(key, offset));
+}
+
+/// Masks fewer than [`PATTERN_LEN`] bytes (the common small message) a machine word
+/// at a time: the last word (loaded first, possibly overlapping the one before) covers
+/// the tail, so no byte-sized stores remain for a reader's word loads to wait on.
+#[inline(always)]
+fn mask_short(data: &mut [u8], key: [u8; 4], offset: u64) {
+    let len = data.len();
+    let word = |at: usize| {
+        let r = u32::from_ne_bytes(rotate(key, offset + at as u64));
+        u64::from(r) | (u64::from(r) << 32)
+    };
+    if len >= 8 {
+        let load = |d: &[u8], at: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&d[at..at + 8]);
+            u64::from_ne_bytes(b)
+        };
+        let last_at = len - 8;
+        let last = load(data, last_at) ^ word(last_at);
+        let mut at = 0;
+        while at < last_at {
+            let v = load(data, at) ^ word(at);
+            data[at..at + 8].copy_from_slice(&v.to_ne_bytes());
+            at += 8;
+        }
+        // Bytes the loop already masked are overwritten with the same values.
+        data[last_at..].copy_from_slice(&last.to_ne_bytes());
+        return;
+    }
+    let rotated = rotate(key, offset);
+    for (i, byte) in data.iter_mut().enumerate() {
+        *byte ^= rotated[i & 3];
+    }
 }
 
 /// The key rotated so that its first byte applies at payload position `offset`.

@@ -89,7 +89,7 @@ impl Assembler {
         if data.is_empty() && !is_last {
             return Ok(None);
         }
-        let chunk = DataChunk { kind, data, is_first: !self.delivered, is_last };
+        let chunk = DataChunk::new(kind, data, !self.delivered, is_last);
         if is_last {
             self.kind = None;
             self.len = 0;

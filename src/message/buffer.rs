@@ -183,6 +183,7 @@ impl MessageBuffer {
     ///
     /// # Errors
     /// [`MessageError::InvalidUtf8`] if chunks of different messages were mixed.
+    #[inline(never)]
     pub fn push(&mut self, chunk: &DataChunk<'_>) -> Result<Option<Message<'_>>, MessageError> {
         self.extend(chunk);
         self.message()

@@ -104,6 +104,13 @@ pub(crate) fn validate(bytes: &[u8]) -> Result<(), Utf8Error> {
     simdutf8::compat::from_utf8(bytes).map(|_| ())
 }
 
+/// Returns `true` when `bytes` are valid UTF-8 (the fastest check, without the error
+/// position: for whole messages).
+#[inline]
+pub(crate) fn is_utf8(bytes: &[u8]) -> bool {
+    simdutf8::basic::from_utf8(bytes).is_ok()
+}
+
 /// Views validated UTF-8 as `&str` (after [`validate`], with the same fast validator).
 #[inline]
 pub(crate) fn as_str(bytes: &[u8]) -> Option<&str> {
