@@ -74,3 +74,65 @@ fn message_larger_than_storage_is_refused() {
     }
     assert!(refused);
 }
+
+/// Whole messages into a caller slice, in one pass per byte: fragments and frames
+/// split across 7-byte reads are gathered (and unmasked) into the slice; a message
+/// longer than the slice fails the connection with 1009 instead of being cut.
+#[test]
+fn whole_messages_gathered_into_a_slice() {
+    let mut client = Connection::client(Config::default(), [5; 16]);
+    let mut server = Connection::server(Config::default());
+    let mut wire = [0u8; 256];
+    let mut out = SliceSink::new(&mut wire);
+    client.send_fragment(MessageKind::Text, "fragmented ".as_bytes(), false, &mut out).unwrap();
+    client.send_ping(b"between", &mut out).unwrap();
+    client.send_fragment(MessageKind::Text, "héllo".as_bytes(), true, &mut out).unwrap();
+    client.send_binary(&[7; 32], &mut out).unwrap(); // fills the slice
+    client.send_binary(&[9; 33], &mut out).unwrap(); // one byte over it
+    let len = out.len();
+
+    let mut storage = [0u8; 32];
+    let mut messages = SliceMessageBuffer::new(&mut storage);
+    let mut seen = [[0u8; 40]; 4];
+    let mut lens = [0usize; 4];
+    let mut count = 0;
+    let mut pings = 0;
+    let mut failure = None;
+    'reads: for piece in wire[..len].chunks(7) {
+        let mut read_buf = [0u8; 7];
+        read_buf[..piece.len()].copy_from_slice(piece);
+        let mut rest = &mut read_buf[..piece.len()];
+        while !rest.is_empty() {
+            match server.handle_read_message(rest, &mut messages) {
+                Ok((event, r)) => {
+                    rest = r;
+                    match event {
+                        Some(Event::Data(message)) => {
+                            assert!(message.is_whole());
+                            let bytes = message.payload();
+                            seen[count][..bytes.len()].copy_from_slice(bytes);
+                            lens[count] = bytes.len();
+                            count += 1;
+                        }
+                        Some(Event::Ping(p)) => {
+                            assert_eq!(p, b"between");
+                            pings += 1;
+                        }
+                        _ => {}
+                    }
+                }
+                Err(e) => {
+                    failure = Some(e.close_code());
+                    break 'reads;
+                }
+            }
+        }
+    }
+    // No frame fits a 7-byte read, so every message was gathered in the slice.
+    assert_eq!(count, 2);
+    assert_eq!(&seen[0][..lens[0]], "fragmented héllo".as_bytes());
+    assert_eq!(&seen[1][..lens[1]], &[7; 32]);
+    assert_eq!(pings, 1);
+    assert_eq!(failure, Some(CloseCode::MESSAGE_TOO_BIG));
+    assert_eq!(server.state(), State::Closed);
+}

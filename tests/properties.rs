@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use rfc6455::frame::OpCode;
 use rfc6455::message::MessageKind;
 use rfc6455::{Config, Connection};
-use support::{client_frame, drive, parse_frames, Seen};
+use support::{client_frame, drive, drive_messages, parse_frames, Seen};
 
 #[derive(Clone, Debug)]
 enum Piece {
@@ -61,6 +61,11 @@ proptest! {
         let single = drive(&mut Connection::server(Config::default()), &wire, &bytewise);
         prop_assert_eq!(&whole, &split);
         prop_assert_eq!(&whole, &single);
+        // Whole-message reading gives the same, in any split.
+        let gathered = drive_messages(&mut Connection::server(Config::default()), &wire, &cuts);
+        let gathered_single = drive_messages(&mut Connection::server(Config::default()), &wire, &bytewise);
+        prop_assert_eq!(&whole, &gathered);
+        prop_assert_eq!(&whole, &gathered_single);
         prop_assert!(!whole.0.iter().any(|s| matches!(s, Seen::Error(_))));
         // Every ping was answered by a pong with its payload, in order.
         let pings: Vec<_> = whole.0.iter().filter_map(|s| match s { Seen::Ping(p) => Some(p.clone()), _ => None }).collect();
@@ -199,5 +204,7 @@ proptest! {
         let per_frame = drive(&mut new(), &wire, &boundaries);
         prop_assert_eq!(&whole, &single);
         prop_assert_eq!(&whole, &per_frame);
+        prop_assert_eq!(&whole, &drive_messages(&mut new(), &wire, &boundaries));
+        prop_assert_eq!(&whole, &drive_messages(&mut new(), &wire, &bytewise));
     }
 }

@@ -5,6 +5,7 @@ mod compression;
 mod config;
 mod error;
 mod event;
+mod gather;
 mod masking;
 mod send;
 mod timers;
@@ -19,7 +20,9 @@ pub use masking::random_mask_seed;
 use masking::MaskGenerator;
 use timers::Timers;
 
-use crate::frame::{Decoded, FrameDecoder, FrameError, FrameHeader, HeaderRules, OpCode, Whole};
+use crate::frame::{
+    Decoded, FrameDecoder, FrameError, FrameHeader, HeaderRules, MaskKey, OpCode, Whole,
+};
 use crate::message::{
     Assembler, CloseFrame, ControlPayload, DataChunk, MessageError, MessageKind, Utf8Validator,
 };
@@ -50,6 +53,34 @@ enum Ready<'i> {
     /// A chunk of inflated data, held by the connection: kind, first, last.
     #[cfg(feature = "deflate")]
     Inflated(MessageKind, bool, bool),
+}
+
+/// One step of [`Connection::next_step`].
+enum Step<'i> {
+    /// All input was used; more is needed.
+    NeedMore,
+    /// A header was decoded and accepted.
+    Header,
+    /// Payload bytes of the current frame; `mask` is where they still need unmasking.
+    Payload { data: &'i mut [u8], frame_end: bool, mask: Option<(MaskKey, u64)> },
+}
+
+impl<'i> Step<'i> {
+    #[inline(always)]
+    fn payload(
+        data: &'i mut [u8],
+        frame_end: bool,
+        mask: Option<(MaskKey, u64)>,
+        unmask: bool,
+    ) -> Self {
+        match mask {
+            Some((key, offset)) if unmask => {
+                key.apply(data, offset);
+                Self::Payload { data, frame_end, mask: None }
+            }
+            _ => Self::Payload { data, frame_end, mask },
+        }
+    }
 }
 
 /// Control frames waiting for [`Connection::poll_transmit`].
@@ -278,18 +309,37 @@ impl Connection {
         // Inlined into the caller, so the common whole message comes back in registers;
         // everything else takes the general path out of line.
         if let Some(whole) = self.peek_whole_message(input) {
-            let (frame, rest) = input.split_at_mut(whole.header_len + whole.payload_len);
-            let data = &mut frame[whole.header_len..];
-            if let Some(key) = whole.mask {
-                crate::frame::apply_mask(data, key, 0);
-            }
-            if whole.kind == MessageKind::Text && !crate::message::is_utf8(data) {
-                return Err(self.fail(MessageError::InvalidUtf8.into()));
-            }
-            let chunk = DataChunk::new(whole.kind, data, true, true);
-            return Ok((Some(Event::Data(chunk)), rest));
+            return self.deliver_whole_message(whole, input);
         }
         self.handle_read_general(input)
+    }
+
+    /// Unmasks, checks and delivers the whole message that
+    /// [`peek_whole_message`](Self::peek_whole_message) found at the start of `input`.
+    #[inline(always)]
+    fn deliver_whole_message<'e, 'i: 'e>(
+        &mut self,
+        whole: whole_message::WholeMessage,
+        input: &'i mut [u8],
+    ) -> Result<(Option<Event<'e>>, &'i mut [u8]), ConnectionError> {
+        let (frame, rest) = input.split_at_mut(whole.header_len + whole.payload_len);
+        let data = &mut frame[whole.header_len..];
+        if let Some(key) = whole.mask {
+            crate::frame::apply_mask(data, key, 0);
+        }
+        if whole.kind == MessageKind::Text && !crate::message::is_utf8(data) {
+            return Err(self.fail(MessageError::InvalidUtf8.into()));
+        }
+        Ok((Some(Event::Data(DataChunk::new(whole.kind, data, true, true))), rest))
+    }
+
+    /// Returns `true` while a compressed message is being received.
+    fn is_inflating(&self) -> bool {
+        #[cfg(feature = "deflate")]
+        if let Some(deflate) = &self.deflate {
+            return deflate.is_inflating();
+        }
+        false
     }
 
     /// [`handle_read`](Self::handle_read) for every input but a whole small message.
@@ -303,24 +353,12 @@ impl Connection {
         }
         let mut rest = input;
         let ready = loop {
-            // Fast path: a frame that lies whole in the input skips the decoder's states.
-            match self.decoder.decode_whole(rest).map_err(|e| self.fail(e.into()))? {
-                Whole::Frame(header, payload, r) => {
-                    rest = r;
-                    self.on_header(&header).map_err(|e| self.fail(e))?;
-                    match self.on_payload(payload, true).map_err(|e| self.fail(e))? {
-                        Some(ready) => break ready,
-                        None => continue,
-                    }
-                }
-                Whole::Partial(r) => rest = r,
-            }
-            let (step, r) = self.decoder.decode(rest).map_err(|e| self.fail(e.into()))?;
+            let (step, r) = self.next_step(rest, true)?;
             rest = r;
             match step {
-                Decoded::NeedMore => return Ok((None, rest)),
-                Decoded::Header(header) => self.on_header(&header).map_err(|e| self.fail(e))?,
-                Decoded::Payload { data, frame_end } => {
+                Step::NeedMore => return Ok((None, rest)),
+                Step::Header => {}
+                Step::Payload { data, frame_end, .. } => {
                     if let Some(ready) =
                         self.on_payload(data, frame_end).map_err(|e| self.fail(e))?
                     {
@@ -330,6 +368,37 @@ impl Connection {
             }
         };
         Ok((Some(self.event(ready)), rest))
+    }
+
+    /// Decodes the next header (and checks it) or piece of payload from `input`;
+    /// `unmask` unmasks payload in place, otherwise its mask position is returned.
+    /// A frame that lies whole in the input skips the decoder's states.
+    #[inline]
+    fn next_step<'i>(
+        &mut self,
+        input: &'i mut [u8],
+        unmask: bool,
+    ) -> Result<(Step<'i>, &'i mut [u8]), ConnectionError> {
+        let input =
+            match self.decoder.decode_whole_masked(input).map_err(|e| self.fail(e.into()))? {
+                Whole::Frame(header, data, rest) => {
+                    self.on_header(&header).map_err(|e| self.fail(e))?;
+                    let mask = header.mask.map(|key| (key, 0));
+                    return Ok((Step::payload(data, true, mask, unmask), rest));
+                }
+                Whole::Partial(input) => input,
+            };
+        let mask = self.decoder.payload_mask();
+        let (step, rest) = self.decoder.decode_masked(input).map_err(|e| self.fail(e.into()))?;
+        let step = match step {
+            Decoded::NeedMore => Step::NeedMore,
+            Decoded::Header(header) => {
+                self.on_header(&header).map_err(|e| self.fail(e))?;
+                Step::Header
+            }
+            Decoded::Payload { data, frame_end } => Step::payload(data, frame_end, mask, unmask),
+        };
+        Ok((step, rest))
     }
 
     /// Reports that the transport reached end of stream. Without a Close from the peer

@@ -1,6 +1,6 @@
 //! The streaming frame decoder: headers and payload pieces from a byte stream of any split.
 
-use super::{FrameError, FrameHeader, HeaderRules, MAX_HEADER_LEN};
+use super::{FrameError, FrameHeader, HeaderRules, MaskKey, MAX_HEADER_LEN};
 
 /// One step of [`FrameDecoder::decode`].
 #[derive(Debug, PartialEq, Eq)]
@@ -97,6 +97,20 @@ impl FrameDecoder {
     /// As [`decode`](Self::decode).
     #[inline]
     pub fn decode_whole<'a>(&mut self, input: &'a mut [u8]) -> Result<Whole<'a>, FrameError> {
+        let mut whole = self.decode_whole_masked(input)?;
+        if let Whole::Frame(FrameHeader { mask: Some(mask), .. }, payload, _) = &mut whole {
+            mask.apply(payload, 0);
+        }
+        Ok(whole)
+    }
+
+    /// [`decode_whole`](Self::decode_whole) without unmasking: the payload is returned
+    /// as received, for a caller that unmasks while it copies.
+    #[inline]
+    pub(crate) fn decode_whole_masked<'a>(
+        &mut self,
+        input: &'a mut [u8],
+    ) -> Result<Whole<'a>, FrameError> {
         if !self.is_between_frames() {
             return Ok(Whole::Partial(input));
         }
@@ -113,11 +127,18 @@ impl FrameDecoder {
             return Ok(Whole::Partial(input));
         }
         let (frame, rest) = input.split_at_mut(end);
-        let payload = &mut frame[used..];
-        if let Some(mask) = header.mask {
-            mask.apply(payload, 0);
+        Ok(Whole::Frame(header, &mut frame[used..], rest))
+    }
+
+    /// The masking key of the frame whose payload is being decoded and the payload
+    /// offset of the next byte; `None` between payloads or for unmasked frames.
+    pub(crate) const fn payload_mask(&self) -> Option<(MaskKey, u64)> {
+        match self.state {
+            State::Payload { header: FrameHeader { mask: Some(key), .. }, offset, .. } => {
+                Some((key, offset))
+            }
+            _ => None,
         }
-        Ok(Whole::Frame(header, payload, rest))
     }
 
     /// Decodes the next step from `input`, returning it with the unconsumed rest.
@@ -129,6 +150,20 @@ impl FrameDecoder {
         &mut self,
         input: &'a mut [u8],
     ) -> Result<(Decoded<'a>, &'a mut [u8]), FrameError> {
+        let mask = self.payload_mask();
+        let (mut step, rest) = self.decode_masked(input)?;
+        if let (Decoded::Payload { data, .. }, Some((key, offset))) = (&mut step, mask) {
+            key.apply(data, offset);
+        }
+        Ok((step, rest))
+    }
+
+    /// [`decode`](Self::decode) without unmasking payload bytes (see
+    /// [`payload_mask`](Self::payload_mask), read before the call).
+    pub(crate) fn decode_masked<'a>(
+        &mut self,
+        input: &'a mut [u8],
+    ) -> Result<(Decoded<'a>, &'a mut [u8]), FrameError> {
         match self.state {
             State::Header { buf, len } => self.decode_header(buf, usize::from(len), input),
             State::Payload { header, remaining, offset } => {
@@ -137,9 +172,6 @@ impl FrameDecoder {
                     return Ok((Decoded::NeedMore, input));
                 }
                 let (data, rest) = input.split_at_mut(take);
-                if let Some(mask) = header.mask {
-                    mask.apply(data, offset);
-                }
                 let remaining = remaining - take as u64;
                 self.state = if remaining == 0 {
                     EMPTY_HEADER

@@ -38,6 +38,11 @@ impl Assembler {
         self.kind
     }
 
+    /// Returns `true` until a piece of the current message was delivered.
+    pub(crate) const fn at_message_start(&self) -> bool {
+        !self.delivered
+    }
+
     /// Returns `true` while the current data frame is the last of its message (FIN set).
     pub const fn is_final_frame(&self) -> bool {
         self.frame_fin

@@ -4,6 +4,7 @@
 use alloc::vec::Vec;
 
 use super::{DataChunk, MessageError, MessageKind};
+use crate::frame::{mask::pattern, MaskKey};
 
 /// A whole text or binary message, borrowed from a message buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -209,5 +210,101 @@ impl MessageBuffer {
     /// [`MessageError::InvalidUtf8`] if chunks of different messages were mixed.
     pub fn message(&self) -> Result<Option<Message<'_>>, MessageError> {
         self.complete.map(|kind| complete(kind, &self.bytes)).transpose()
+    }
+}
+
+/// Where [`Connection::handle_read_message`](crate::Connection::handle_read_message)
+/// gathers messages that do not lie whole in one input: [`SliceMessageBuffer`] (no
+/// allocation) or, with `alloc`, [`MessageBuffer`]. Sealed: the connection relies on
+/// how these two keep the bytes it checked.
+pub trait MessageStore: sealed::Sealed {}
+
+mod sealed {
+    use super::{MaskKey, MessageError, MessageKind};
+
+    /// The operations the connection uses; not public API.
+    pub trait Sealed {
+        /// Empties the store for a new message.
+        fn begin(&mut self);
+        /// Appends received payload bytes, unmasking them with `mask` (key and payload
+        /// offset) in the same pass; returns the appended, unmasked bytes.
+        fn append_unmasked(
+            &mut self,
+            data: &[u8],
+            mask: Option<(MaskKey, u64)>,
+        ) -> Result<&[u8], MessageError>;
+        /// Marks the bytes gathered so far as a whole message of `kind`; returns them.
+        fn finish(&mut self, kind: MessageKind) -> &[u8];
+    }
+}
+
+impl MessageStore for SliceMessageBuffer<'_> {}
+
+impl sealed::Sealed for SliceMessageBuffer<'_> {
+    fn begin(&mut self) {
+        self.len = 0;
+        self.complete = None;
+    }
+
+    fn append_unmasked(
+        &mut self,
+        data: &[u8],
+        mask: Option<(MaskKey, u64)>,
+    ) -> Result<&[u8], MessageError> {
+        let start = self.len;
+        let end = start + data.len();
+        let Some(dst) = self.storage.get_mut(start..end) else {
+            let limit = self.storage.len() as u64;
+            self.len = 0;
+            return Err(MessageError::MessageTooBig { len: end as u64, limit });
+        };
+        match mask {
+            Some((MaskKey(key), offset)) => {
+                crate::accel::xor_copy(dst, data, &pattern(key, offset))
+            }
+            None => dst.copy_from_slice(data),
+        }
+        self.len = end;
+        Ok(&self.storage[start..end])
+    }
+
+    fn finish(&mut self, kind: MessageKind) -> &[u8] {
+        self.complete = Some(kind);
+        &self.storage[..self.len]
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl MessageStore for MessageBuffer {}
+
+#[cfg(feature = "alloc")]
+impl sealed::Sealed for MessageBuffer {
+    /// Shrinks back to the retained capacity after a larger message.
+    fn begin(&mut self) {
+        self.bytes.clear();
+        self.complete = None;
+        if self.bytes.capacity() > self.retained_capacity {
+            self.bytes.shrink_to(self.retained_capacity);
+        }
+    }
+
+    fn append_unmasked(
+        &mut self,
+        data: &[u8],
+        mask: Option<(MaskKey, u64)>,
+    ) -> Result<&[u8], MessageError> {
+        let start = self.bytes.len();
+        match mask {
+            Some((MaskKey(key), offset)) => {
+                crate::accel::extend_xor(&mut self.bytes, data, &pattern(key, offset));
+            }
+            None => self.bytes.extend_from_slice(data),
+        }
+        Ok(&self.bytes[start..])
+    }
+
+    fn finish(&mut self, kind: MessageKind) -> &[u8] {
+        self.complete = Some(kind);
+        &self.bytes
     }
 }

@@ -20,6 +20,25 @@ pub enum Seen {
 /// whole messages, control events and the first error; also drains `poll_transmit`
 /// after every call and returns what it wrote.
 pub fn drive(conn: &mut Connection, stream: &[u8], cuts: &[usize]) -> (Vec<Seen>, Vec<u8>) {
+    drive_with(conn, stream, cuts, false)
+}
+
+/// As [`drive`], reading with `Connection::handle_read_message` (every data event a
+/// whole message) instead of `handle_read` and `MessageBuffer::push`.
+pub fn drive_messages(
+    conn: &mut Connection,
+    stream: &[u8],
+    cuts: &[usize],
+) -> (Vec<Seen>, Vec<u8>) {
+    drive_with(conn, stream, cuts, true)
+}
+
+fn drive_with(
+    conn: &mut Connection,
+    stream: &[u8],
+    cuts: &[usize],
+    whole_messages: bool,
+) -> (Vec<Seen>, Vec<u8>) {
     let mut owned = stream.to_vec();
     let mut bounds: Vec<usize> = cuts.iter().map(|&c| c.min(owned.len())).collect();
     bounds.push(0);
@@ -29,15 +48,30 @@ pub fn drive(conn: &mut Connection, stream: &[u8], cuts: &[usize]) -> (Vec<Seen>
     let mut seen = Vec::new();
     let mut out = Vec::new();
     let mut messages = MessageBuffer::new();
+    let mut gathered = MessageBuffer::new();
     for w in bounds.windows(2) {
         let mut rest: &mut [u8] = &mut owned[w[0]..w[1]];
         loop {
             let before = rest.len();
-            match conn.handle_read(rest) {
+            let read = if whole_messages {
+                conn.handle_read_message(rest, &mut gathered)
+            } else {
+                conn.handle_read(rest)
+            };
+            match read {
                 Ok((event, r)) => {
                     let progressed = r.len() < before || event.is_some();
                     rest = r;
                     match event {
+                        Some(Event::Data(chunk)) if whole_messages => {
+                            assert!(chunk.is_whole(), "handle_read_message gave a piece");
+                            seen.push(match chunk.kind() {
+                                MessageKind::Text => {
+                                    Seen::Text(chunk.as_whole_text().unwrap().to_owned())
+                                }
+                                MessageKind::Binary => Seen::Binary(chunk.payload().to_vec()),
+                            });
+                        }
                         Some(Event::Data(chunk)) => {
                             if let Some(m) = messages.push(&chunk).unwrap() {
                                 seen.push(match m {

@@ -162,12 +162,12 @@ fn recv_rfc6455<C: Check>(d: &RecvData, c: &mut C) -> Result<(), String> {
     recv_rfc6455_with(d, c, rfc6455_message_buffer())
 }
 
-/// The `rfc6455` receive loop: 64 KiB reads into a read buffer, each fed to `handle_read`
-/// until consumed. A chunk that is a whole message is used in place (zero copy); pieces
-/// of longer messages are gathered in `messages`.
+/// The `rfc6455` receive loop: 64 KiB reads into a read buffer, each fed to
+/// `handle_read_message` until consumed. A message that lies whole in a read is used in
+/// place (zero copy); the pieces of any other are unmasked straight into `messages`.
 ///
 /// # Errors
-/// The connection's or the buffer's error.
+/// The connection's error.
 pub fn recv_rfc6455_with<C: Check>(
     d: &RecvData,
     c: &mut C,
@@ -186,27 +186,16 @@ pub fn recv_rfc6455_with<C: Check>(
         }
         let mut input = &mut buf[..n];
         while !input.is_empty() {
-            // The event is used and dropped before the connection is called again, so
-            // this compiles whether or not events borrow the connection.
-            let (event, rest) = match conn.handle_read(input) {
+            // A `match` rather than `map_err(err)?`: with LLVM 1.95 the `?` shape copied
+            // the event through the stack with a 16-byte load over two 8-byte stores (a
+            // store-forwarding stall that tripled the time of a 16-byte message).
+            let (event, rest) = match conn.handle_read_message(input, &mut messages) {
                 Ok(read) => read,
                 Err(e) => return Err(err(e)),
             };
             input = rest;
-            // One match with a guard: written as `if let` + `if chunk.is_whole()`, LLVM
-            // 1.95 copied the event through the stack with a 16-byte load over two
-            // 8-byte stores (a store-forwarding stall that tripled the time of a 16-byte
-            // message); this shape keeps the whole-message arm in registers.
-            match event {
-                Some(Event::Data(chunk)) if chunk.is_whole() => {
-                    c.message(chunk.kind() == MessageKind::Text, chunk.payload());
-                }
-                Some(Event::Data(chunk)) => {
-                    if let Some(m) = messages.push(&chunk).map_err(err)? {
-                        c.message(chunk.kind() == MessageKind::Text, m.as_bytes());
-                    }
-                }
-                _ => {}
+            if let Some(Event::Data(message)) = event {
+                c.message(message.kind() == MessageKind::Text, message.payload());
             }
         }
     }
