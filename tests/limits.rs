@@ -85,6 +85,39 @@ fn message_buffer_never_exceeds_the_limit_and_shrinks_back() {
     assert!(capacities[1] <= 1024, "shrunk back: {capacities:?}");
 }
 
+/// `handle_read_message` in 4 KiB reads: a 1 MiB message is gathered (no more than
+/// about twice its size), stays while lent, and the next read empties the buffer and
+/// gives back all but the retained capacity, even when that read holds a whole message.
+#[test]
+fn gathered_message_memory_is_given_back_on_the_next_read() {
+    let config = Config { max_message_len: 1 << 20, ..Config::default() };
+    let mut server = Connection::server(config);
+    let mut buffer = MessageBuffer::new();
+    assert_eq!(MessageBuffer::DEFAULT_RETAINED_CAPACITY, 4096);
+    let mut wire = client_frame(OpCode::Binary, true, &vec![7; 1 << 20]);
+    let mut delivered = 0;
+    for piece in wire.chunks_mut(4096) {
+        let mut rest = piece;
+        while !rest.is_empty() {
+            let (event, r) = server.handle_read_message(rest, &mut buffer).unwrap();
+            rest = r;
+            if let Some(Event::Data(message)) = event {
+                assert_eq!(message.payload(), &vec![7; 1 << 20][..]);
+                delivered += 1;
+            }
+        }
+    }
+    assert_eq!(delivered, 1);
+    let held = buffer.capacity();
+    assert!((1 << 20..=2 << 20).contains(&held), "{held}");
+    let mut small = client_frame(OpCode::Binary, true, b"small");
+    let (event, _) = server.handle_read_message(&mut small, &mut buffer).unwrap();
+    assert!(matches!(event, Some(Event::Data(m)) if m.payload() == b"small"));
+    assert!(buffer.capacity() <= MessageBuffer::DEFAULT_RETAINED_CAPACITY, "{}", buffer.capacity());
+    buffer.release();
+    assert_eq!(buffer.capacity(), 0);
+}
+
 #[test]
 fn control_payload_over_125_is_refused() {
     let mut wire = vec![0x89, 0xFE, 0x00, 0x7E, 0, 0, 0, 0];

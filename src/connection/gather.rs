@@ -15,7 +15,11 @@ impl Connection {
     /// delivered message is known to be valid UTF-8.
     ///
     /// Use one `messages` per connection and do not mix this with `handle_read` in the
-    /// middle of a message.
+    /// middle of a message. A message gathered in `messages` stays there until the next
+    /// call, which empties it (a [`MessageBuffer`](crate::message::MessageBuffer) also
+    /// shrinks back to its retained capacity then, after a larger message). To free the
+    /// memory of an idle connection, call
+    /// [`MessageBuffer::release`](crate::message::MessageBuffer::release).
     ///
     /// ```
     /// use rfc6455::message::MessageBuffer;
@@ -40,6 +44,7 @@ impl Connection {
         input: &'i mut [u8],
         messages: &'b mut B,
     ) -> Result<(Option<Event<'e>>, &'i mut [u8]), ConnectionError> {
+        messages.settle();
         if let Some(whole) = self.peek_whole_message(input) {
             return self.deliver_whole_message(whole, input);
         }

@@ -156,10 +156,11 @@ pub struct MessageBuffer {
 
 #[cfg(feature = "alloc")]
 impl MessageBuffer {
-    /// The default capacity kept between messages: 64 KiB.
-    pub const DEFAULT_RETAINED_CAPACITY: usize = 64 * 1024;
+    /// The default capacity kept between messages: 4 KiB, so small messages split
+    /// across reads never reallocate while an idle connection pins little memory.
+    pub const DEFAULT_RETAINED_CAPACITY: usize = 4 * 1024;
 
-    /// An empty buffer that keeps up to 64 KiB of capacity between messages.
+    /// An empty buffer that keeps up to 4 KiB of capacity between messages.
     pub const fn new() -> Self {
         Self::with_retained_capacity(Self::DEFAULT_RETAINED_CAPACITY)
     }
@@ -226,6 +227,9 @@ mod sealed {
     pub trait Sealed {
         /// Empties the store for a new message.
         fn begin(&mut self);
+        /// Forgets a message that was delivered (the caller is done with it, as it
+        /// lent the store again), giving back memory beyond what it retains.
+        fn settle(&mut self);
         /// Appends received payload bytes, unmasking them with `mask` (key and payload
         /// offset) in the same pass; returns the appended, unmasked bytes.
         fn append_unmasked(
@@ -244,6 +248,13 @@ impl sealed::Sealed for SliceMessageBuffer<'_> {
     fn begin(&mut self) {
         self.len = 0;
         self.complete = None;
+    }
+
+    #[inline(always)]
+    fn settle(&mut self) {
+        if self.complete.is_some() {
+            self.begin();
+        }
     }
 
     fn append_unmasked(
@@ -285,6 +296,13 @@ impl sealed::Sealed for MessageBuffer {
         self.complete = None;
         if self.bytes.capacity() > self.retained_capacity {
             self.bytes.shrink_to(self.retained_capacity);
+        }
+    }
+
+    #[inline(always)]
+    fn settle(&mut self) {
+        if self.complete.is_some() {
+            self.begin();
         }
     }
 

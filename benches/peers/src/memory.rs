@@ -150,17 +150,34 @@ struct Held {
     heap: i64,
 }
 
+/// What happens after the workload, before the heap is measured.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Then {
+    /// Nothing: the connection goes idle.
+    Idle,
+    /// One more 16-byte message arrives (whole in its read).
+    SmallMessage,
+    /// The application calls `MessageBuffer::release()`.
+    Release,
+}
+
 fn rfc6455_after(
     d: &RecvData,
-    release: bool,
+    then: Then,
 ) -> Result<(Held, rfc6455::Connection, rfc6455::message::MessageBuffer), String> {
     let ((r, conn, messages), _, heap) = measure(|| {
         let mut conn = rfc6455::Connection::server(crate::imps::rfc6455_config());
         let mut messages = rfc6455::message::MessageBuffer::new();
         let mut check = Sampled::default();
         let r = feed_rfc6455(d, &mut conn, &mut messages, &mut check);
-        if release {
-            messages.release();
+        match then {
+            Then::Idle => {}
+            Then::SmallMessage => {
+                let mut frame = Vec::new();
+                crate::workload::put_frame(&mut frame, true, 2, &[7; 16], Some([1, 2, 3, 4]));
+                let _ = conn.handle_read_message(&mut frame, &mut messages);
+            }
+            Then::Release => messages.release(),
         }
         (r.and_then(|()| ok_if(check.tally() == d.expected_sampled)), conn, messages)
     });
@@ -196,15 +213,11 @@ fn feed_rfc6455(
         }
         let mut input = &mut buf[..n];
         while !input.is_empty() {
-            let (event, rest) = conn.handle_read(input).map_err(|e| format!("{e:?}"))?;
+            let (event, rest) =
+                conn.handle_read_message(input, messages).map_err(|e| format!("{e:?}"))?;
             input = rest;
-            if let Some(Event::Data(chunk)) = event {
-                let text = chunk.kind() == MessageKind::Text;
-                if chunk.is_whole() {
-                    c.message(text, chunk.payload());
-                } else if let Some(m) = messages.push(&chunk).map_err(|e| format!("{e:?}"))? {
-                    c.message(text, m.as_bytes());
-                }
+            if let Some(Event::Data(message)) = event {
+                c.message(message.kind() == MessageKind::Text, message.payload());
             }
         }
     }
@@ -276,9 +289,10 @@ pub fn memory_section(rt: &Runtime) -> Result<String, String> {
         (c, m)
     });
     let fresh_heap = fresh.1.capacity();
-    let (after_w4, _, m4) = rfc6455_after(&w4, false)?;
-    let (after_w5, _, m5) = rfc6455_after(&w5, false)?;
-    let (after_release, _, _) = rfc6455_after(&w5, true)?;
+    let (after_w4, _, m4) = rfc6455_after(&w4, Then::Idle)?;
+    let (after_w5, _, m5) = rfc6455_after(&w5, Then::Idle)?;
+    let (after_next, _, m_next) = rfc6455_after(&w5, Then::SmallMessage)?;
+    let (after_release, _, _) = rfc6455_after(&w5, Then::Release)?;
     let stream = size_of::<MemStream<'_>>();
     let mut s = String::new();
     s += &format!(
@@ -287,34 +301,41 @@ pub fn memory_section(rt: &Runtime) -> Result<String, String> {
          heap memory: with no features it needs nothing else but the caller's read buffer.\n"
     );
     s += &format!(
-        "- With `alloc`, whole messages are gathered in a `MessageBuffer` \
-         (`size_of` = {buf_size} bytes; {fresh_heap} bytes of heap when new). Heap it holds \
-         while the connection is idle (measured by the counting allocator; `capacity()` in \
-         brackets):\n"
+        "- With `alloc`, the application may gather messages that do not arrive whole in \
+         one read in a `MessageBuffer` (`size_of` = {buf_size} bytes; {fresh_heap} bytes of \
+         heap when new; `Connection::handle_read_message` fills it, unmasking as it copies). \
+         Heap it holds (measured by the counting allocator; `capacity()` in brackets):\n"
     );
     s += &format!(
-        "  - after 100 W4 messages (~1 KiB text, 64 KiB reads; only messages split across \
-         reads are copied): **{} bytes** ({})\n",
+        "  - idle after 100 W4 messages (~1 KiB text, 64 KiB reads; only messages split \
+         across reads are copied): **{} bytes** ({})\n",
         after_w4.heap,
         m4.capacity()
     );
     s += &format!(
-        "  - after one W5 message (1 MiB in 1 KiB fragments): **{} bytes** ({}); \
-         `MessageBuffer::new()` shrinks to its 64 KiB retained capacity only when the next \
-         message starts, so an idle connection keeps the last large message's buffer\n",
+        "  - idle right after one W5 message (1 MiB in 1 KiB fragments): **{} bytes** ({}): \
+         the message is still lent to the application\n",
         after_w5.heap,
         m5.capacity()
     );
     s += &format!(
-        "  - the same after `MessageBuffer::release()`: **{} bytes**\n",
+        "  - after the next read (one more 16-byte message), which empties the buffer and \
+         shrinks it to its retained capacity (4 KiB by default): **{} bytes** ({})\n",
+        after_next.heap,
+        m_next.capacity()
+    );
+    s += &format!(
+        "  - after `MessageBuffer::release()` (what an application does for a connection \
+         that goes idle): **{} bytes**\n",
         after_release.heap
     );
     s += &format!(
         "- Idle total with `alloc`: {conn_size} + {buf_size} bytes inline + the message \
-         buffer's heap above ({} bytes after small messages). The 64 KiB read buffer of the \
-         benchmark loop belongs to the caller and can be shared by every connection of a \
-         thread.\n",
-        conn_size + buf_size + after_w4.heap.max(0) as usize
+         buffer's heap above ({} bytes after small messages, {} after `release()`). The \
+         64 KiB read buffer of the benchmark loop belongs to the caller and can be shared by \
+         every connection of a thread.\n",
+        conn_size + buf_size + after_w4.heap.max(0) as usize,
+        conn_size + buf_size + after_release.heap.max(0) as usize,
     );
     s += "\nPeers, after the same 100 W4 messages (connection still alive, default settings; \
           `size_of` without the harness's stream):\n\n\
