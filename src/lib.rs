@@ -63,6 +63,11 @@
 //! assert_eq!(server.poll_timeout(), None); // no keepalive configured
 //! ```
 //!
+//! To receive whole messages only, call
+//! [`handle_read_message`](Connection::handle_read_message) instead: a message that lies
+//! whole in the input is delivered in place, and the pieces of any other are gathered in
+//! the buffer you pass, unmasked while they are copied.
+//!
 //! # Guarantees
 //! - No input makes the crate panic, allocate without a bound, or loop without
 //!   progress. Limits (frame, message, handshake size) are checked before bytes are

@@ -23,12 +23,32 @@ pub enum Seen {
 /// `splits` (cycled; 0 means the rest), and checks the invariants that hold for any
 /// input. Returns what was seen and every byte `poll_transmit` wrote.
 pub fn drive(role: Role, stream: &[u8], splits: &[u8]) -> (Vec<Seen>, Vec<u8>) {
-    drive_with(Connection::new(role, config(), [5; 16]), role, stream, splits)
+    drive_with(Connection::new(role, config(), [5; 16]), role, stream, splits, Read::Chunks)
+}
+
+/// As [`drive`], reading whole messages with `Connection::handle_read_message`.
+pub fn drive_messages(role: Role, stream: &[u8], splits: &[u8]) -> (Vec<Seen>, Vec<u8>) {
+    drive_with(Connection::new(role, config(), [5; 16]), role, stream, splits, Read::Messages)
+}
+
+/// How a driver reads: chunks gathered by the caller, or whole messages.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Read {
+    /// `handle_read` and `MessageBuffer::push`.
+    Chunks,
+    /// `handle_read_message`.
+    Messages,
 }
 
 /// As [`drive`], on a connection with permessage-deflate on (any window, both takeovers
 /// as `flags` says): inflated messages must stay within the limit too.
-pub fn drive_deflate(role: Role, flags: u8, stream: &[u8], splits: &[u8]) -> (Vec<Seen>, Vec<u8>) {
+pub fn drive_deflate(
+    role: Role,
+    flags: u8,
+    stream: &[u8],
+    splits: &[u8],
+    read: Read,
+) -> (Vec<Seen>, Vec<u8>) {
     let mut conn = Connection::new(role, config(), [5; 16]);
     conn.enable_deflate(rfc6455::deflate::DeflateParams {
         local_no_context_takeover: flags & 1 != 0,
@@ -36,12 +56,19 @@ pub fn drive_deflate(role: Role, flags: u8, stream: &[u8], splits: &[u8]) -> (Ve
         local_max_window_bits: 9 + (flags >> 2) % 7,
         peer_max_window_bits: 15,
     });
-    drive_with(conn, role, stream, splits)
+    drive_with(conn, role, stream, splits, read)
 }
 
-fn drive_with(mut conn: Connection, role: Role, stream: &[u8], splits: &[u8]) -> (Vec<Seen>, Vec<u8>) {
+fn drive_with(
+    mut conn: Connection,
+    role: Role,
+    stream: &[u8],
+    splits: &[u8],
+    read: Read,
+) -> (Vec<Seen>, Vec<u8>) {
     let mut owned = stream.to_vec();
     let mut messages = MessageBuffer::with_retained_capacity(1024);
+    let mut gathered = MessageBuffer::with_retained_capacity(1024);
     let mut seen = Vec::new();
     let mut out = Vec::new();
     let mut at = 0;
@@ -57,11 +84,25 @@ fn drive_with(mut conn: Connection, role: Role, stream: &[u8], splits: &[u8]) ->
         at = end;
         while !rest.is_empty() {
             let len = rest.len();
-            match conn.handle_read(rest) {
+            let result = match read {
+                Read::Chunks => conn.handle_read(rest),
+                Read::Messages => conn.handle_read_message(rest, &mut gathered),
+            };
+            match result {
                 Ok((event, r)) => {
                     assert!(event.is_some() || r.len() < len || r.is_empty(), "no progress");
                     rest = r;
-                    record(event, &mut messages, &mut seen);
+                    match event {
+                        Some(Event::Data(m)) if read == Read::Messages => {
+                            assert!(m.is_whole(), "handle_read_message gave a piece");
+                            let text = m.kind() == rfc6455::message::MessageKind::Text;
+                            if text {
+                                assert!(std::str::from_utf8(m.payload()).is_ok(), "invalid text delivered");
+                            }
+                            seen.push(Seen::Message(text, m.payload().to_vec()));
+                        }
+                        event => record(event, &mut messages, &mut seen),
+                    }
                 }
                 Err(e) => {
                     seen.push(Seen::Error(e.close_code().0));
@@ -69,6 +110,7 @@ fn drive_with(mut conn: Connection, role: Role, stream: &[u8], splits: &[u8]) ->
                 }
             }
             assert!(messages.capacity() <= 2 * config().max_message_len as usize);
+            assert!(gathered.capacity() <= 2 * config().max_message_len as usize);
             assert!(conn.buffered_bytes() <= 2 * config().max_message_len as usize + (1 << 16));
             while conn.poll_transmit(&mut out).expect("Vec sink never fills") {}
         }
@@ -130,9 +172,11 @@ fn check_outcome(role: Role, seen: &[Seen], out: &[u8]) {
 pub fn deflate_split_invariance(data: &[u8]) {
     let Some((&flags, rest)) = data.split_first() else { return };
     let (splits, stream) = rest.split_at(rest.len().min(4));
-    let whole = drive_deflate(Role::Client, flags, stream, &[]);
-    let split = drive_deflate(Role::Client, flags, stream, splits);
+    let whole = drive_deflate(Role::Client, flags, stream, &[], Read::Chunks);
+    let split = drive_deflate(Role::Client, flags, stream, splits, Read::Chunks);
     assert_eq!(whole.0, split.0);
+    let gathered = drive_deflate(Role::Client, flags, stream, splits, Read::Messages);
+    assert_eq!(whole.0, gathered.0);
 }
 
 /// Runs `drive` whole and split and asserts both give the same events and bytes.
@@ -141,7 +185,11 @@ pub fn split_invariance(role: Role, data: &[u8]) {
     let whole = drive(role, stream, &[]);
     let split = drive(role, stream, splits);
     assert_eq!(whole.0, split.0);
+    // Whole messages read in the same split: the same events.
+    let gathered = drive_messages(role, stream, splits);
+    assert_eq!(whole.0, gathered.0);
     if role == Role::Server {
         assert_eq!(whole.1, split.1, "a server's output is deterministic");
+        assert_eq!(whole.1, gathered.1, "a server's output is deterministic");
     }
 }
