@@ -136,3 +136,46 @@ fn whole_messages_gathered_into_a_slice() {
     assert_eq!(failure, Some(CloseCode::MESSAGE_TOO_BIG));
     assert_eq!(server.state(), State::Closed);
 }
+
+/// Pending payload read straight into a caller slice: a 20-byte message arrives as a
+/// 6-byte read (header and key) and two direct reads into the slice; a 40-byte message
+/// cannot fit the 32-byte slice, which `payload_room` reports as 1009 before any byte
+/// of it is read.
+#[test]
+fn pending_payload_read_straight_into_a_slice() {
+    let mut client = Connection::client(Config::default(), [6; 16]);
+    let mut server = Connection::server(Config::default());
+    let mut wire = [0u8; 128];
+    let mut out = SliceSink::new(&mut wire);
+    client.send_binary(&[3; 20], &mut out).unwrap();
+    client.send_binary(&[4; 40], &mut out).unwrap();
+    let len = out.len();
+    let wire = &mut wire[..len];
+
+    let mut storage = [0u8; 32];
+    let mut messages = SliceMessageBuffer::new(&mut storage);
+    let (first, rest) = wire.split_at_mut(6);
+    let (event, left) = server.handle_read_message(first, &mut messages).unwrap();
+    assert!(event.is_none() && left.is_empty());
+    assert_eq!(server.pending_payload(), Some(20));
+    let room = server.payload_room(&mut messages, 8).unwrap().unwrap();
+    assert_eq!(room.len(), 8);
+    room.copy_from_slice(&rest[..8]);
+    assert!(server.commit_payload(8, &mut messages).unwrap().is_none());
+    let room = server.payload_room(&mut messages, 64).unwrap().unwrap();
+    assert_eq!(room.len(), 12, "never past the frame");
+    room.copy_from_slice(&rest[8..20]);
+    let Some(Event::Data(message)) = server.commit_payload(12, &mut messages).unwrap() else {
+        panic!("expected the message")
+    };
+    assert_eq!(message.payload(), &[3; 20]);
+    assert_eq!(server.pending_payload(), None);
+
+    let (header, _) = rest[20..].split_at_mut(6);
+    let (event, _) = server.handle_read_message(header, &mut messages).unwrap();
+    assert!(event.is_none());
+    assert_eq!(server.pending_payload(), Some(40));
+    let error = server.payload_room(&mut messages, 64).unwrap_err();
+    assert_eq!(error.close_code(), CloseCode::MESSAGE_TOO_BIG);
+    assert_eq!(server.pending_payload(), None, "the connection failed");
+}

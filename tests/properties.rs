@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use rfc6455::frame::OpCode;
 use rfc6455::message::MessageKind;
 use rfc6455::{Config, Connection};
-use support::{client_frame, drive, drive_messages, parse_frames, Seen};
+use support::{client_frame, drive, drive_direct, drive_messages, parse_frames, Seen};
 
 #[derive(Clone, Debug)]
 enum Piece {
@@ -66,6 +66,9 @@ proptest! {
         let gathered_single = drive_messages(&mut Connection::server(Config::default()), &wire, &bytewise);
         prop_assert_eq!(&whole, &gathered);
         prop_assert_eq!(&whole, &gathered_single);
+        // Reading pending payload straight into the buffer gives the same, too.
+        let direct = drive_direct(&mut Connection::server(Config::default()), &wire, &cuts);
+        prop_assert_eq!(&whole, &direct);
         prop_assert!(!whole.0.iter().any(|s| matches!(s, Seen::Error(_))));
         // Every ping was answered by a pong with its payload, in order.
         let pings: Vec<_> = whole.0.iter().filter_map(|s| match s { Seen::Ping(p) => Some(p.clone()), _ => None }).collect();
@@ -206,5 +209,7 @@ proptest! {
         prop_assert_eq!(&whole, &per_frame);
         prop_assert_eq!(&whole, &drive_messages(&mut new(), &wire, &boundaries));
         prop_assert_eq!(&whole, &drive_messages(&mut new(), &wire, &bytewise));
+        prop_assert_eq!(&whole, &drive_direct(&mut new(), &wire, &boundaries));
+        prop_assert_eq!(&whole, &drive_direct(&mut new(), &wire, &[3, 7, 40]));
     }
 }

@@ -26,9 +26,10 @@ pub fn drive(role: Role, stream: &[u8], splits: &[u8]) -> (Vec<Seen>, Vec<u8>) {
     drive_with(Connection::new(role, config(), [5; 16]), role, stream, splits, Read::Chunks)
 }
 
-/// As [`drive`], reading whole messages with `Connection::handle_read_message`.
-pub fn drive_messages(role: Role, stream: &[u8], splits: &[u8]) -> (Vec<Seen>, Vec<u8>) {
-    drive_with(Connection::new(role, config(), [5; 16]), role, stream, splits, Read::Messages)
+/// As [`drive`], reading whole messages with `Connection::handle_read_message`, or
+/// also straight into the buffer (`read`).
+pub fn drive_messages(role: Role, stream: &[u8], splits: &[u8], read: Read) -> (Vec<Seen>, Vec<u8>) {
+    drive_with(Connection::new(role, config(), [5; 16]), role, stream, splits, read)
 }
 
 /// How a driver reads: chunks gathered by the caller, or whole messages.
@@ -38,6 +39,9 @@ pub enum Read {
     Chunks,
     /// `handle_read_message`.
     Messages,
+    /// `handle_read_message`, and pending payload read straight into the buffer with
+    /// `payload_room` / `commit_payload`.
+    Direct,
 }
 
 /// As [`drive`], on a connection with permessage-deflate on (any window, both takeovers
@@ -79,6 +83,38 @@ fn drive_with(
             _ => owned.len() - at,
         };
         i += 1;
+        if read == Read::Direct {
+            match conn.payload_room(&mut gathered, size) {
+                Err(e) => {
+                    seen.push(Seen::Error(e.close_code().0));
+                    break;
+                }
+                Ok(Some(room)) => {
+                    assert!(!room.is_empty() && room.len() <= size, "room within the frame and the ask");
+                    let n = room.len().min(owned.len() - at);
+                    room[..n].copy_from_slice(&owned[at..at + n]);
+                    at += n;
+                    match conn.commit_payload(n, &mut gathered) {
+                        Ok(Some(Event::Data(m))) => {
+                            assert!(m.is_whole());
+                            let text = m.kind() == rfc6455::message::MessageKind::Text;
+                            if text {
+                                assert!(std::str::from_utf8(m.payload()).is_ok(), "invalid text delivered");
+                            }
+                            seen.push(Seen::Message(text, m.payload().to_vec()));
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            seen.push(Seen::Error(e.close_code().0));
+                            break;
+                        }
+                    }
+                    assert!(gathered.capacity() <= 2 * config().max_message_len as usize);
+                    continue;
+                }
+                Ok(None) => {}
+            }
+        }
         let end = (at + size).min(owned.len());
         let mut rest: &mut [u8] = &mut owned[at..end];
         at = end;
@@ -86,14 +122,14 @@ fn drive_with(
             let len = rest.len();
             let result = match read {
                 Read::Chunks => conn.handle_read(rest),
-                Read::Messages => conn.handle_read_message(rest, &mut gathered),
+                Read::Messages | Read::Direct => conn.handle_read_message(rest, &mut gathered),
             };
             match result {
                 Ok((event, r)) => {
                     assert!(event.is_some() || r.len() < len || r.is_empty(), "no progress");
                     rest = r;
                     match event {
-                        Some(Event::Data(m)) if read == Read::Messages => {
+                        Some(Event::Data(m)) if read != Read::Chunks => {
                             assert!(m.is_whole(), "handle_read_message gave a piece");
                             let text = m.kind() == rfc6455::message::MessageKind::Text;
                             if text {
@@ -115,6 +151,7 @@ fn drive_with(
             while conn.poll_transmit(&mut out).expect("Vec sink never fills") {}
         }
     }
+    while conn.poll_transmit(&mut out).expect("Vec sink never fills") {}
     check_outcome(role, &seen, &out);
     (seen, out)
 }
@@ -185,9 +222,11 @@ pub fn split_invariance(role: Role, data: &[u8]) {
     let whole = drive(role, stream, &[]);
     let split = drive(role, stream, splits);
     assert_eq!(whole.0, split.0);
-    // Whole messages read in the same split: the same events.
-    let gathered = drive_messages(role, stream, splits);
+    // Whole messages read in the same split, and with direct reads: the same events.
+    let gathered = drive_messages(role, stream, splits, Read::Messages);
     assert_eq!(whole.0, gathered.0);
+    let direct = drive_messages(role, stream, splits, Read::Direct);
+    assert_eq!(whole.0, direct.0);
     if role == Role::Server {
         assert_eq!(whole.1, split.1, "a server's output is deterministic");
         assert_eq!(whole.1, gathered.1, "a server's output is deterministic");

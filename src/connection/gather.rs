@@ -108,4 +108,124 @@ impl Connection {
             }
         }
     }
+
+    /// The payload bytes still to come in the data frame of the message being
+    /// gathered, when its header and part of its payload were read: `None` otherwise
+    /// (between frames, in a control frame, in a compressed message, after a close).
+    ///
+    /// A large message mostly arrives as such pending payload. Instead of reading it
+    /// into the read buffer and letting [`handle_read_message`](Self::handle_read_message)
+    /// copy it into the store, read it straight into the store: ask
+    /// [`payload_room`](Self::payload_room) for where to read, read, and report how many
+    /// bytes arrived with [`commit_payload`](Self::commit_payload), which unmasks them in
+    /// place. That saves the copy for every byte read this way.
+    ///
+    /// ```
+    /// use rfc6455::message::MessageBuffer;
+    /// use rfc6455::{Config, Connection, Event};
+    /// // A masked 100 000-byte binary message, arriving in reads of at most 4096 bytes.
+    /// let mut wire = vec![0x82, 0xFF, 0, 0, 0, 0, 0, 1, 0x86, 0xA0, 1, 2, 3, 4];
+    /// wire.extend((0..100_000u32).map(|i| (i % 251) as u8 ^ [1, 2, 3, 4][i as usize % 4]));
+    /// let mut socket = &wire[..];
+    /// let mut read = |buf: &mut [u8]| {
+    ///     let n = buf.len().min(4096).min(socket.len());
+    ///     buf[..n].copy_from_slice(&socket[..n]);
+    ///     socket = &socket[n..];
+    ///     n
+    /// };
+    ///
+    /// let mut server = Connection::server(Config::default());
+    /// let mut messages = MessageBuffer::new();
+    /// let mut read_buf = [0u8; 4096];
+    /// let mut received = None;
+    /// while received.is_none() {
+    ///     if server.pending_payload().is_some() {
+    ///         let room = server.payload_room(&mut messages, 4096).unwrap().expect("pending");
+    ///         let n = read(room);
+    ///         if let Some(Event::Data(m)) = server.commit_payload(n, &mut messages).unwrap() {
+    ///             received = Some(m.payload().to_vec());
+    ///         }
+    ///         continue;
+    ///     }
+    ///     let n = read(&mut read_buf);
+    ///     let mut input = &mut read_buf[..n];
+    ///     while !input.is_empty() {
+    ///         let (event, rest) = server.handle_read_message(input, &mut messages).unwrap();
+    ///         input = rest;
+    ///         if let Some(Event::Data(m)) = event {
+    ///             received = Some(m.payload().to_vec());
+    ///         }
+    ///     }
+    /// }
+    /// let expected: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    /// assert_eq!(received, Some(expected));
+    /// ```
+    pub fn pending_payload(&self) -> Option<u64> {
+        if self.close_received.is_some()
+            || self.failure.is_some()
+            || self.transport_closed
+            || self.control.is_some()
+            || self.is_inflating()
+        {
+            return None;
+        }
+        self.decoder.pending_payload()
+    }
+
+    /// Where to read the next pending payload bytes (see
+    /// [`pending_payload`](Self::pending_payload)): room in `messages` for at most `max`
+    /// bytes, never past the current frame. `None` when no payload is pending.
+    ///
+    /// # Errors
+    /// [`ConnectionError`] (1009) when `messages` is a slice too small for the rest
+    /// of the frame; the connection fails as it would on the data.
+    pub fn payload_room<'b, B: MessageStore>(
+        &mut self,
+        messages: &'b mut B,
+        max: usize,
+    ) -> Result<Option<&'b mut [u8]>, ConnectionError> {
+        let Some(pending) = self.pending_payload() else {
+            return Ok(None);
+        };
+        messages.settle();
+        if self.assembler.at_message_start() {
+            messages.begin();
+        }
+        let len = usize::try_from(pending).map_or(max, |p| p.min(max));
+        match messages.room(len) {
+            Ok(room) => Ok(Some(room)),
+            Err(e) => Err(self.fail(e.into())),
+        }
+    }
+
+    /// Takes `len` bytes that were read into the room [`payload_room`](Self::payload_room)
+    /// gave (`len` at most its size): unmasks them in place, checks them like any
+    /// payload, and returns the whole message when they complete it.
+    ///
+    /// # Errors
+    /// As [`handle_read`](Self::handle_read).
+    pub fn commit_payload<'e, 's: 'e, 'b: 'e, B: MessageStore>(
+        &'s mut self,
+        len: usize,
+        messages: &'b mut B,
+    ) -> Result<Option<Event<'e>>, ConnectionError> {
+        let Some(pending) = self.pending_payload() else {
+            return Ok(None);
+        };
+        let len = usize::try_from(pending).map_or(len, |p| p.min(len));
+        let mask = self.decoder.payload_mask();
+        let frame_end = self.decoder.skip_payload(len as u64);
+        let data = messages.commit(len);
+        if let Some((key, offset)) = mask {
+            key.apply(data, offset);
+        }
+        let piece = self.assembler.on_payload(data, frame_end).map_err(|e| self.fail(e.into()))?;
+        match piece.filter(DataChunk::is_last) {
+            Some(piece) => {
+                let kind = piece.kind();
+                Ok(Some(Event::Data(DataChunk::new(kind, messages.finish(kind), true, true))))
+            }
+            None => Ok(None),
+        }
+    }
 }

@@ -130,6 +130,30 @@ impl FrameDecoder {
         Ok(Whole::Frame(header, &mut frame[used..], rest))
     }
 
+    /// The payload bytes of the current frame still to come; `None` between frames.
+    pub(crate) const fn pending_payload(&self) -> Option<u64> {
+        match self.state {
+            State::Payload { remaining, .. } if remaining > 0 => Some(remaining),
+            _ => None,
+        }
+    }
+
+    /// Counts `len` payload bytes of the current frame that the caller received by
+    /// other means (at most [`pending_payload`](Self::pending_payload)); returns `true`
+    /// when they end the frame.
+    pub(crate) fn skip_payload(&mut self, len: u64) -> bool {
+        let State::Payload { header, remaining, offset } = self.state else {
+            return false;
+        };
+        let remaining = remaining.saturating_sub(len);
+        self.state = if remaining == 0 {
+            EMPTY_HEADER
+        } else {
+            State::Payload { header, remaining, offset: offset + len }
+        };
+        remaining == 0
+    }
+
     /// The masking key of the frame whose payload is being decoded and the payload
     /// offset of the next byte; `None` between payloads or for unmasked frames.
     pub(crate) const fn payload_mask(&self) -> Option<(MaskKey, u64)> {

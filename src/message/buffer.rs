@@ -149,7 +149,11 @@ impl<'b> SliceMessageBuffer<'b> {
 #[cfg(feature = "alloc")]
 #[derive(Debug, Default)]
 pub struct MessageBuffer {
+    /// Storage: its length is how much of it was ever written (initialised), which
+    /// may exceed the message; reusing that part saves zeroing it again.
     bytes: Vec<u8>,
+    /// The length of the message in `bytes`.
+    filled: usize,
     retained_capacity: usize,
     complete: Option<MessageKind>,
 }
@@ -167,7 +171,7 @@ impl MessageBuffer {
 
     /// An empty buffer that keeps up to `bytes` of capacity between messages.
     pub const fn with_retained_capacity(bytes: usize) -> Self {
-        Self { bytes: Vec::new(), retained_capacity: bytes, complete: None }
+        Self { bytes: Vec::new(), filled: 0, retained_capacity: bytes, complete: None }
     }
 
     /// The bytes currently allocated.
@@ -178,6 +182,7 @@ impl MessageBuffer {
     /// Releases all memory (for example when the connection goes idle).
     pub fn release(&mut self) {
         self.bytes = Vec::new();
+        self.filled = 0;
         self.complete = None;
     }
 
@@ -195,12 +200,9 @@ impl MessageBuffer {
     /// one, which [`message`](Self::message) then returns.
     pub fn extend(&mut self, chunk: &DataChunk<'_>) -> bool {
         if chunk.is_first() {
-            self.bytes.clear();
-            if self.bytes.capacity() > self.retained_capacity {
-                self.bytes.shrink_to(self.retained_capacity);
-            }
+            self.reset();
         }
-        self.bytes.extend_from_slice(chunk.payload());
+        self.write(chunk.payload(), None);
         self.complete = chunk.is_last().then_some(chunk.kind());
         chunk.is_last()
     }
@@ -210,7 +212,41 @@ impl MessageBuffer {
     /// # Errors
     /// [`MessageError::InvalidUtf8`] if chunks of different messages were mixed.
     pub fn message(&self) -> Result<Option<Message<'_>>, MessageError> {
-        self.complete.map(|kind| complete(kind, &self.bytes)).transpose()
+        self.complete.map(|kind| complete(kind, &self.bytes[..self.filled])).transpose()
+    }
+
+    /// Empties the buffer for a new message, shrinking it back to the retained
+    /// capacity after a larger one.
+    fn reset(&mut self) {
+        self.filled = 0;
+        self.complete = None;
+        if self.bytes.capacity() > self.retained_capacity {
+            self.bytes.truncate(self.retained_capacity);
+            self.bytes.shrink_to(self.retained_capacity);
+        }
+    }
+
+    /// Appends `data` to the message, unmasked with `mask` (key and payload offset of
+    /// `data[0]`) in the same pass; returns the appended bytes.
+    fn write(&mut self, data: &[u8], mask: Option<(MaskKey, u64)>) -> &[u8] {
+        let start = self.filled;
+        // First over storage written before (no reallocation, no zeroing), then past it.
+        let reused = (self.bytes.len() - start).min(data.len());
+        let (old, new) = data.split_at(reused);
+        let dst = &mut self.bytes[start..start + reused];
+        match mask {
+            Some((MaskKey(key), offset)) => {
+                crate::accel::xor_copy(dst, old, &pattern(key, offset));
+                let offset = offset + reused as u64;
+                crate::accel::extend_xor(&mut self.bytes, new, &pattern(key, offset));
+            }
+            None => {
+                dst.copy_from_slice(old);
+                self.bytes.extend_from_slice(new);
+            }
+        }
+        self.filled = start + data.len();
+        &self.bytes[start..self.filled]
     }
 }
 
@@ -239,6 +275,11 @@ mod sealed {
         ) -> Result<&[u8], MessageError>;
         /// Marks the bytes gathered so far as a whole message of `kind`; returns them.
         fn finish(&mut self, kind: MessageKind) -> &[u8];
+        /// Room for the next `len` bytes of the message, to be filled by the caller.
+        fn room(&mut self, len: usize) -> Result<&mut [u8], MessageError>;
+        /// Adds the first `len` bytes of the last [`room`](Self::room) to the message
+        /// and returns them.
+        fn commit(&mut self, len: usize) -> &mut [u8];
     }
 }
 
@@ -283,6 +324,20 @@ impl sealed::Sealed for SliceMessageBuffer<'_> {
         self.complete = Some(kind);
         &self.storage[..self.len]
     }
+
+    fn room(&mut self, len: usize) -> Result<&mut [u8], MessageError> {
+        let end = self.len + len;
+        let limit = self.storage.len() as u64;
+        self.storage
+            .get_mut(self.len..end)
+            .ok_or(MessageError::MessageTooBig { len: end as u64, limit })
+    }
+
+    fn commit(&mut self, len: usize) -> &mut [u8] {
+        let start = self.len;
+        self.len = (start + len).min(self.storage.len());
+        &mut self.storage[start..self.len]
+    }
 }
 
 #[cfg(feature = "alloc")]
@@ -292,17 +347,13 @@ impl MessageStore for MessageBuffer {}
 impl sealed::Sealed for MessageBuffer {
     /// Shrinks back to the retained capacity after a larger message.
     fn begin(&mut self) {
-        self.bytes.clear();
-        self.complete = None;
-        if self.bytes.capacity() > self.retained_capacity {
-            self.bytes.shrink_to(self.retained_capacity);
-        }
+        self.reset();
     }
 
     #[inline(always)]
     fn settle(&mut self) {
         if self.complete.is_some() {
-            self.begin();
+            self.reset();
         }
     }
 
@@ -311,18 +362,26 @@ impl sealed::Sealed for MessageBuffer {
         data: &[u8],
         mask: Option<(MaskKey, u64)>,
     ) -> Result<&[u8], MessageError> {
-        let start = self.bytes.len();
-        match mask {
-            Some((MaskKey(key), offset)) => {
-                crate::accel::extend_xor(&mut self.bytes, data, &pattern(key, offset));
-            }
-            None => self.bytes.extend_from_slice(data),
-        }
-        Ok(&self.bytes[start..])
+        Ok(self.write(data, mask))
     }
 
     fn finish(&mut self, kind: MessageKind) -> &[u8] {
         self.complete = Some(kind);
-        &self.bytes
+        &self.bytes[..self.filled]
+    }
+
+    fn room(&mut self, len: usize) -> Result<&mut [u8], MessageError> {
+        let end = self.filled + len;
+        if self.bytes.len() < end {
+            // Zeroed once; later messages reuse it.
+            self.bytes.resize(end, 0);
+        }
+        Ok(&mut self.bytes[self.filled..end])
+    }
+
+    fn commit(&mut self, len: usize) -> &mut [u8] {
+        let start = self.filled;
+        self.filled = (start + len).min(self.bytes.len());
+        &mut self.bytes[start..self.filled]
     }
 }

@@ -168,3 +168,80 @@ pub fn kind_opcode(kind: MessageKind) -> OpCode {
 }
 
 pub const NORMAL: u16 = CloseCode::NORMAL.0;
+
+/// As [`drive_messages`], but reads pending payload straight into the message buffer
+/// (`payload_room` / `commit_payload`) whenever the connection has some, in reads of
+/// the sizes the cuts give (cycled): what an application reading large messages does.
+pub fn drive_direct(conn: &mut Connection, stream: &[u8], cuts: &[usize]) -> (Vec<Seen>, Vec<u8>) {
+    let mut owned = stream.to_vec();
+    let mut bounds: Vec<usize> = cuts.iter().map(|&c| c.min(owned.len())).collect();
+    bounds.push(0);
+    bounds.push(owned.len());
+    bounds.sort_unstable();
+    bounds.dedup();
+    let sizes: Vec<usize> = bounds.windows(2).map(|w| w[1] - w[0]).collect();
+    let mut seen = Vec::new();
+    let mut out = Vec::new();
+    let mut messages = MessageBuffer::new();
+    let mut at = 0;
+    let mut k = 0;
+    let record = |seen: &mut Vec<Seen>, event: Option<Event<'_>>| match event {
+        Some(Event::Data(m)) => {
+            assert!(m.is_whole());
+            seen.push(match m.kind() {
+                MessageKind::Text => Seen::Text(m.as_whole_text().unwrap().to_owned()),
+                MessageKind::Binary => Seen::Binary(m.payload().to_vec()),
+            });
+        }
+        Some(Event::Ping(p)) => seen.push(Seen::Ping(p.to_vec())),
+        Some(Event::Pong(p)) => seen.push(Seen::Pong(p.to_vec())),
+        Some(Event::Close(c)) => {
+            seen.push(Seen::Close(c.code().map(|c| c.0), c.reason().to_owned()))
+        }
+        None => {}
+    };
+    'reads: while at < owned.len() {
+        let size = sizes.get(k % sizes.len().max(1)).copied().unwrap_or(owned.len()).max(1);
+        k += 1;
+        match conn.payload_room(&mut messages, size) {
+            Err(e) => {
+                seen.push(Seen::Error(e.close_code().0));
+                break 'reads;
+            }
+            Ok(Some(room)) => {
+                assert!(!room.is_empty() && room.len() <= size);
+                let n = room.len().min(owned.len() - at);
+                room[..n].copy_from_slice(&owned[at..at + n]);
+                at += n;
+                match conn.commit_payload(n, &mut messages) {
+                    Ok(event) => record(&mut seen, event),
+                    Err(e) => {
+                        seen.push(Seen::Error(e.close_code().0));
+                        break 'reads;
+                    }
+                }
+            }
+            Ok(None) => {
+                let end = (at + size).min(owned.len());
+                let mut rest: &mut [u8] = &mut owned[at..end];
+                at = end;
+                while !rest.is_empty() {
+                    match conn.handle_read_message(rest, &mut messages) {
+                        Ok((event, r)) => {
+                            rest = r;
+                            record(&mut seen, event);
+                        }
+                        Err(e) => {
+                            seen.push(Seen::Error(e.close_code().0));
+                            break 'reads;
+                        }
+                    }
+                    while conn.poll_transmit(&mut out).unwrap() {}
+                }
+            }
+        }
+        while conn.poll_transmit(&mut out).unwrap() {}
+    }
+    while conn.poll_transmit(&mut out).unwrap() {}
+    (seen, out)
+}

@@ -162,9 +162,11 @@ fn recv_rfc6455<C: Check>(d: &RecvData, c: &mut C) -> Result<(), String> {
     recv_rfc6455_with(d, c, rfc6455_message_buffer())
 }
 
-/// The `rfc6455` receive loop: 64 KiB reads into a read buffer, each fed to
-/// `handle_read_message` until consumed. A message that lies whole in a read is used in
-/// place (zero copy); the pieces of any other are unmasked straight into `messages`.
+/// The `rfc6455` receive loop: reads of at most 64 KiB fed to `handle_read_message`. A
+/// message that lies whole in a read is used in place (zero copy); the pieces of any
+/// other are unmasked into `messages` as they are copied. When a frame's payload is
+/// still pending after a read, the next read goes straight into `messages`
+/// (`payload_room` / `commit_payload`), so most of a large message is never copied.
 ///
 /// # Errors
 /// The connection's error.
@@ -180,6 +182,18 @@ pub fn recv_rfc6455_with<C: Check>(
     let mut reader = ChunkReader::new(&d.wire);
     let mut buf = vec![0u8; READ_CHUNK];
     loop {
+        if let Some(room) = conn.payload_room(&mut messages, READ_CHUNK).map_err(err)? {
+            let n = reader.read_into(room);
+            if n == 0 {
+                return Err("end of stream inside a frame".into());
+            }
+            if let Some(Event::Data(message)) =
+                conn.commit_payload(n, &mut messages).map_err(err)?
+            {
+                c.message(message.kind() == MessageKind::Text, message.payload());
+            }
+            continue;
+        }
         let n = reader.read_into(&mut buf);
         if n == 0 {
             return Ok(());
