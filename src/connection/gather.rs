@@ -174,7 +174,8 @@ impl Connection {
 
     /// Where to read the next pending payload bytes (see
     /// [`pending_payload`](Self::pending_payload)): room in `messages` for at most `max`
-    /// bytes, never past the current frame. `None` when no payload is pending.
+    /// bytes (at least one), never past the current frame. `None` when no payload is
+    /// pending.
     ///
     /// # Errors
     /// [`ConnectionError`] (1009) when `messages` is a slice too small for the rest
@@ -191,7 +192,8 @@ impl Connection {
         if self.assembler.at_message_start() {
             messages.begin();
         }
-        let len = usize::try_from(pending).map_or(max, |p| p.min(max));
+        // At least one byte (the payload is pending), so a read into it makes progress.
+        let len = usize::try_from(pending).map_or(max, |p| p.min(max)).max(1);
         match messages.room(len) {
             Ok(room) => Ok(Some(room)),
             Err(e) => Err(self.fail(e.into())),

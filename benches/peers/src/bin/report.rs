@@ -224,7 +224,7 @@ fn document(
               end; in brackets the calls of the whole pass, connection setup and buffer \
               growth included. The rfc6455 column is the benchmarked driver (its \
               `MessageBuffer` retains up to the largest message); the next column uses the \
-              default `MessageBuffer::new()`, which keeps 64 KiB between messages.\n\n";
+              default `MessageBuffer::new()`, which keeps 4 KiB between messages.\n\n";
         d += a;
     }
     if !memory.is_empty() {
@@ -263,9 +263,12 @@ fn method(runs: usize) -> String {
   crates run on a tokio current-thread runtime over a stream that is always ready, so
   no implementation ever waits.
 - **Delivery**: each receive driver hands every whole message to the check, text
-  validated as UTF-8 the way the crate does it: rfc6455 uses a chunk in place when it is a
-  whole message (`DataChunk::is_whole`, zero copy) and otherwise gathers chunks in a
-  `MessageBuffer` (messages split across reads, W3, W5); tungstenite `read()`;
+  validated as UTF-8 the way the crate does it: rfc6455 reads with
+  `Connection::handle_read_message`, which delivers a message that lies whole in a read
+  in place (zero copy) and unmasks the pieces of any other into a `MessageBuffer` as it
+  copies them; when a frame's payload is still pending after a read, the next read goes
+  straight into the `MessageBuffer` (`payload_room` / `commit_payload`) and is unmasked
+  there, so most of a large message is read with one copy; tungstenite `read()`;
   fastwebsockets `FragmentCollector::read_frame`; tokio-websockets `StreamExt::next`;
   embedded-websocket `WebSocket::read` into a message buffer (its `Framer` fails when a
   header straddles two reads, so the driver keeps the unconsumed tail), then
@@ -300,8 +303,8 @@ fn method(runs: usize) -> String {
 - **Settings**: every implementation's message and frame limits are raised to 16 MiB +
   64 KiB; everything else is default, except that rfc6455's `MessageBuffer` keeps up to
   that much capacity between messages (`with_retained_capacity`), as an application
-  expecting such messages would configure it; the default (`new()`, 64 KiB) reallocates
-  on every W3 and W5 message (see the allocation table). Performance is never asserted
+  expecting such messages would configure it; the default (`new()`, 4 KiB) reallocates
+  on messages larger than that (see the allocation table). Performance is never asserted
   in a test.
 ",
         non_ascii_share() * 100.0,
