@@ -175,7 +175,9 @@ impl Connection {
     /// Where to read the next pending payload bytes (see
     /// [`pending_payload`](Self::pending_payload)): room in `messages` for at most `max`
     /// bytes (at least one), never past the current frame. `None` when no payload is
-    /// pending.
+    /// pending. A [`MessageBuffer`](crate::message::MessageBuffer) reserves capacity for
+    /// the rest of the frame at once (its length is within the limits the header was
+    /// checked against); memory is touched only as bytes arrive.
     ///
     /// # Errors
     /// [`ConnectionError`] (1009) when `messages` is a slice too small for the rest
@@ -194,7 +196,7 @@ impl Connection {
         }
         // At least one byte (the payload is pending), so a read into it makes progress.
         let len = usize::try_from(pending).map_or(max, |p| p.min(max)).max(1);
-        match messages.room(len) {
+        match messages.room(len, pending) {
             Ok(room) => Ok(Some(room)),
             Err(e) => Err(self.fail(e.into())),
         }

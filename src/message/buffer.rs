@@ -275,8 +275,9 @@ mod sealed {
         ) -> Result<&[u8], MessageError>;
         /// Marks the bytes gathered so far as a whole message of `kind`; returns them.
         fn finish(&mut self, kind: MessageKind) -> &[u8];
-        /// Room for the next `len` bytes of the message, to be filled by the caller.
-        fn room(&mut self, len: usize) -> Result<&mut [u8], MessageError>;
+        /// Room for the next `len` bytes of the message, to be filled by the caller;
+        /// `frame_rest` (at least `len`) more bytes of the current frame are coming.
+        fn room(&mut self, len: usize, frame_rest: u64) -> Result<&mut [u8], MessageError>;
         /// Adds the first `len` bytes of the last [`room`](Self::room) to the message
         /// and returns them.
         fn commit(&mut self, len: usize) -> &mut [u8];
@@ -325,7 +326,7 @@ impl sealed::Sealed for SliceMessageBuffer<'_> {
         &self.storage[..self.len]
     }
 
-    fn room(&mut self, len: usize) -> Result<&mut [u8], MessageError> {
+    fn room(&mut self, len: usize, _frame_rest: u64) -> Result<&mut [u8], MessageError> {
         let end = self.len + len;
         let limit = self.storage.len() as u64;
         self.storage
@@ -370,9 +371,17 @@ impl sealed::Sealed for MessageBuffer {
         &self.bytes[..self.filled]
     }
 
-    fn room(&mut self, len: usize) -> Result<&mut [u8], MessageError> {
+    fn room(&mut self, len: usize, frame_rest: u64) -> Result<&mut [u8], MessageError> {
         let end = self.filled + len;
         if self.bytes.len() < end {
+            // Room for the rest of the frame at once (the connection checked its length
+            // against the limits), instead of doubling up to it: each doubling would
+            // move the bytes gathered so far. Only reserved: memory is touched as the
+            // bytes arrive. If the reservation fails, growth falls back to doubling.
+            let frame_end = usize::try_from(frame_rest).map_or(end, |r| self.filled + r);
+            if frame_end > self.bytes.capacity() {
+                let _ = self.bytes.try_reserve_exact(frame_end - self.bytes.len());
+            }
             // Zeroed once; later messages reuse it.
             self.bytes.resize(end, 0);
         }
