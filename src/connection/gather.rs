@@ -9,17 +9,17 @@ impl Connection {
     /// Like [`handle_read`](Self::handle_read), but every [`Event::Data`] is a whole
     /// message: a message that lies whole in `input` is delivered in place (zero copy),
     /// and the pieces of any other are gathered in `messages` (a
-    /// [`MessageBuffer`](crate::message::MessageBuffer) with `alloc`, or a
+    /// `MessageBuffer` with `alloc`, or a
     /// [`SliceMessageBuffer`](crate::message::SliceMessageBuffer)). Gathering unmasks while
     /// it copies, so each byte is read once, and checks text as it goes, so the
     /// delivered message is known to be valid UTF-8.
     ///
     /// Use one `messages` per connection and do not mix this with `handle_read` in the
     /// middle of a message. A message gathered in `messages` stays there until the next
-    /// call, which empties it (a [`MessageBuffer`](crate::message::MessageBuffer) also
+    /// call, which empties it (a `MessageBuffer` also
     /// shrinks back to its retained capacity then, after a larger message). To free the
     /// memory of an idle connection, call
-    /// [`MessageBuffer::release`](crate::message::MessageBuffer::release).
+    /// `MessageBuffer::release`.
     ///
     /// ```
     /// use rfc6455::message::MessageBuffer;
@@ -175,7 +175,7 @@ impl Connection {
     /// Where to read the next pending payload bytes (see
     /// [`pending_payload`](Self::pending_payload)): room in `messages` for at most `max`
     /// bytes (at least one), never past the current frame. `None` when no payload is
-    /// pending. A [`MessageBuffer`](crate::message::MessageBuffer) reserves capacity for
+    /// pending. A `MessageBuffer` reserves capacity for
     /// the rest of the frame at once (its length is within the limits the header was
     /// checked against); memory is touched only as bytes arrive.
     ///

@@ -252,7 +252,7 @@ impl MessageBuffer {
 
 /// Where [`Connection::handle_read_message`](crate::Connection::handle_read_message)
 /// gathers messages that do not lie whole in one input: [`SliceMessageBuffer`] (no
-/// allocation) or, with `alloc`, [`MessageBuffer`]. Sealed: the connection relies on
+/// allocation) or, with `alloc`, `MessageBuffer`. Sealed: the connection relies on
 /// how these two keep the bytes it checked.
 pub trait MessageStore: sealed::Sealed {}
 
