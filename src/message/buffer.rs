@@ -263,9 +263,16 @@ mod sealed {
     pub trait Sealed {
         /// Empties the store for a new message.
         fn begin(&mut self);
+        /// Returns `true` while the store holds a delivered message.
+        fn holds_message(&self) -> bool;
         /// Forgets a message that was delivered (the caller is done with it, as it
         /// lent the store again), giving back memory beyond what it retains.
-        fn settle(&mut self);
+        #[inline(always)]
+        fn settle(&mut self) {
+            if self.holds_message() {
+                self.begin();
+            }
+        }
         /// Appends received payload bytes, unmasking them with `mask` (key and payload
         /// offset) in the same pass; returns the appended, unmasked bytes.
         fn append_unmasked(
@@ -293,10 +300,8 @@ impl sealed::Sealed for SliceMessageBuffer<'_> {
     }
 
     #[inline(always)]
-    fn settle(&mut self) {
-        if self.complete.is_some() {
-            self.begin();
-        }
+    fn holds_message(&self) -> bool {
+        self.complete.is_some()
     }
 
     fn append_unmasked(
@@ -352,10 +357,8 @@ impl sealed::Sealed for MessageBuffer {
     }
 
     #[inline(always)]
-    fn settle(&mut self) {
-        if self.complete.is_some() {
-            self.reset();
-        }
+    fn holds_message(&self) -> bool {
+        self.complete.is_some()
     }
 
     fn append_unmasked(

@@ -33,6 +33,17 @@ pub fn drive_messages(
     drive_with(conn, stream, cuts, true)
 }
 
+/// The cut positions within a stream of `len` bytes, clamped, with 0 and `len`,
+/// sorted and without repeats.
+fn bounds(len: usize, cuts: &[usize]) -> Vec<usize> {
+    let mut bounds: Vec<usize> = cuts.iter().map(|&c| c.min(len)).collect();
+    bounds.push(0);
+    bounds.push(len);
+    bounds.sort_unstable();
+    bounds.dedup();
+    bounds
+}
+
 fn drive_with(
     conn: &mut Connection,
     stream: &[u8],
@@ -40,11 +51,7 @@ fn drive_with(
     whole_messages: bool,
 ) -> (Vec<Seen>, Vec<u8>) {
     let mut owned = stream.to_vec();
-    let mut bounds: Vec<usize> = cuts.iter().map(|&c| c.min(owned.len())).collect();
-    bounds.push(0);
-    bounds.push(owned.len());
-    bounds.sort_unstable();
-    bounds.dedup();
+    let bounds = bounds(owned.len(), cuts);
     let mut seen = Vec::new();
     let mut out = Vec::new();
     let mut messages = MessageBuffer::new();
@@ -174,12 +181,7 @@ pub const NORMAL: u16 = CloseCode::NORMAL.0;
 /// the sizes the cuts give (cycled): what an application reading large messages does.
 pub fn drive_direct(conn: &mut Connection, stream: &[u8], cuts: &[usize]) -> (Vec<Seen>, Vec<u8>) {
     let mut owned = stream.to_vec();
-    let mut bounds: Vec<usize> = cuts.iter().map(|&c| c.min(owned.len())).collect();
-    bounds.push(0);
-    bounds.push(owned.len());
-    bounds.sort_unstable();
-    bounds.dedup();
-    let sizes: Vec<usize> = bounds.windows(2).map(|w| w[1] - w[0]).collect();
+    let sizes: Vec<usize> = bounds(owned.len(), cuts).windows(2).map(|w| w[1] - w[0]).collect();
     let mut seen = Vec::new();
     let mut out = Vec::new();
     let mut messages = MessageBuffer::new();
