@@ -383,7 +383,8 @@ impl sealed::Sealed for MessageBuffer {
             // bytes arrive. If the reservation fails, growth falls back to doubling.
             let frame_end = usize::try_from(frame_rest).map_or(end, |r| self.filled + r);
             if frame_end > self.bytes.capacity() {
-                let _ = self.bytes.try_reserve_exact(frame_end - self.bytes.len());
+                // Not exact: messages of slightly varying sizes must not each grow it.
+                let _ = self.bytes.try_reserve(frame_end - self.bytes.len());
             }
             // Zeroed once; later messages reuse it.
             self.bytes.resize(end, 0);
