@@ -109,7 +109,7 @@ pub(crate) fn xor_copy<B: OutByte>(dst: &mut [B], src: &[u8], pattern: &Pattern)
 fn xor_copy_aligned<B: OutByte>(dst: &mut [B], src: &[u8], pattern: &Pattern) {
     #[cfg(all(feature = "std", target_arch = "x86_64", not(target_feature = "avx2")))]
     if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: as in `xor_in_place`, AVX2 was detected just above.
+        // SAFETY: as in `xor_in_place_aligned`, AVX2 was detected just above.
         unsafe { xor_copy_avx2(dst, src, pattern) };
         return;
     }

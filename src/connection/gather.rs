@@ -22,10 +22,11 @@ impl Connection {
     /// `MessageBuffer::release`.
     ///
     /// ```
-    /// use rfc6455::message::MessageBuffer;
+    /// use rfc6455::message::SliceMessageBuffer;
     /// use rfc6455::{Config, Connection, Event};
     /// let mut client = Connection::client(Config::default(), [7; 16]);
-    /// let mut messages = MessageBuffer::new();
+    /// let mut storage = [0u8; 64]; // or a `MessageBuffer` with `alloc`
+    /// let mut messages = SliceMessageBuffer::new(&mut storage);
     /// // "Hel" then "lo" (RFC 6455 §5.7), arriving in two reads that split a frame.
     /// let wire = [0x01, 0x03, b'H', b'e', b'l', 0x80, 0x02, b'l', b'o'];
     /// let (mut first, mut second) = (wire[..4].to_vec(), wire[4..].to_vec());
@@ -121,7 +122,7 @@ impl Connection {
     /// place. That saves the copy for every byte read this way.
     ///
     /// ```
-    /// use rfc6455::message::MessageBuffer;
+    /// use rfc6455::message::SliceMessageBuffer;
     /// use rfc6455::{Config, Connection, Event};
     /// // A masked 100 000-byte binary message, arriving in reads of at most 4096 bytes.
     /// let mut wire = vec![0x82, 0xFF, 0, 0, 0, 0, 0, 1, 0x86, 0xA0, 1, 2, 3, 4];
@@ -135,7 +136,8 @@ impl Connection {
     /// };
     ///
     /// let mut server = Connection::server(Config::default());
-    /// let mut messages = MessageBuffer::new();
+    /// let mut storage = vec![0u8; 100_000]; // or a `MessageBuffer` with `alloc`
+    /// let mut messages = SliceMessageBuffer::new(&mut storage);
     /// let mut read_buf = [0u8; 4096];
     /// let mut received = None;
     /// while received.is_none() {
