@@ -161,7 +161,11 @@ fn pending_payload_read_straight_into_a_slice() {
     let room = server.payload_room(&mut messages, 8).unwrap().unwrap();
     assert_eq!(room.len(), 8);
     room.copy_from_slice(&rest[..8]);
-    assert!(server.commit_payload(8, &mut messages).unwrap().is_none());
+    // Claiming more than the room takes only the room; a second commit takes nothing.
+    assert!(server.commit_payload(15, &mut messages).unwrap().is_none());
+    assert_eq!(server.pending_payload(), Some(12));
+    assert!(server.commit_payload(5, &mut messages).unwrap().is_none());
+    assert_eq!(server.pending_payload(), Some(12));
     let room = server.payload_room(&mut messages, 64).unwrap().unwrap();
     assert_eq!(room.len(), 12, "never past the frame");
     room.copy_from_slice(&rest[8..20]);

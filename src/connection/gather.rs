@@ -205,8 +205,9 @@ impl Connection {
     }
 
     /// Takes `len` bytes that were read into the room [`payload_room`](Self::payload_room)
-    /// gave (`len` at most its size): unmasks them in place, checks them like any
-    /// payload, and returns the whole message when they complete it.
+    /// gave: unmasks them in place, checks them like any payload, and returns the whole
+    /// message when they complete it. Bytes beyond that room are not taken (without a
+    /// room, nothing is).
     ///
     /// # Errors
     /// As [`handle_read`](Self::handle_read).
@@ -220,8 +221,13 @@ impl Connection {
         };
         let len = usize::try_from(pending).map_or(len, |p| p.min(len));
         let mask = self.decoder.payload_mask();
-        let frame_end = self.decoder.skip_payload(len as u64);
+        // The store takes no more than the room it lent, and the frame advances by what
+        // it took.
         let data = messages.commit(len);
+        let frame_end = self.decoder.skip_payload(data.len() as u64);
+        if data.is_empty() && !frame_end {
+            return Ok(None);
+        }
         if let Some((key, offset)) = mask {
             key.apply(data, offset);
         }

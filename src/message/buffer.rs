@@ -77,12 +77,14 @@ pub struct SliceMessageBuffer<'b> {
     storage: &'b mut [u8],
     len: usize,
     complete: Option<MessageKind>,
+    /// Bytes after `len` lent by the last `room` and not yet committed.
+    lent: usize,
 }
 
 impl<'b> SliceMessageBuffer<'b> {
     /// A buffer writing into `storage`.
     pub fn new(storage: &'b mut [u8]) -> Self {
-        Self { storage, len: 0, complete: None }
+        Self { storage, len: 0, complete: None, lent: 0 }
     }
 
     /// Adds a chunk; returns the whole message when `chunk` is its last piece.
@@ -105,6 +107,7 @@ impl<'b> SliceMessageBuffer<'b> {
             self.len = 0;
         }
         self.complete = None;
+        self.lent = 0;
         let end = self.len + chunk.payload().len();
         let Some(dst) = self.storage.get_mut(self.len..end) else {
             let limit = self.storage.len() as u64;
@@ -154,6 +157,8 @@ pub struct MessageBuffer {
     bytes: Vec<u8>,
     /// The length of the message in `bytes`.
     filled: usize,
+    /// Bytes after `filled` lent by the last `room` and not yet committed.
+    lent: usize,
     retained_capacity: usize,
     complete: Option<MessageKind>,
 }
@@ -171,7 +176,7 @@ impl MessageBuffer {
 
     /// An empty buffer that keeps up to `bytes` of capacity between messages.
     pub const fn with_retained_capacity(bytes: usize) -> Self {
-        Self { bytes: Vec::new(), filled: 0, retained_capacity: bytes, complete: None }
+        Self { bytes: Vec::new(), filled: 0, retained_capacity: bytes, complete: None, lent: 0 }
     }
 
     /// The bytes currently allocated.
@@ -184,6 +189,7 @@ impl MessageBuffer {
         self.bytes = Vec::new();
         self.filled = 0;
         self.complete = None;
+        self.lent = 0;
     }
 
     /// Adds a chunk; returns the whole message when `chunk` is its last piece.
@@ -220,6 +226,7 @@ impl MessageBuffer {
     fn reset(&mut self) {
         self.filled = 0;
         self.complete = None;
+        self.lent = 0;
         if self.bytes.capacity() > self.retained_capacity {
             self.bytes.truncate(self.retained_capacity);
             self.bytes.shrink_to(self.retained_capacity);
@@ -229,6 +236,7 @@ impl MessageBuffer {
     /// Appends `data` to the message, unmasked with `mask` (key and payload offset of
     /// `data[0]`) in the same pass; returns the appended bytes.
     fn write(&mut self, data: &[u8], mask: Option<(MaskKey, u64)>) -> &[u8] {
+        self.lent = 0;
         let start = self.filled;
         // First over storage written before (no reallocation, no zeroing), then past it.
         let reused = (self.bytes.len() - start).min(data.len());
@@ -286,7 +294,8 @@ mod sealed {
         /// `frame_rest` (at least `len`) more bytes of the current frame are coming.
         fn room(&mut self, len: usize, frame_rest: u64) -> Result<&mut [u8], MessageError>;
         /// Adds the first `len` bytes of the last [`room`](Self::room) to the message
-        /// and returns them.
+        /// and returns them; never more than that room (a larger `len`, or a call
+        /// without one, would otherwise add bytes of an earlier message).
         fn commit(&mut self, len: usize) -> &mut [u8];
     }
 }
@@ -297,6 +306,7 @@ impl sealed::Sealed for SliceMessageBuffer<'_> {
     fn begin(&mut self) {
         self.len = 0;
         self.complete = None;
+        self.lent = 0;
     }
 
     #[inline(always)]
@@ -309,6 +319,7 @@ impl sealed::Sealed for SliceMessageBuffer<'_> {
         data: &[u8],
         mask: Option<(MaskKey, u64)>,
     ) -> Result<&[u8], MessageError> {
+        self.lent = 0;
         let start = self.len;
         let end = start + data.len();
         let Some(dst) = self.storage.get_mut(start..end) else {
@@ -334,14 +345,18 @@ impl sealed::Sealed for SliceMessageBuffer<'_> {
     fn room(&mut self, len: usize, _frame_rest: u64) -> Result<&mut [u8], MessageError> {
         let end = self.len + len;
         let limit = self.storage.len() as u64;
-        self.storage
+        let room = self
+            .storage
             .get_mut(self.len..end)
-            .ok_or(MessageError::MessageTooBig { len: end as u64, limit })
+            .ok_or(MessageError::MessageTooBig { len: end as u64, limit })?;
+        self.lent = len;
+        Ok(room)
     }
 
     fn commit(&mut self, len: usize) -> &mut [u8] {
         let start = self.len;
-        self.len = (start + len).min(self.storage.len());
+        self.len = start + len.min(self.lent);
+        self.lent = 0;
         &mut self.storage[start..self.len]
     }
 }
@@ -381,7 +396,8 @@ impl sealed::Sealed for MessageBuffer {
             // against the limits), instead of doubling up to it: each doubling would
             // move the bytes gathered so far. Only reserved: memory is touched as the
             // bytes arrive. If the reservation fails, growth falls back to doubling.
-            let frame_end = usize::try_from(frame_rest).map_or(end, |r| self.filled + r);
+            let frame_end =
+                usize::try_from(frame_rest).map_or(end, |r| self.filled.saturating_add(r));
             if frame_end > self.bytes.capacity() {
                 // Not exact: messages of slightly varying sizes must not each grow it.
                 let _ = self.bytes.try_reserve(frame_end - self.bytes.len());
@@ -389,12 +405,14 @@ impl sealed::Sealed for MessageBuffer {
             // Zeroed once; later messages reuse it.
             self.bytes.resize(end, 0);
         }
+        self.lent = len;
         Ok(&mut self.bytes[self.filled..end])
     }
 
     fn commit(&mut self, len: usize) -> &mut [u8] {
         let start = self.filled;
-        self.filled = (start + len).min(self.bytes.len());
+        self.filled = start + len.min(self.lent);
+        self.lent = 0;
         &mut self.bytes[start..self.filled]
     }
 }
