@@ -21,6 +21,9 @@ impl Connection {
     /// memory of an idle connection, call
     /// `MessageBuffer::release`.
     ///
+    /// Reads of about 16 KiB suit it best: the bytes are still in the L1 cache when
+    /// they are unmasked and checked.
+    ///
     /// ```
     /// use rfc6455::message::SliceMessageBuffer;
     /// use rfc6455::{Config, Connection, Event};

@@ -324,10 +324,19 @@ impl Connection {
     ) -> Result<(Option<Event<'e>>, &'i mut [u8]), ConnectionError> {
         let (frame, rest) = input.split_at_mut(whole.header_len + whole.payload_len);
         let data = &mut frame[whole.header_len..];
-        if let Some(key) = whole.mask {
-            crate::frame::apply_mask(data, key, 0);
-        }
-        if whole.kind == MessageKind::Text && !crate::message::is_utf8(data) {
+        let valid = match (whole.mask, whole.kind) {
+            // Text is unmasked and validated in one pass.
+            (Some(key), MessageKind::Text) => {
+                crate::accel::unmask_is_utf8(data, &crate::frame::mask::pattern(key, 0))
+            }
+            (Some(key), MessageKind::Binary) => {
+                crate::frame::apply_mask(data, key, 0);
+                true
+            }
+            (None, MessageKind::Text) => crate::accel::is_utf8(data),
+            (None, MessageKind::Binary) => true,
+        };
+        if !valid {
             return Err(self.fail(MessageError::InvalidUtf8.into()));
         }
         Ok((Some(Event::Data(DataChunk::new(whole.kind, data, true, true))), rest))

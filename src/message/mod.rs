@@ -26,5 +26,4 @@ pub use chunk::{DataChunk, MessageKind};
 pub use close::{CloseFrame, CloseFrameError, MAX_CLOSE_REASON};
 pub use control::ControlPayload;
 pub use error::MessageError;
-pub(crate) use utf8::is_utf8;
 pub use utf8::{InvalidUtf8, Utf8Validator};

@@ -68,16 +68,23 @@ impl Utf8Validator {
             }
             data = &data[take..];
         }
-        match validate(data) {
-            Ok(()) => Ok(()),
+        // The fast validator checks whole code points: split off a sequence that the
+        // last bytes start but do not finish, and check it apart.
+        let (body, tail) = data.split_at(open_tail_start(data));
+        if !crate::accel::is_utf8(body) {
+            return Err(InvalidUtf8);
+        }
+        if tail.is_empty() {
+            return Ok(());
+        }
+        match validate(tail) {
             Err(e) if e.error_len().is_none() => {
-                // The tail is a valid, incomplete prefix of one code point (1-3 bytes).
-                let tail = &data[e.valid_up_to()..];
+                // A valid, incomplete prefix of one code point (1-3 bytes).
                 self.partial[..tail.len()].copy_from_slice(tail);
                 self.len = tail.len() as u8;
                 Ok(())
             }
-            Err(_) => Err(InvalidUtf8),
+            _ => Err(InvalidUtf8),
         }
     }
 
@@ -104,11 +111,18 @@ pub(crate) fn validate(bytes: &[u8]) -> Result<(), Utf8Error> {
     simdutf8::compat::from_utf8(bytes).map(|_| ())
 }
 
-/// Returns `true` when `bytes` are valid UTF-8 (the fastest check, without the error
-/// position: for whole messages).
-#[inline]
-pub(crate) fn is_utf8(bytes: &[u8]) -> bool {
-    simdutf8::basic::from_utf8(bytes).is_ok()
+/// Where the sequence starts that a lead byte among the last three of `data` opens
+/// and `data` does not finish (`data.len()` when there is none).
+fn open_tail_start(data: &[u8]) -> usize {
+    let len = data.len();
+    for back in 1..=len.min(3) {
+        match data[len - back] {
+            0x00..=0x7F => break,
+            0x80..=0xBF => continue,
+            lead => return if sequence_len(lead) > back { len - back } else { len },
+        }
+    }
+    len
 }
 
 /// Views validated UTF-8 as `&str` (after [`validate`], with the same fast validator).
@@ -117,10 +131,10 @@ pub(crate) fn as_str(bytes: &[u8]) -> Option<&str> {
     simdutf8::compat::from_utf8(bytes).ok()
 }
 
-/// The length of the sequence a valid lead byte starts (only called on accepted leads).
+/// The length of the sequence a lead byte starts (4 for F0 and above, valid or not).
 const fn sequence_len(lead: u8) -> usize {
     match lead {
-        0xF0..=0xF7 => 4,
+        0xF0..=0xFF => 4,
         0xE0..=0xEF => 3,
         _ => 2,
     }

@@ -3,7 +3,7 @@
 //! Reading: every implementation gets the pre-encoded wire through a [`ChunkReader`],
 //! which hands out at most [`READ_CHUNK`] bytes per read call and copies them into the
 //! caller's buffer (the copy a socket read makes). Each implementation asks with its own
-//! buffer; `rfc6455` is driven with a 64 KiB read buffer.
+//! buffer; `rfc6455` is driven with a 16 KiB read buffer ([`RFC6455_READ`](crate::imps::RFC6455_READ)).
 //!
 //! Writing: every implementation's output goes to a [`Transport`], which takes the bytes
 //! without copying them (a socket write's copy is the same for every implementation and

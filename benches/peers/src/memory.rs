@@ -193,7 +193,7 @@ fn ok_if(ok: bool) -> Result<(), String> {
     }
 }
 
-/// Like the benchmark loop, but on a caller's connection and buffer; the 64 KiB read
+/// Like the benchmark loop, but on a caller's connection and buffer; the 16 KiB read
 /// buffer is the caller's (a stack array here), not the connection's.
 fn feed_rfc6455(
     d: &RecvData,
@@ -205,7 +205,7 @@ fn feed_rfc6455(
     use rfc6455::Event;
 
     let mut reader = crate::io::ChunkReader::new(&d.wire);
-    let mut buf = [0u8; crate::io::READ_CHUNK];
+    let mut buf = [0u8; crate::imps::RFC6455_READ];
     loop {
         let n = reader.read_into(&mut buf);
         if n == 0 {
@@ -307,7 +307,7 @@ pub fn memory_section(rt: &Runtime) -> Result<String, String> {
          Heap it holds (measured by the counting allocator; `capacity()` in brackets):\n"
     );
     s += &format!(
-        "  - idle after 100 W4 messages (~1 KiB text, 64 KiB reads; only messages split \
+        "  - idle after 100 W4 messages (~1 KiB text, 16 KiB reads; only messages split \
          across reads are copied): **{} bytes** ({})\n",
         after_w4.heap,
         m4.capacity()
@@ -332,7 +332,7 @@ pub fn memory_section(rt: &Runtime) -> Result<String, String> {
     s += &format!(
         "- Idle total with `alloc`: {conn_size} + {buf_size} bytes inline + the message \
          buffer's heap above ({} bytes after small messages, {} after `release()`). The \
-         64 KiB read buffer of the benchmark loop belongs to the caller and can be shared by \
+         16 KiB read buffer of the benchmark loop belongs to the caller and can be shared by \
          every connection of a thread.\n",
         conn_size + buf_size + after_w4.heap.max(0) as usize,
         conn_size + buf_size + after_release.heap.max(0) as usize,

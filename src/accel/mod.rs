@@ -10,12 +10,19 @@
 //! - [`extend_xor`] masks straight into a `Vec`'s spare capacity: the sender's copy
 //!   and the masking in one pass, without first zeroing the room or copying twice.
 //!
+//! - [`is_utf8`] and [`unmask_is_utf8`] validate UTF-8 with AVX-512 or AVX2 (with
+//!   `std`, detected at run time), the second unmasking in the same pass (`utf8.rs`).
+//!
 //! Each `unsafe` block carries a `// SAFETY:` comment; the property tests below check
 //! every kernel, in every dispatch, against the byte-at-a-time definition for every
 //! length and alignment, and the fuzz targets run them on every frame.
 #![allow(unsafe_code)]
 
 use core::mem::MaybeUninit;
+
+mod utf8;
+
+pub(crate) use utf8::{is_utf8, unmask_is_utf8};
 
 /// Bytes per step of the XOR loops: one AVX-512 register, two AVX2, four SSE2.
 pub(crate) const PATTERN_LEN: usize = 64;
