@@ -88,7 +88,7 @@ impl Connection {
                         }
                         let inflated = self.deflate.as_ref().map_or(&[][..], |d| d.output());
                         messages
-                            .append_unmasked(inflated, None)
+                            .append_unmasked(inflated, None, None)
                             .map_err(|e| self.fail(e.into()))?;
                         if is_last {
                             let message = DataChunk::new(kind, messages.finish(kind), true, true);
@@ -102,9 +102,14 @@ impl Connection {
             if self.assembler.at_message_start() {
                 messages.begin();
             }
-            let appended = messages.append_unmasked(data, mask).map_err(|e| self.fail(e.into()))?;
-            let piece =
-                self.assembler.on_payload(appended, frame_end).map_err(|e| self.fail(e.into()))?;
+            // Text is checked while it is copied.
+            let text = self.assembler.text_validator();
+            let appended =
+                messages.append_unmasked(data, mask, text).map_err(|e| self.fail(e.into()))?;
+            let piece = self
+                .assembler
+                .on_payload_fed(appended, frame_end)
+                .map_err(|e| self.fail(e.into()))?;
             if let Some(piece) = piece.filter(DataChunk::is_last) {
                 let kind = piece.kind();
                 let message = DataChunk::new(kind, messages.finish(kind), true, true);

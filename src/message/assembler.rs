@@ -82,11 +82,39 @@ impl Assembler {
         data: &'a [u8],
         frame_end: bool,
     ) -> Result<Option<DataChunk<'a>>, MessageError> {
+        self.accept(data, frame_end, true)
+    }
+
+    /// The UTF-8 validator of the text message in progress (`None` for binary): the
+    /// message store feeds it while it copies, then calls
+    /// [`on_payload_fed`](Self::on_payload_fed).
+    pub(crate) fn text_validator(&mut self) -> Option<&mut Utf8Validator> {
+        (self.kind == Some(MessageKind::Text)).then_some(&mut self.utf8)
+    }
+
+    /// [`on_payload`](Self::on_payload) for bytes already fed to the
+    /// [`text_validator`](Self::text_validator).
+    pub(crate) fn on_payload_fed<'a>(
+        &mut self,
+        data: &'a [u8],
+        frame_end: bool,
+    ) -> Result<Option<DataChunk<'a>>, MessageError> {
+        self.accept(data, frame_end, false)
+    }
+
+    fn accept<'a>(
+        &mut self,
+        data: &'a [u8],
+        frame_end: bool,
+        feed: bool,
+    ) -> Result<Option<DataChunk<'a>>, MessageError> {
         // Only reachable after `on_header`; a stray call is treated as binary.
         let kind = self.kind.unwrap_or(MessageKind::Binary);
         let is_last = frame_end && self.frame_fin;
         if kind == MessageKind::Text {
-            self.utf8.feed(data).map_err(|_| MessageError::InvalidUtf8)?;
+            if feed {
+                self.utf8.feed(data).map_err(|_| MessageError::InvalidUtf8)?;
+            }
             if is_last {
                 self.utf8.finish().map_err(|_| MessageError::InvalidUtf8)?;
             }

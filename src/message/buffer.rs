@@ -3,7 +3,7 @@
 #[cfg(feature = "alloc")]
 use alloc::vec::Vec;
 
-use super::{DataChunk, MessageError, MessageKind};
+use super::{DataChunk, MessageError, MessageKind, Utf8Validator};
 use crate::frame::{mask::pattern, MaskKey};
 
 /// A whole text or binary message, borrowed from a message buffer.
@@ -265,7 +265,7 @@ impl MessageBuffer {
 pub trait MessageStore: sealed::Sealed {}
 
 mod sealed {
-    use super::{MaskKey, MessageError, MessageKind};
+    use super::{MaskKey, MessageError, MessageKind, Utf8Validator};
 
     /// The operations the connection uses; not public API.
     pub trait Sealed {
@@ -283,10 +283,14 @@ mod sealed {
         }
         /// Appends received payload bytes, unmasking them with `mask` (key and payload
         /// offset) in the same pass; returns the appended, unmasked bytes.
+        ///
+        /// With `text`, the bytes are fed to it in the same pass, and
+        /// [`MessageError::InvalidUtf8`] is returned when they prove the text invalid.
         fn append_unmasked(
             &mut self,
             data: &[u8],
             mask: Option<(MaskKey, u64)>,
+            text: Option<&mut Utf8Validator>,
         ) -> Result<&[u8], MessageError>;
         /// Marks the bytes gathered so far as a whole message of `kind`; returns them.
         fn finish(&mut self, kind: MessageKind) -> &[u8];
@@ -297,6 +301,30 @@ mod sealed {
         /// and returns them; never more than that room (a larger `len`, or a call
         /// without one, would otherwise add bytes of an earlier message).
         fn commit(&mut self, len: usize) -> &mut [u8];
+    }
+}
+
+/// Copies `data` into `dst` (same length), unmasked with `mask` (key and payload offset
+/// of `data[0]`), and feeds it to `text` in the same pass.
+fn copy_piece(
+    dst: &mut [u8],
+    data: &[u8],
+    mask: Option<(MaskKey, u64)>,
+    text: Option<&mut Utf8Validator>,
+) -> Result<(), MessageError> {
+    let pattern = mask.map(|(MaskKey(key), offset)| pattern(key, offset));
+    match (text, pattern) {
+        (Some(utf8), pattern) => utf8
+            .feed_unmasked(dst, data, &pattern.unwrap_or([0; crate::accel::PATTERN_LEN]))
+            .map_err(|_| MessageError::InvalidUtf8),
+        (None, Some(pattern)) => {
+            crate::accel::xor_copy(dst, data, &pattern);
+            Ok(())
+        }
+        (None, None) => {
+            dst.copy_from_slice(data);
+            Ok(())
+        }
     }
 }
 
@@ -318,6 +346,7 @@ impl sealed::Sealed for SliceMessageBuffer<'_> {
         &mut self,
         data: &[u8],
         mask: Option<(MaskKey, u64)>,
+        text: Option<&mut Utf8Validator>,
     ) -> Result<&[u8], MessageError> {
         self.lent = 0;
         let start = self.len;
@@ -327,12 +356,7 @@ impl sealed::Sealed for SliceMessageBuffer<'_> {
             self.len = 0;
             return Err(MessageError::MessageTooBig { len: end as u64, limit });
         };
-        match mask {
-            Some((MaskKey(key), offset)) => {
-                crate::accel::xor_copy(dst, data, &pattern(key, offset))
-            }
-            None => dst.copy_from_slice(data),
-        }
+        copy_piece(dst, data, mask, text)?;
         self.len = end;
         Ok(&self.storage[start..end])
     }
@@ -380,8 +404,19 @@ impl sealed::Sealed for MessageBuffer {
         &mut self,
         data: &[u8],
         mask: Option<(MaskKey, u64)>,
+        text: Option<&mut Utf8Validator>,
     ) -> Result<&[u8], MessageError> {
-        Ok(self.write(data, mask))
+        let Some(utf8) = text else { return Ok(self.write(data, mask)) };
+        self.lent = 0;
+        let start = self.filled;
+        let end = start + data.len();
+        if self.bytes.len() < end {
+            // Zeroed once, past the longest message so far; later messages reuse it.
+            self.bytes.resize(end, 0);
+        }
+        copy_piece(&mut self.bytes[start..end], data, mask, Some(utf8))?;
+        self.filled = end;
+        Ok(&self.bytes[start..end])
     }
 
     fn finish(&mut self, kind: MessageKind) -> &[u8] {

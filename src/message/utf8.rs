@@ -24,8 +24,9 @@ use simdutf8::compat::Utf8Error;
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Utf8Validator {
-    partial: [u8; 4],
-    len: u8,
+    /// The last three bytes fed (zeros at the start of a message): a code point left
+    /// open lies in them, and the vector kernels check each piece against them.
+    last: [u8; 3],
 }
 
 /// The bytes fed to a [`Utf8Validator`] are not valid UTF-8.
@@ -35,57 +36,87 @@ pub struct InvalidUtf8;
 impl Utf8Validator {
     /// A validator at the start of a message.
     pub const fn new() -> Self {
-        Self { partial: [0; 4], len: 0 }
+        Self { last: [0; 3] }
     }
 
     /// Returns `true` when no code point is left incomplete.
-    pub const fn is_complete(&self) -> bool {
-        self.len == 0
+    pub fn is_complete(&self) -> bool {
+        open_tail_start(&self.last) == self.last.len()
     }
 
     /// Forgets any incomplete code point, ready for a new message.
     pub fn reset(&mut self) {
-        self.len = 0;
+        self.last = [0; 3];
     }
 
     /// Validates the next piece of the message.
     ///
     /// # Errors
     /// [`InvalidUtf8`] as soon as the bytes seen so far cannot start valid UTF-8.
-    pub fn feed(&mut self, mut data: &[u8]) -> Result<(), InvalidUtf8> {
-        if self.len > 0 {
-            let have = usize::from(self.len);
-            let need = sequence_len(self.partial[0]) - have;
-            let take = need.min(data.len());
-            self.partial[have..have + take].copy_from_slice(&data[..take]);
-            match validate(&self.partial[..have + take]) {
-                Ok(_) => self.len = 0,
-                Err(e) if e.error_len().is_none() => {
-                    self.len = (have + take) as u8;
-                    return Ok(());
-                }
-                Err(_) => return Err(InvalidUtf8),
+    pub fn feed(&mut self, data: &[u8]) -> Result<(), InvalidUtf8> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        let valid = match crate::accel::continue_utf8(self.last, data) {
+            Some(valid) => valid,
+            None => self.continues_scalar(data),
+        };
+        self.settle(valid, data)
+    }
+
+    /// Writes `src` XORed with `pattern` (repeated) to `dst` and feeds the result, in
+    /// one pass where a vector kernel runs. `dst` gets every byte even when the text
+    /// is invalid.
+    pub(crate) fn feed_unmasked(
+        &mut self,
+        dst: &mut [u8],
+        src: &[u8],
+        pattern: &crate::accel::Pattern,
+    ) -> Result<(), InvalidUtf8> {
+        match crate::accel::unmask_copy_continue_utf8(self.last, dst, src, pattern) {
+            Some(valid) => self.settle(valid, dst),
+            None => {
+                crate::accel::xor_copy(dst, src, pattern);
+                self.feed(dst)
+            }
+        }
+    }
+
+    /// Remembers the end of `fed`, which `valid` says no byte of proved invalid, and
+    /// fails if it did or if `fed` ends in a byte that never starts a code point (the
+    /// pairwise checks see such a byte only with the byte after it).
+    fn settle(&mut self, valid: bool, fed: &[u8]) -> Result<(), InvalidUtf8> {
+        if let [.., a, b, c] = *fed {
+            self.last = [a, b, c];
+        } else {
+            for &byte in fed {
+                self.last = [self.last[1], self.last[2], byte];
+            }
+        }
+        if valid && !matches!(self.last[2], 0xC0 | 0xC1 | 0xF5..=0xFF) {
+            Ok(())
+        } else {
+            Err(InvalidUtf8)
+        }
+    }
+
+    /// Whether `data` can continue the text so far (without vector kernels): the code
+    /// point left open is completed first, then whole code points are checked, then
+    /// the start of one that `data` leaves open.
+    fn continues_scalar(&self, mut data: &[u8]) -> bool {
+        let open = &self.last[open_tail_start(&self.last)..];
+        if let Some(&lead) = open.first() {
+            let take = (sequence_len(lead) - open.len()).min(data.len());
+            let mut code_point = [0u8; 4];
+            code_point[..open.len()].copy_from_slice(open);
+            code_point[open.len()..open.len() + take].copy_from_slice(&data[..take]);
+            if !is_prefix(&code_point[..open.len() + take]) {
+                return false;
             }
             data = &data[take..];
         }
-        // The fast validator checks whole code points: split off a sequence that the
-        // last bytes start but do not finish, and check it apart.
-        let (body, tail) = data.split_at(open_tail_start(data));
-        if !crate::accel::is_utf8(body) {
-            return Err(InvalidUtf8);
-        }
-        if tail.is_empty() {
-            return Ok(());
-        }
-        match validate(tail) {
-            Err(e) if e.error_len().is_none() => {
-                // A valid, incomplete prefix of one code point (1-3 bytes).
-                self.partial[..tail.len()].copy_from_slice(tail);
-                self.len = tail.len() as u8;
-                Ok(())
-            }
-            _ => Err(InvalidUtf8),
-        }
+        let (whole, tail) = data.split_at(open_tail_start(data));
+        validate(whole).is_ok() && is_prefix(tail)
     }
 
     /// Ends the message: fails if a code point is incomplete. Resets the validator.
@@ -100,6 +131,14 @@ impl Utf8Validator {
         } else {
             Err(InvalidUtf8)
         }
+    }
+}
+
+/// Returns `true` when `bytes` are valid UTF-8 or the valid start of one code point.
+fn is_prefix(bytes: &[u8]) -> bool {
+    match validate(bytes) {
+        Ok(()) => true,
+        Err(e) => e.error_len().is_none(),
     }
 }
 
