@@ -89,7 +89,7 @@
 //! With no features the whole protocol is available over caller buffers.
 //!
 //! # MSRV
-//! Rust 1.85.
+//! Rust 1.89 (the AVX-512 intrinsics of the UTF-8 validator are stable from there).
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

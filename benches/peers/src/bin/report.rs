@@ -268,7 +268,8 @@ fn method(runs: usize) -> String {
   validated as UTF-8 the way the crate does it: rfc6455 reads with
   `Connection::handle_read_message`, which delivers a message that lies whole in a read
   in place (zero copy) and unmasks the pieces of any other into a `MessageBuffer` as it
-  copies them; when a frame's payload is still pending after a read, the next read goes
+  copies them, text validated in the same pass (its own AVX-512 or AVX2 validator,
+  chosen at run time); when a frame's payload is still pending after a read, the next read goes
   straight into the `MessageBuffer` (`payload_room` / `commit_payload`) and is unmasked
   there, so most of a large message is read with one copy; tungstenite `read()`;
   fastwebsockets `FragmentCollector::read_frame`; tokio-websockets `StreamExt::next`;
