@@ -80,6 +80,20 @@ pub(crate) fn unmask_copy_continue_utf8(
     unsafe { run::<false>(src.as_ptr(), dst.as_mut_ptr(), src.len(), Some(pattern), last) }
 }
 
+/// [`continue_utf8`] on `data` XORed in place with `pattern` (every byte, even when
+/// the text is invalid). `None`, with nothing written, when no vector kernel runs on
+/// this CPU.
+#[inline]
+pub(crate) fn unmask_continue_utf8(
+    last: [u8; 3],
+    data: &mut [u8],
+    pattern: &Pattern,
+) -> Option<bool> {
+    let (ptr, len) = (data.as_mut_ptr(), data.len());
+    // SAFETY: as in `unmask_is_utf8`.
+    unsafe { run::<false>(ptr, ptr, len, Some(pattern), last) }
+}
+
 /// Runs the best kernel for this CPU, or returns `None`.
 ///
 /// # Safety
@@ -772,8 +786,8 @@ mod tests {
     }
 
     /// Checks the public functions and every kernel against `core::str::from_utf8`:
-    /// whole (validating, and unmasking in place), and continued in pieces of every
-    /// of `steps` (checking, and unmasking while copying).
+    /// whole (validating, and unmasking in place), and continued in pieces of each of
+    /// `steps` bytes (unmasking while copying or in place).
     fn agrees(data: &[u8], key: [u8; 4], steps: &[usize]) {
         let expected = core::str::from_utf8(data);
         let valid = expected.is_ok();
@@ -792,16 +806,18 @@ mod tests {
             let unmasked = run(ptr, ptr, buf.len(), Some(&p), [0; 3], true);
             assert_eq!(unmasked, Some(valid), "{name} unmasking {data:02X?}");
             assert_eq!(buf, data, "{name} unmasked {data:02X?}");
+            // Continued in pieces, unmasked while copied (even steps) or in place (odd).
             for &step in steps {
                 // Pieces start at multiples of `step`, which the key's phase follows.
                 let mut last = [0u8; 3];
-                let mut out = alloc::vec![0xA5u8; data.len()];
+                let mut out =
+                    if step % 2 == 1 { masked.clone() } else { alloc::vec![0xA5u8; data.len()] };
                 let mut failed = None;
                 for (i, (piece, dst)) in masked.chunks(step).zip(out.chunks_mut(step)).enumerate() {
                     let p = pattern(core::array::from_fn(|j| key[(i * step + j) % 4]));
-                    let ok =
-                        run(piece.as_ptr(), dst.as_mut_ptr(), piece.len(), Some(&p), last, false);
-                    assert_eq!(dst, &data[i * step..][..piece.len()], "{name} copied");
+                    let src = if step % 2 == 1 { dst.as_ptr() } else { piece.as_ptr() };
+                    let ok = run(src, dst.as_mut_ptr(), piece.len(), Some(&p), last, false);
+                    assert_eq!(dst, &data[i * step..][..piece.len()], "{name} unmasked");
                     for &b in dst.iter() {
                         last = [last[1], last[2], b];
                     }
@@ -839,7 +855,7 @@ mod tests {
     }
 
     /// Piece lengths for the continued checks: around each vector width.
-    const STEPS: &[usize] = &[1, 3, 31, 33, 64, 65];
+    const STEPS: &[usize] = &[1, 2, 3, 31, 32, 33, 64, 65];
 
     /// Bytes that matter to the tables: each class's edges.
     const EDGES: [u8; 24] = [

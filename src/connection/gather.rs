@@ -3,7 +3,8 @@
 #[cfg(feature = "deflate")]
 use super::Ready;
 use super::{Connection, ConnectionError, Event, Step};
-use crate::message::{DataChunk, MessageStore};
+use crate::frame::{mask::pattern, MaskKey};
+use crate::message::{DataChunk, MessageError, MessageStore};
 
 impl Connection {
     /// Like [`handle_read`](Self::handle_read), but every [`Event::Data`] is a whole
@@ -236,10 +237,25 @@ impl Connection {
         if data.is_empty() && !frame_end {
             return Ok(None);
         }
-        if let Some((key, offset)) = mask {
-            key.apply(data, offset);
-        }
-        let piece = self.assembler.on_payload(data, frame_end).map_err(|e| self.fail(e.into()))?;
+        // Text is unmasked and checked in one pass.
+        let fed = match (mask, self.assembler.text_validator()) {
+            (Some((MaskKey(key), offset)), Some(utf8)) => {
+                let valid = utf8.feed_unmasked_in_place(data, &pattern(key, offset));
+                valid.map_err(|_| self.fail(MessageError::InvalidUtf8.into()))?;
+                true
+            }
+            (Some((key, offset)), None) => {
+                key.apply(data, offset);
+                false
+            }
+            (None, _) => false,
+        };
+        let piece = if fed {
+            self.assembler.on_payload_fed(data, frame_end)
+        } else {
+            self.assembler.on_payload(data, frame_end)
+        };
+        let piece = piece.map_err(|e| self.fail(e.into()))?;
         match piece.filter(DataChunk::is_last) {
             Some(piece) => {
                 let kind = piece.kind();

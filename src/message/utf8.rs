@@ -40,7 +40,7 @@ impl Utf8Validator {
     }
 
     /// Returns `true` when no code point is left incomplete.
-    pub fn is_complete(&self) -> bool {
+    pub const fn is_complete(&self) -> bool {
         open_tail_start(&self.last) == self.last.len()
     }
 
@@ -78,6 +78,22 @@ impl Utf8Validator {
             None => {
                 crate::accel::xor_copy(dst, src, pattern);
                 self.feed(dst)
+            }
+        }
+    }
+
+    /// XORs `data` in place with `pattern` (repeated) and feeds the result, in one pass
+    /// where a vector kernel runs. Every byte is unmasked even when the text is invalid.
+    pub(crate) fn feed_unmasked_in_place(
+        &mut self,
+        data: &mut [u8],
+        pattern: &crate::accel::Pattern,
+    ) -> Result<(), InvalidUtf8> {
+        match crate::accel::unmask_continue_utf8(self.last, data, pattern) {
+            Some(valid) => self.settle(valid, data),
+            None => {
+                crate::accel::xor_in_place(data, pattern);
+                self.feed(data)
             }
         }
     }
@@ -152,12 +168,13 @@ pub(crate) fn validate(bytes: &[u8]) -> Result<(), Utf8Error> {
 
 /// Where the sequence starts that a lead byte among the last three of `data` opens
 /// and `data` does not finish (`data.len()` when there is none).
-fn open_tail_start(data: &[u8]) -> usize {
+const fn open_tail_start(data: &[u8]) -> usize {
     let len = data.len();
-    for back in 1..=len.min(3) {
+    let mut back = 1;
+    while back <= len && back <= 3 {
         match data[len - back] {
             0x00..=0x7F => break,
-            0x80..=0xBF => continue,
+            0x80..=0xBF => back += 1,
             lead => return if sequence_len(lead) > back { len - back } else { len },
         }
     }
