@@ -241,12 +241,13 @@ const INCOMPLETE_MAX: [u8; 64] = {
 mod x86 {
     use core::arch::x86_64::{
         __m256i, __m512i, _mm256_alignr_epi8, _mm256_and_si256, _mm256_loadu_si256,
-        _mm256_movemask_epi8, _mm256_or_si256, _mm256_permute2x128_si256, _mm256_set1_epi8,
-        _mm256_shuffle_epi8, _mm256_srli_epi16, _mm256_storeu_si256, _mm256_subs_epu8,
-        _mm256_testz_si256, _mm256_xor_si256, _mm512_and_si512, _mm512_loadu_si512,
-        _mm512_mask_storeu_epi8, _mm512_maskz_loadu_epi8, _mm512_movepi8_mask, _mm512_or_si512,
-        _mm512_permutex2var_epi8, _mm512_permutexvar_epi8, _mm512_set1_epi8, _mm512_srli_epi16,
-        _mm512_storeu_si512, _mm512_subs_epu8, _mm512_test_epi8_mask, _mm512_xor_si512,
+        _mm256_movemask_epi8, _mm256_or_si256, _mm256_permute2x128_si256, _mm256_set1_epi32,
+        _mm256_set1_epi8, _mm256_shuffle_epi8, _mm256_srli_epi16, _mm256_storeu_si256,
+        _mm256_subs_epu8, _mm256_testz_si256, _mm256_xor_si256, _mm512_and_si512,
+        _mm512_loadu_si512, _mm512_mask_storeu_epi8, _mm512_maskz_loadu_epi8, _mm512_movepi8_mask,
+        _mm512_or_si512, _mm512_permutex2var_epi8, _mm512_permutexvar_epi8, _mm512_set1_epi32,
+        _mm512_set1_epi8, _mm512_srli_epi16, _mm512_storeu_si512, _mm512_subs_epu8,
+        _mm512_test_epi8_mask, _mm512_xor_si512,
     };
 
     use super::{Pattern, BYTE_1_HIGH, BYTE_1_LOW, BYTE_2_HIGH, INCOMPLETE_MAX};
@@ -324,6 +325,8 @@ mod x86 {
         unsafe fn zero() -> Self;
         /// Every byte `b`.
         unsafe fn splat(b: u8) -> Self;
+        /// The 4 bytes `word` repeated.
+        unsafe fn splat4(word: [u8; 4]) -> Self;
         /// A 16-byte table repeated in every 128-bit lane.
         unsafe fn table(t: &[u8; 16]) -> Self;
         /// Loads `LANES` bytes; `ptr` must be valid for that many reads.
@@ -362,6 +365,10 @@ mod x86 {
         #[inline(always)]
         unsafe fn splat(b: u8) -> Self {
             _mm256_set1_epi8(b as i8)
+        }
+        #[inline(always)]
+        unsafe fn splat4(word: [u8; 4]) -> Self {
+            _mm256_set1_epi32(i32::from_ne_bytes(word))
         }
         #[inline(always)]
         unsafe fn table(t: &[u8; 16]) -> Self {
@@ -450,6 +457,10 @@ mod x86 {
         #[inline(always)]
         unsafe fn splat(b: u8) -> Self {
             _mm512_set1_epi8(b as i8)
+        }
+        #[inline(always)]
+        unsafe fn splat4(word: [u8; 4]) -> Self {
+            _mm512_set1_epi32(i32::from_ne_bytes(word))
         }
         #[inline(always)]
         unsafe fn table(t: &[u8; 16]) -> Self {
@@ -669,7 +680,9 @@ mod x86 {
         // Vectors start at multiples of LANES, a multiple of the key's 4 bytes, so one
         // register of the pattern fits every vector.
         let key = match pattern {
-            Some(p) if UNMASK => V::load(p.as_ptr()),
+            // From its first 4 bytes: a wide load of the pattern, which the caller has
+            // just written in narrower stores, would wait for them (no store forwarding).
+            Some(p) if UNMASK => V::splat4([p[0], p[1], p[2], p[3]]),
             _ => V::zero(),
         };
         let mut checker = Checker::<V>::new(last);
@@ -697,9 +710,9 @@ mod x86 {
         }
         if at < len {
             let mut v = V::load_partial(src.add(at), len - at);
-            if let (true, Some(p)) = (UNMASK, pattern) {
+            if UNMASK {
                 // The key only over the real bytes, so the padding stays zero.
-                v = v.xor(V::load_partial(p.as_ptr(), len - at));
+                v = v.xor(key.and(V::load(LANE_MASK[64 - (len - at)..].as_ptr())));
                 v.store_partial(dst.add(at), len - at);
             }
             if COMPLETE {
