@@ -33,6 +33,18 @@ pub(crate) fn is_utf8(bytes: &[u8]) -> bool {
     }
 }
 
+/// `bytes` as `&str` when they are valid UTF-8, checked with [`is_utf8`] (the fastest
+/// kernel here; `core::str::from_utf8` without one).
+#[inline]
+pub(crate) fn to_str(bytes: &[u8]) -> Option<&str> {
+    if !is_utf8(bytes) {
+        return None;
+    }
+    // SAFETY: `is_utf8` just checked that `bytes` are valid UTF-8 (its kernels are
+    // tested and fuzzed against `core::str::from_utf8`).
+    Some(unsafe { core::str::from_utf8_unchecked(bytes) })
+}
+
 /// XORs `data` in place with `pattern` repeated (as [`xor_in_place`](super::xor_in_place))
 /// and returns `true` when the result is valid UTF-8. Every byte is unmasked either way.
 #[inline]
@@ -807,6 +819,7 @@ mod tests {
         let p = pattern(key);
         let masked: Vec<u8> = data.iter().enumerate().map(|(i, b)| b ^ key[i % 4]).collect();
         assert_eq!(is_utf8(data), valid, "is_utf8 on {data:02X?}");
+        assert_eq!(to_str(data), expected.ok(), "to_str on {data:02X?}");
         let mut buf = masked.clone();
         assert_eq!(unmask_is_utf8(&mut buf, &p), valid, "unmask_is_utf8 on {data:02X?}");
         assert_eq!(buf, data);

@@ -181,10 +181,10 @@ const fn open_tail_start(data: &[u8]) -> usize {
     len
 }
 
-/// Views validated UTF-8 as `&str` (after [`validate`], with the same fast validator).
+/// Views UTF-8 as `&str`, checking it with the crate's fastest validator.
 #[inline]
 pub(crate) fn as_str(bytes: &[u8]) -> Option<&str> {
-    simdutf8::compat::from_utf8(bytes).ok()
+    crate::accel::to_str(bytes)
 }
 
 /// The length of the sequence a lead byte starts (4 for F0 and above, valid or not).
