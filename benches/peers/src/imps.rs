@@ -163,9 +163,9 @@ fn recv_rfc6455<C: Check>(d: &RecvData, c: &mut C) -> Result<(), String> {
 }
 
 /// The bytes the `rfc6455` receive loop reads at a time: small enough that a read stays
-/// in L1 while it is unmasked and validated (measured against 64 KiB: W1 +70 %, W2
-/// +25 %, W4 +10 %, W3 and W5 +5 %; 4 KiB was slower on W1, W4 and W5), which is what
-/// the crate's documentation recommends.
+/// in L1 while it is unmasked and validated (against 64 KiB, in three alternating runs
+/// each: W2 +15-20 %, W5 +5 %, W1 and W4 the same within the noise; 4 KiB was slower
+/// on W1, W4 and W5), which is what the crate's documentation recommends.
 pub const RFC6455_READ: usize = 16 << 10;
 
 /// The `rfc6455` receive loop: reads of at most [`RFC6455_READ`] bytes fed to
