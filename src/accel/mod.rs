@@ -1,5 +1,5 @@
-//! The crate's only `unsafe` code: the masking kernels' CPU dispatch and writing into a
-//! `Vec`'s spare capacity.
+//! The crate's only `unsafe` code: the masking kernels' CPU dispatch, writing into a
+//! `Vec`'s spare capacity, and the UTF-8 validator.
 //!
 //! Everything here exists because a benchmark showed it pays (see `BENCHMARKS.md`):
 //! - With `std` on x86_64, the XOR loops run in a copy compiled for AVX2 when the CPU
@@ -9,7 +9,6 @@
 //!   for whatever the target enables.
 //! - [`extend_xor`] masks straight into a `Vec`'s spare capacity: the sender's copy
 //!   and the masking in one pass, without first zeroing the room or copying twice.
-//!
 //! - [`is_utf8`] and [`unmask_is_utf8`] validate UTF-8 with AVX-512 or AVX2 (with
 //!   `std`, detected at run time), the second unmasking in the same pass (`utf8.rs`).
 //!
@@ -23,7 +22,8 @@ use core::mem::MaybeUninit;
 mod utf8;
 
 pub(crate) use utf8::{
-    continue_utf8, is_utf8, to_str, unmask_continue_utf8, unmask_copy_continue_utf8, unmask_is_utf8,
+    continue_utf8, is_utf8, to_str, unmask_continue_utf8, unmask_copy_continue_utf8,
+    unmask_is_utf8, Key,
 };
 
 /// Bytes per step of the XOR loops: one AVX-512 register, two AVX2, four SSE2.
@@ -102,12 +102,17 @@ fn unaligned_head<T>(data: &[T]) -> usize {
 #[inline(always)]
 fn rotated(pattern: &Pattern, by: usize) -> Pattern {
     let at = by % 4;
-    let word = [pattern[at], pattern[at + 1], pattern[at + 2], pattern[at + 3]];
-    let mut out = [0; PATTERN_LEN];
-    for chunk in out.chunks_exact_mut(4) {
-        chunk.copy_from_slice(&word);
+    repeated([pattern[at], pattern[at + 1], pattern[at + 2], pattern[at + 3]])
+}
+
+/// `key` repeated over a [`Pattern`] (`key[0]` applies to the first byte).
+#[inline(always)]
+pub(crate) fn repeated(key: Key) -> Pattern {
+    let mut pattern = [0; PATTERN_LEN];
+    for chunk in pattern.chunks_exact_mut(4) {
+        chunk.copy_from_slice(&key);
     }
-    out
+    pattern
 }
 
 /// Writes `src[i] ^ pattern[i % PATTERN_LEN]` into `dst[i]` for every

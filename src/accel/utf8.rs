@@ -19,13 +19,17 @@
 //! Without `std` (no run-time CPU detection), or on a CPU with neither AVX-512BW nor
 //! AVX2, simdutf8 validates (its own choice of kernel at compile time).
 
-use super::Pattern;
+use super::repeated;
+
+/// A 4-byte masking key, rotated so that `key[0]` applies to the first byte of the
+/// data at hand.
+pub(crate) type Key = [u8; 4];
 
 /// Returns `true` when `bytes` are valid UTF-8 (no code point left incomplete).
 #[inline]
 pub(crate) fn is_utf8(bytes: &[u8]) -> bool {
     let (src, len) = (bytes.as_ptr(), bytes.len());
-    // Without a pattern the kernels never write through `dst`.
+    // Without a key the kernels never write through `dst`.
     // SAFETY: `src` is valid for `len` reads.
     match unsafe { run::<true>(src, src.cast_mut(), len, None, [0; 3]) } {
         Some(valid) => valid,
@@ -45,17 +49,17 @@ pub(crate) fn to_str(bytes: &[u8]) -> Option<&str> {
     Some(unsafe { core::str::from_utf8_unchecked(bytes) })
 }
 
-/// XORs `data` in place with `pattern` repeated (as [`xor_in_place`](super::xor_in_place))
+/// XORs `data` in place with `key` repeated (as [`xor_in_place`](super::xor_in_place))
 /// and returns `true` when the result is valid UTF-8. Every byte is unmasked either way.
 #[inline]
-pub(crate) fn unmask_is_utf8(data: &mut [u8], pattern: &Pattern) -> bool {
+pub(crate) fn unmask_is_utf8(data: &mut [u8], key: Key) -> bool {
     let (ptr, len) = (data.as_mut_ptr(), data.len());
     // SAFETY: `ptr` is valid for `len` reads and writes; the kernels read each vector
     // before they write it back, so source and destination may be the same.
-    match unsafe { run::<true>(ptr, ptr, len, Some(pattern), [0; 3]) } {
+    match unsafe { run::<true>(ptr, ptr, len, Some(key), [0; 3]) } {
         Some(valid) => valid,
         None => {
-            super::xor_in_place(data, pattern);
+            super::xor_in_place(data, &repeated(key));
             simdutf8::basic::from_utf8(data).is_ok()
         }
     }
@@ -73,7 +77,7 @@ pub(crate) fn continue_utf8(last: [u8; 3], data: &[u8]) -> Option<bool> {
     unsafe { run::<false>(src, src.cast_mut(), len, None, last) }
 }
 
-/// [`continue_utf8`] on `src` XORed with `pattern`, written to `dst` in the same pass
+/// [`continue_utf8`] on `src` XORed with `key` (repeated), written to `dst` in the same pass
 /// (every byte, even when the text is invalid). `None`, with nothing written, when no
 /// vector kernel runs on this CPU.
 ///
@@ -84,32 +88,28 @@ pub(crate) fn unmask_copy_continue_utf8(
     last: [u8; 3],
     dst: &mut [u8],
     src: &[u8],
-    pattern: &Pattern,
+    key: Key,
 ) -> Option<bool> {
     assert_eq!(dst.len(), src.len());
     // SAFETY: `src` is valid for `len` reads and `dst` (a distinct, exclusive borrow)
     // for as many writes.
-    unsafe { run::<false>(src.as_ptr(), dst.as_mut_ptr(), src.len(), Some(pattern), last) }
+    unsafe { run::<false>(src.as_ptr(), dst.as_mut_ptr(), src.len(), Some(key), last) }
 }
 
-/// [`continue_utf8`] on `data` XORed in place with `pattern` (every byte, even when
+/// [`continue_utf8`] on `data` XORed in place with `key` (repeated; every byte, even when
 /// the text is invalid). `None`, with nothing written, when no vector kernel runs on
 /// this CPU.
 #[inline]
-pub(crate) fn unmask_continue_utf8(
-    last: [u8; 3],
-    data: &mut [u8],
-    pattern: &Pattern,
-) -> Option<bool> {
+pub(crate) fn unmask_continue_utf8(last: [u8; 3], data: &mut [u8], key: Key) -> Option<bool> {
     let (ptr, len) = (data.as_mut_ptr(), data.len());
     // SAFETY: as in `unmask_is_utf8`.
-    unsafe { run::<false>(ptr, ptr, len, Some(pattern), last) }
+    unsafe { run::<false>(ptr, ptr, len, Some(key), last) }
 }
 
 /// Runs the best kernel for this CPU, or returns `None`.
 ///
 /// # Safety
-/// `src` valid for `len` reads; with a `pattern`, `dst` valid for `len` writes (it may
+/// `src` valid for `len` reads; with a `key`, `dst` valid for `len` writes (it may
 /// be `src`).
 #[inline(always)]
 #[allow(unused_variables)]
@@ -117,12 +117,12 @@ unsafe fn run<const COMPLETE: bool>(
     src: *const u8,
     dst: *mut u8,
     len: usize,
-    pattern: Option<&Pattern>,
+    key: Option<Key>,
     last: [u8; 3],
 ) -> Option<bool> {
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     // SAFETY: the caller vouches for the pointers; `level` detected the CPU features.
-    return unsafe { x86::run::<COMPLETE>(x86::level(), src, dst, len, pattern, last) };
+    return unsafe { x86::run::<COMPLETE>(x86::level(), src, dst, len, key, last) };
     #[cfg(not(all(feature = "std", target_arch = "x86_64")))]
     None
 }
@@ -262,7 +262,7 @@ mod x86 {
         _mm512_test_epi8_mask, _mm512_xor_si512,
     };
 
-    use super::{Pattern, BYTE_1_HIGH, BYTE_1_LOW, BYTE_2_HIGH, INCOMPLETE_MAX};
+    use super::{Key, BYTE_1_HIGH, BYTE_1_LOW, BYTE_2_HIGH, INCOMPLETE_MAX};
 
     /// The best kernel this CPU runs.
     #[derive(Clone, Copy, Debug)]
@@ -293,7 +293,7 @@ mod x86 {
     /// Runs the kernel of `level`, or returns `None` for [`Level::None`].
     ///
     /// # Safety
-    /// The CPU has `level`'s features; `src` valid for `len` reads; with a `pattern`,
+    /// The CPU has `level`'s features; `src` valid for `len` reads; with a `key`,
     /// `dst` valid for `len` writes (it may be `src`).
     #[inline(always)]
     pub(super) unsafe fn run<const COMPLETE: bool>(
@@ -301,10 +301,10 @@ mod x86 {
         src: *const u8,
         dst: *mut u8,
         len: usize,
-        pattern: Option<&Pattern>,
+        key: Option<Key>,
         last: [u8; 3],
     ) -> Option<bool> {
-        let valid = match (level, pattern) {
+        let valid = match (level, key) {
             // SAFETY: the caller vouches for the CPU (AVX-512) and the pointers.
             (Level::Avx512, Some(p)) => unsafe {
                 validate_avx512::<true, COMPLETE>(src, dst, len, Some(p), last)
@@ -338,7 +338,7 @@ mod x86 {
         /// Every byte `b`.
         unsafe fn splat(b: u8) -> Self;
         /// The 4 bytes `word` repeated.
-        unsafe fn splat4(word: [u8; 4]) -> Self;
+        unsafe fn splat4(word: Key) -> Self;
         /// A 16-byte table repeated in every 128-bit lane.
         unsafe fn table(t: &[u8; 16]) -> Self;
         /// Loads `LANES` bytes; `ptr` must be valid for that many reads.
@@ -379,7 +379,7 @@ mod x86 {
             _mm256_set1_epi8(b as i8)
         }
         #[inline(always)]
-        unsafe fn splat4(word: [u8; 4]) -> Self {
+        unsafe fn splat4(word: Key) -> Self {
             _mm256_set1_epi32(i32::from_ne_bytes(word))
         }
         #[inline(always)]
@@ -471,7 +471,7 @@ mod x86 {
             _mm512_set1_epi8(b as i8)
         }
         #[inline(always)]
-        unsafe fn splat4(word: [u8; 4]) -> Self {
+        unsafe fn splat4(word: Key) -> Self {
             _mm512_set1_epi32(i32::from_ne_bytes(word))
         }
         #[inline(always)]
@@ -674,27 +674,25 @@ mod x86 {
     }
 
     /// Validates `len` bytes from `src`, following the bytes `last`; with `UNMASK`,
-    /// first XORs each vector with `pattern` and stores it to `dst` (which may be
+    /// first XORs each vector with `key` (repeated) and stores it to `dst` (which may be
     /// `src`). With `COMPLETE` the input must end on a whole code point; without, a
     /// sequence left open at the end is not an error.
     ///
     /// # Safety
     /// `src` valid for `len` reads; with `UNMASK`, `dst` valid for `len` writes and
-    /// `pattern` is `Some`; the CPU has `V`'s feature.
+    /// `key` is `Some`; the CPU has `V`'s feature.
     #[inline(always)]
     unsafe fn validate<V: Vector, const UNMASK: bool, const COMPLETE: bool>(
         src: *const u8,
         dst: *mut u8,
         len: usize,
-        pattern: Option<&Pattern>,
+        key: Option<Key>,
         last: [u8; 3],
     ) -> bool {
         // Vectors start at multiples of LANES, a multiple of the key's 4 bytes, so one
-        // register of the pattern fits every vector.
-        let key = match pattern {
-            // From its first 4 bytes: a wide load of the pattern, which the caller has
-            // just written in narrower stores, would wait for them (no store forwarding).
-            Some(p) if UNMASK => V::splat4([p[0], p[1], p[2], p[3]]),
+        // register of the repeated key fits every vector.
+        let key = match key {
+            Some(key) if UNMASK => V::splat4(key),
             _ => V::zero(),
         };
         let mut checker = Checker::<V>::new(last);
@@ -747,10 +745,10 @@ mod x86 {
         src: *const u8,
         dst: *mut u8,
         len: usize,
-        pattern: Option<&Pattern>,
+        key: Option<Key>,
         last: [u8; 3],
     ) -> bool {
-        validate::<__m512i, UNMASK, COMPLETE>(src, dst, len, pattern, last)
+        validate::<__m512i, UNMASK, COMPLETE>(src, dst, len, key, last)
     }
 
     /// [`validate`] with AVX2 (32 bytes a step).
@@ -763,10 +761,10 @@ mod x86 {
         src: *const u8,
         dst: *mut u8,
         len: usize,
-        pattern: Option<&Pattern>,
+        key: Option<Key>,
         last: [u8; 3],
     ) -> bool {
-        validate::<__m256i, UNMASK, COMPLETE>(src, dst, len, pattern, last)
+        validate::<__m256i, UNMASK, COMPLETE>(src, dst, len, key, last)
     }
 }
 
@@ -776,8 +774,8 @@ mod tests {
     use alloc::vec::Vec;
     use proptest::prelude::*;
 
-    /// `x86::run` for one kernel: `(src, dst, len, pattern, last, complete)`.
-    type Run = dyn Fn(*const u8, *mut u8, usize, Option<&Pattern>, [u8; 3], bool) -> Option<bool>;
+    /// `x86::run` for one kernel: `(src, dst, len, key, last, complete)`.
+    type Run = dyn Fn(*const u8, *mut u8, usize, Option<Key>, [u8; 3], bool) -> Option<bool>;
 
     /// Calls `f(name, run)` for every kernel this machine can run.
     #[allow(unused_mut, unused_variables)]
@@ -792,22 +790,18 @@ mod tests {
                 levels.push(x86::Level::Avx512);
             }
             for level in levels {
-                f(&alloc::format!("{level:?}"), &move |src, dst, len, pattern, last, complete| {
+                f(&alloc::format!("{level:?}"), &move |src, dst, len, key, last, complete| {
                     // SAFETY: only levels the CPU has; the callers pass live buffers.
                     unsafe {
                         if complete {
-                            x86::run::<true>(level, src, dst, len, pattern, last)
+                            x86::run::<true>(level, src, dst, len, key, last)
                         } else {
-                            x86::run::<false>(level, src, dst, len, pattern, last)
+                            x86::run::<false>(level, src, dst, len, key, last)
                         }
                     }
                 });
             }
         }
-    }
-
-    fn pattern(key: [u8; 4]) -> Pattern {
-        core::array::from_fn(|i| key[i % 4])
     }
 
     /// Checks the public functions and every kernel against `core::str::from_utf8`:
@@ -816,12 +810,11 @@ mod tests {
     fn agrees(data: &[u8], key: [u8; 4], steps: &[usize]) {
         let expected = core::str::from_utf8(data);
         let valid = expected.is_ok();
-        let p = pattern(key);
         let masked: Vec<u8> = data.iter().enumerate().map(|(i, b)| b ^ key[i % 4]).collect();
         assert_eq!(is_utf8(data), valid, "is_utf8 on {data:02X?}");
         assert_eq!(to_str(data), expected.ok(), "to_str on {data:02X?}");
         let mut buf = masked.clone();
-        assert_eq!(unmask_is_utf8(&mut buf, &p), valid, "unmask_is_utf8 on {data:02X?}");
+        assert_eq!(unmask_is_utf8(&mut buf, key), valid, "unmask_is_utf8 on {data:02X?}");
         assert_eq!(buf, data);
         each_kernel(|name, run| {
             let whole =
@@ -829,7 +822,7 @@ mod tests {
             assert_eq!(whole, Some(valid), "{name} on {data:02X?}");
             let mut buf = masked.clone();
             let ptr = buf.as_mut_ptr();
-            let unmasked = run(ptr, ptr, buf.len(), Some(&p), [0; 3], true);
+            let unmasked = run(ptr, ptr, buf.len(), Some(key), [0; 3], true);
             assert_eq!(unmasked, Some(valid), "{name} unmasking {data:02X?}");
             assert_eq!(buf, data, "{name} unmasked {data:02X?}");
             // Continued in pieces, unmasked while copied (even steps) or in place (odd).
@@ -840,9 +833,9 @@ mod tests {
                     if step % 2 == 1 { masked.clone() } else { alloc::vec![0xA5u8; data.len()] };
                 let mut failed = None;
                 for (i, (piece, dst)) in masked.chunks(step).zip(out.chunks_mut(step)).enumerate() {
-                    let p = pattern(core::array::from_fn(|j| key[(i * step + j) % 4]));
+                    let rotated = core::array::from_fn(|j| key[(i * step + j) % 4]);
                     let src = if step % 2 == 1 { dst.as_ptr() } else { piece.as_ptr() };
-                    let ok = run(src, dst.as_mut_ptr(), piece.len(), Some(&p), last, false);
+                    let ok = run(src, dst.as_mut_ptr(), piece.len(), Some(rotated), last, false);
                     assert_eq!(dst, &data[i * step..][..piece.len()], "{name} unmasked");
                     for &b in dst.iter() {
                         last = [last[1], last[2], b];

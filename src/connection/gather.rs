@@ -3,7 +3,7 @@
 #[cfg(feature = "deflate")]
 use super::Ready;
 use super::{Connection, ConnectionError, Event, Step};
-use crate::frame::{mask::pattern, MaskKey};
+use crate::frame::{mask::rotate, MaskKey};
 use crate::message::{DataChunk, MessageError, MessageStore};
 
 impl Connection {
@@ -240,7 +240,7 @@ impl Connection {
         // Text is unmasked and checked in one pass.
         let fed = match (mask, self.assembler.text_validator()) {
             (Some((MaskKey(key), offset)), Some(utf8)) => {
-                let valid = utf8.feed_unmasked_in_place(data, &pattern(key, offset));
+                let valid = utf8.feed_unmasked_in_place(data, rotate(key, offset));
                 valid.map_err(|_| self.fail(MessageError::InvalidUtf8.into()))?;
                 true
             }

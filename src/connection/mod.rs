@@ -326,9 +326,7 @@ impl Connection {
         let data = &mut frame[whole.header_len..];
         let valid = match (whole.mask, whole.kind) {
             // Text is unmasked and validated in one pass.
-            (Some(key), MessageKind::Text) => {
-                crate::accel::unmask_is_utf8(data, &crate::frame::mask::pattern(key, 0))
-            }
+            (Some(key), MessageKind::Text) => crate::accel::unmask_is_utf8(data, key),
             (Some(key), MessageKind::Binary) => {
                 crate::frame::apply_mask(data, key, 0);
                 true

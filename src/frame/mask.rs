@@ -80,7 +80,7 @@ fn mask_short(data: &mut [u8], key: [u8; 4], offset: u64) {
 
 /// The key rotated so that its first byte applies at payload position `offset`.
 #[inline]
-const fn rotate(key: [u8; 4], offset: u64) -> [u8; 4] {
+pub(crate) const fn rotate(key: [u8; 4], offset: u64) -> [u8; 4] {
     // In little-endian order, moving every byte one place down is a right rotation.
     u32::from_le_bytes(key).rotate_right(8 * (offset % 4) as u32).to_le_bytes()
 }
@@ -89,12 +89,7 @@ const fn rotate(key: [u8; 4], offset: u64) -> [u8; 4] {
 /// `offset`.
 #[inline]
 pub(crate) fn pattern(key: [u8; 4], offset: u64) -> Pattern {
-    let rotated = u32::from_ne_bytes(rotate(key, offset));
-    let mut pattern = [0u8; PATTERN_LEN];
-    for word in pattern.chunks_exact_mut(4) {
-        word.copy_from_slice(&rotated.to_ne_bytes());
-    }
-    pattern
+    crate::accel::repeated(rotate(key, offset))
 }
 
 /// Writes `src` masked with `key` into `dst` in one pass (`offset` as in

@@ -4,7 +4,8 @@
 use alloc::vec::Vec;
 
 use super::{DataChunk, MessageError, MessageKind, Utf8Validator};
-use crate::frame::{mask::pattern, MaskKey};
+use crate::frame::mask::rotate;
+use crate::frame::MaskKey;
 
 /// A whole text or binary message, borrowed from a message buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -244,9 +245,13 @@ impl MessageBuffer {
         let dst = &mut self.bytes[start..start + reused];
         match mask {
             Some((MaskKey(key), offset)) => {
-                crate::accel::xor_copy(dst, old, &pattern(key, offset));
+                crate::accel::xor_copy(dst, old, &crate::frame::mask::pattern(key, offset));
                 let offset = offset + reused as u64;
-                crate::accel::extend_xor(&mut self.bytes, new, &pattern(key, offset));
+                crate::accel::extend_xor(
+                    &mut self.bytes,
+                    new,
+                    &crate::frame::mask::pattern(key, offset),
+                );
             }
             None => {
                 dst.copy_from_slice(old);
@@ -312,13 +317,13 @@ fn copy_piece(
     mask: Option<(MaskKey, u64)>,
     text: Option<&mut Utf8Validator>,
 ) -> Result<(), MessageError> {
-    let pattern = mask.map(|(MaskKey(key), offset)| pattern(key, offset));
-    match (text, pattern) {
-        (Some(utf8), pattern) => utf8
-            .feed_unmasked(dst, data, &pattern.unwrap_or([0; crate::accel::PATTERN_LEN]))
+    let key = mask.map(|(MaskKey(key), offset)| rotate(key, offset));
+    match (text, key) {
+        (Some(utf8), key) => utf8
+            .feed_unmasked(dst, data, key.unwrap_or_default())
             .map_err(|_| MessageError::InvalidUtf8),
-        (None, Some(pattern)) => {
-            crate::accel::xor_copy(dst, data, &pattern);
+        (None, Some(key)) => {
+            crate::accel::xor_copy(dst, data, &crate::accel::repeated(key));
             Ok(())
         }
         (None, None) => {

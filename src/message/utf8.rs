@@ -4,6 +4,8 @@ use core::str;
 
 use simdutf8::compat::Utf8Error;
 
+use crate::accel::Key;
+
 /// Validates a text message fed in pieces of any size.
 ///
 /// An invalid sequence is reported by the [`feed`](Self::feed) call that receives the
@@ -64,35 +66,35 @@ impl Utf8Validator {
         self.settle(valid, data)
     }
 
-    /// Writes `src` XORed with `pattern` (repeated) to `dst` and feeds the result, in
-    /// one pass where a vector kernel runs. `dst` gets every byte even when the text
-    /// is invalid.
+    /// Writes `src` XORed with `key` (repeated; `key[0]` applies to `src[0]`) to `dst`
+    /// and feeds the result, in one pass where a vector kernel runs. `dst` gets every
+    /// byte even when the text is invalid.
     pub(crate) fn feed_unmasked(
         &mut self,
         dst: &mut [u8],
         src: &[u8],
-        pattern: &crate::accel::Pattern,
+        key: Key,
     ) -> Result<(), InvalidUtf8> {
-        match crate::accel::unmask_copy_continue_utf8(self.last, dst, src, pattern) {
+        match crate::accel::unmask_copy_continue_utf8(self.last, dst, src, key) {
             Some(valid) => self.settle(valid, dst),
             None => {
-                crate::accel::xor_copy(dst, src, pattern);
+                crate::accel::xor_copy(dst, src, &crate::accel::repeated(key));
                 self.feed(dst)
             }
         }
     }
 
-    /// XORs `data` in place with `pattern` (repeated) and feeds the result, in one pass
+    /// XORs `data` in place with `key` (repeated) and feeds the result, in one pass
     /// where a vector kernel runs. Every byte is unmasked even when the text is invalid.
     pub(crate) fn feed_unmasked_in_place(
         &mut self,
         data: &mut [u8],
-        pattern: &crate::accel::Pattern,
+        key: Key,
     ) -> Result<(), InvalidUtf8> {
-        match crate::accel::unmask_continue_utf8(self.last, data, pattern) {
+        match crate::accel::unmask_continue_utf8(self.last, data, key) {
             Some(valid) => self.settle(valid, data),
             None => {
-                crate::accel::xor_in_place(data, pattern);
+                crate::accel::xor_in_place(data, &crate::accel::repeated(key));
                 self.feed(data)
             }
         }
