@@ -11,6 +11,10 @@
 //! in a register and tested once at the end, so the loop has no data-dependent branch
 //! but the all-ASCII shortcut.
 //!
+//! Each byte's predecessors are loaded again from memory rather than shifted in from
+//! the previous vector (see `validate` for why), and the last vector of the input is
+//! loaded back from its end so that it needs no masked store.
+//!
 //! Why it is here: on mixed text (a quarter of the words multibyte, as in benchmark W4)
 //! simdutf8's AVX2 validator runs at about the speed of a `memcpy` from memory, which
 //! bounded text receive. The AVX-512 kernel does the same work on 64 bytes per
@@ -591,8 +595,7 @@ mod x86 {
         /// A checker continuing after the bytes `last` (zeros: the start).
         #[inline(always)]
         unsafe fn new(last: [u8; 3]) -> Self {
-            let mut before = [0u8; 64];
-            before[61..].copy_from_slice(&last);
+            let [a, b, c] = last;
             Self {
                 byte_1_high: V::table(&BYTE_1_HIGH),
                 byte_1_low: V::table(&BYTE_1_LOW),
@@ -602,29 +605,33 @@ mod x86 {
                 fourth_lead_min: V::splat(0xF0 - 0x80),
                 high_bit: V::splat(0x80),
                 incomplete_max: V::load(INCOMPLETE_MAX[64 - V::LANES..].as_ptr()),
-                prev: V::load(before[64 - V::LANES..].as_ptr()),
+                // `last` as the last 3 bytes of a vector; the bytes before them do not
+                // matter. (A broadcast: a 64-byte load of bytes just stored one by one
+                // waits for the stores, 20 cycles a call.)
+                prev: V::splat4([0, a, b, c]),
                 error: V::zero(),
             }
         }
 
-        /// Checks four vectors in a row, with a shortcut when all are ASCII. (One
-        /// branch per vector mispredicts on mixed text: measured 10 % slower on W4.)
+        /// The bytes 1, 2 and 3 places before each byte of `v`, the vector after the
+        /// last one checked, shifted in from that one (permutes: for a vector whose
+        /// predecessors are not in memory).
         #[inline(always)]
-        unsafe fn check4(&mut self, v: [V; 4]) {
-            if v[0].or(v[1]).or(v[2].or(v[3])).is_ascii() {
-                // Only a sequence left open by the previous vector can be wrong here.
-                self.error = self.error.or(self.open_sequences());
-                self.prev = v[3];
-            } else {
-                for v in v {
-                    self.check(v);
-                }
-            }
+        unsafe fn before(&self, v: V) -> Before<V> {
+            [v.prev1(self.prev), v.prev2(self.prev), v.prev3(self.prev)]
+        }
+
+        /// Records that `last`, the end of a run of ASCII vectors, was checked: only a
+        /// sequence left open before the run can be wrong in it.
+        #[inline(always)]
+        unsafe fn skip_ascii(&mut self, last: V) {
+            self.error = self.error.or(self.open_sequences());
+            self.prev = last;
         }
 
         #[inline(always)]
-        unsafe fn check(&mut self, v: V) {
-            self.error = self.error.or(self.errors(v));
+        unsafe fn check(&mut self, v: V, before: Before<V>) {
+            self.error = self.error.or(self.errors(v, before));
             self.prev = v;
         }
 
@@ -632,22 +639,21 @@ mod x86 {
         /// bytes are real: errors found past them (against the zero padding) are
         /// dropped. Only for a text that goes on after this input.
         #[inline(always)]
-        unsafe fn check_partial(&mut self, v: V, len: usize) {
+        unsafe fn check_partial(&mut self, v: V, before: Before<V>, len: usize) {
             let real = V::load(LANE_MASK[64 - len..].as_ptr());
-            self.error = self.error.or(self.errors(v).and(real));
+            self.error = self.error.or(self.errors(v, before).and(real));
             self.prev = v;
         }
 
-        /// The error bits of each byte of `v`, given the bytes before it in `prev`.
+        /// The error bits of each byte of `v`, given the bytes before each.
         #[inline(always)]
-        unsafe fn errors(&self, v: V) -> V {
-            let prev1 = v.prev1(self.prev);
+        unsafe fn errors(&self, v: V, [prev1, prev2, prev3]: Before<V>) -> V {
             let special = prev1
                 .lookup_high(self.byte_1_high)
                 .and(prev1.lookup_low(self.byte_1_low))
                 .and(v.lookup_high(self.byte_2_high));
-            let third = v.prev2(self.prev).sub_sat(self.third_lead_min);
-            let fourth = v.prev3(self.prev).sub_sat(self.fourth_lead_min);
+            let third = prev2.sub_sat(self.third_lead_min);
+            let fourth = prev3.sub_sat(self.fourth_lead_min);
             // Where a continuation byte must be (third or fourth of a sequence),
             // `special` must be exactly TWO_CONTS, and vice versa.
             let must_continue = third.or(fourth).and(self.high_bit);
@@ -673,10 +679,105 @@ mod x86 {
         }
     }
 
+    /// The bytes 1, 2 and 3 places before each byte of a vector.
+    type Before<V> = [V; 3];
+
+    /// Where [`validate`] reads and writes, and the key it unmasks with.
+    struct Io<V> {
+        src: *const u8,
+        dst: *mut u8,
+        /// `keys[n]`: the key for bytes that start `n` places before a multiple of 4
+        /// (every vector starts at one).
+        keys: [V; 4],
+    }
+
+    impl<V: Vector> Io<V> {
+        /// The `LANES` bytes from `at - back`, unmasked with `UNMASK`.
+        ///
+        /// # Safety
+        /// They are within the input.
+        #[inline(always)]
+        unsafe fn load<const UNMASK: bool>(&self, at: usize, back: usize) -> V {
+            let v = V::load(self.src.add(at - back));
+            if UNMASK {
+                v.xor(self.keys[back])
+            } else {
+                v
+            }
+        }
+
+        /// The `LANES` bytes from `at`, which need not be a multiple of 4, unmasked
+        /// with `UNMASK`.
+        ///
+        /// # Safety
+        /// They are within the input.
+        #[inline(always)]
+        unsafe fn load_from<const UNMASK: bool>(&self, at: usize) -> V {
+            let v = V::load(self.src.add(at));
+            if UNMASK {
+                v.xor(self.keys[at.wrapping_neg() % 4])
+            } else {
+                v
+            }
+        }
+
+        /// The `min(len, LANES)` bytes from `at - back`, then zeros, unmasked with
+        /// `UNMASK` (the padding stays zero).
+        ///
+        /// # Safety
+        /// They are within the input.
+        #[inline(always)]
+        unsafe fn load_upto<const UNMASK: bool>(&self, at: usize, back: usize, len: usize) -> V {
+            if len >= V::LANES {
+                return self.load::<UNMASK>(at, back);
+            }
+            let v = V::load_partial(self.src.add(at - back), len);
+            if UNMASK {
+                v.xor(self.keys[back].and(V::load(LANE_MASK[64 - len..].as_ptr())))
+            } else {
+                v
+            }
+        }
+
+        /// The vectors of the bytes before each of the `len` bytes at `at` (`at >= 3`).
+        ///
+        /// # Safety
+        /// The input holds `at + len` bytes.
+        #[inline(always)]
+        unsafe fn before<const UNMASK: bool>(&self, at: usize, len: usize) -> Before<V> {
+            // (No `array::from_fn`: its closure would not inherit the target feature, and
+            // then the intrinsics in it are not inlined.)
+            [
+                self.load_upto::<UNMASK>(at, 1, len + 1),
+                self.load_upto::<UNMASK>(at, 2, len + 2),
+                self.load_upto::<UNMASK>(at, 3, len + 3),
+            ]
+        }
+
+        /// Stores the unmasked vector `v` at `at` (with `UNMASK`; nothing without).
+        ///
+        /// # Safety
+        /// `dst` is valid for `LANES` writes at `at`.
+        #[inline(always)]
+        unsafe fn store<const UNMASK: bool>(&self, v: V, at: usize) {
+            if UNMASK {
+                v.store(self.dst.add(at));
+            }
+        }
+    }
+
     /// Validates `len` bytes from `src`, following the bytes `last`; with `UNMASK`,
     /// first XORs each vector with `key` (repeated) and stores it to `dst` (which may be
     /// `src`). With `COMPLETE` the input must end on a whole code point; without, a
     /// sequence left open at the end is not an error.
+    ///
+    /// The bytes 1, 2 and 3 places before each vector's are loaded again from `src`
+    /// (but for the first vector's, which may be `last`). Shifting them in from the
+    /// previous vector takes permutes, which x86 cores run on one port only (a
+    /// two-source byte permute takes that port for two cycles on the Xeon measured),
+    /// and the permutes bounded the kernel; loads have ports to spare. So that those
+    /// loads see masked bytes when `dst` is `src` (and do not wait for a store they
+    /// straddle), each vector is stored only after the next one's loads.
     ///
     /// # Safety
     /// `src` valid for `len` reads; with `UNMASK`, `dst` valid for `len` writes and
@@ -689,48 +790,106 @@ mod x86 {
         key: Option<Key>,
         last: [u8; 3],
     ) -> bool {
-        // Vectors start at multiples of LANES, a multiple of the key's 4 bytes, so one
-        // register of the repeated key fits every vector.
-        let key = match key {
-            Some(key) if UNMASK => V::splat4(key),
-            _ => V::zero(),
+        let io = Io {
+            src,
+            dst,
+            keys: match key {
+                Some([a, b, c, d]) if UNMASK => [
+                    V::splat4([a, b, c, d]),
+                    V::splat4([d, a, b, c]),
+                    V::splat4([c, d, a, b]),
+                    V::splat4([b, c, d, a]),
+                ],
+                _ => [V::zero(); 4],
+            },
         };
         let mut checker = Checker::<V>::new(last);
         let mut at = 0;
+        // The last vector loaded, unmasked, not yet stored (at `at - LANES`).
+        let mut pending = None;
+        if len >= V::LANES {
+            let v = io.load::<UNMASK>(0, 0);
+            checker.check(v, checker.before(v));
+            pending = Some(v);
+            at = V::LANES;
+        }
         while len - at >= 4 * V::LANES {
-            let v = core::array::from_fn(|i| {
-                let mut v = V::load(src.add(at + i * V::LANES));
-                if UNMASK {
-                    v = v.xor(key);
-                    v.store(dst.add(at + i * V::LANES));
+            let v: [V; 4] = [
+                io.load::<UNMASK>(at, 0),
+                io.load::<UNMASK>(at + V::LANES, 0),
+                io.load::<UNMASK>(at + 2 * V::LANES, 0),
+                io.load::<UNMASK>(at + 3 * V::LANES, 0),
+            ];
+            // One ASCII test per four vectors: one per vector mispredicts on mixed
+            // text (measured 10 % slower on W4).
+            if v[0].or(v[1]).or(v[2].or(v[3])).is_ascii() {
+                checker.skip_ascii(v[3]);
+            } else {
+                let before: [Before<V>; 4] = [
+                    io.before::<UNMASK>(at, V::LANES),
+                    io.before::<UNMASK>(at + V::LANES, V::LANES),
+                    io.before::<UNMASK>(at + 2 * V::LANES, V::LANES),
+                    io.before::<UNMASK>(at + 3 * V::LANES, V::LANES),
+                ];
+                for (v, before) in v.into_iter().zip(before) {
+                    checker.check(v, before);
                 }
-                v
-            });
-            checker.check4(v);
+            }
+            if let Some(p) = pending {
+                io.store::<UNMASK>(p, at - V::LANES);
+            }
+            for (i, v) in v.into_iter().enumerate().take(3) {
+                io.store::<UNMASK>(v, at + i * V::LANES);
+            }
+            pending = Some(v[3]);
             at += 4 * V::LANES;
         }
         while len - at >= V::LANES {
-            let mut v = V::load(src.add(at));
-            if UNMASK {
-                v = v.xor(key);
-                v.store(dst.add(at));
+            let v = io.load::<UNMASK>(at, 0);
+            checker.check(v, io.before::<UNMASK>(at, V::LANES));
+            if let Some(p) = pending {
+                io.store::<UNMASK>(p, at - V::LANES);
             }
-            checker.check(v);
+            pending = Some(v);
             at += V::LANES;
         }
-        if at < len {
-            let mut v = V::load_partial(src.add(at), len - at);
-            if UNMASK {
-                // The key only over the real bytes, so the padding stays zero.
-                v = v.xor(key.and(V::load(LANE_MASK[64 - (len - at)..].as_ptr())));
-                v.store_partial(dst.add(at), len - at);
+        let n = len - at;
+        if n >= 3 && pending.is_some() {
+            // The last LANES bytes, which overlap the vector before (the overlap is
+            // checked and stored twice, alike): full loads and a full store. A masked
+            // store would hold up any later load of the bytes after it (the next
+            // frame's header and payload, in place) until it reached the cache. (With
+            // fewer than 3 new bytes, the bytes before them reach into a stored vector.)
+            let start = len - V::LANES;
+            let v = io.load_from::<UNMASK>(start);
+            let before = [
+                io.load_from::<UNMASK>(start - 1),
+                io.load_from::<UNMASK>(start - 2),
+                io.load_from::<UNMASK>(start - 3),
+            ];
+            checker.check(v, before);
+            if let Some(p) = pending.take() {
+                io.store::<UNMASK>(p, at - V::LANES);
             }
+            io.store::<UNMASK>(v, start);
+        } else if n > 0 {
+            let v = io.load_upto::<UNMASK>(at, 0, n);
+            let before = match pending {
+                Some(_) => io.before::<UNMASK>(at, n),
+                None => checker.before(v),
+            };
             if COMPLETE {
                 // The zero padding is ASCII: a sequence open before it is an error.
-                checker.check(v);
+                checker.check(v, before);
             } else {
-                checker.check_partial(v, len - at);
+                checker.check_partial(v, before, n);
             }
+            if UNMASK {
+                v.store_partial(dst.add(at), n);
+            }
+        }
+        if let Some(p) = pending {
+            io.store::<UNMASK>(p, at - V::LANES);
         }
         checker.is_valid::<COMPLETE>()
     }
@@ -917,6 +1076,45 @@ mod tests {
                 data.extend_from_slice(b"tail");
                 // In pieces of 7: the cuts fall at different places in the sequence.
                 agrees(&data, [0x37, 0xFA, 0x21, 0x0B], &[7]);
+            }
+        }
+    }
+
+    #[test]
+    fn every_short_sequence_across_the_loops_and_the_last_vector() {
+        // Longer inputs: each sequence crosses the end of the first vector, of the
+        // first group of four, or of a single vector, and the input ends 1, 3 or 62
+        // bytes after a vector (the last vector, loaded back from the end, overlaps the
+        // one before it by all but those bytes; under 3 it is loaded partially).
+        // Around it ASCII (the group shortcut) or 2-byte characters (no shortcut).
+        const EDGES: [u8; 8] = [0x41, 0x80, 0xA0, 0xBF, 0xC2, 0xE0, 0xED, 0xF4];
+        let mut seqs: Vec<Vec<u8>> = Vec::new();
+        for &a in &EDGES {
+            seqs.push([a].into());
+            for &b in &EDGES {
+                seqs.push([a, b].into());
+                for &c in &EDGES {
+                    seqs.push([a, b, c].into());
+                }
+            }
+        }
+        // `len` bytes of `unit` repeated, then ASCII to make up the length.
+        let fill = |unit: &str, len: usize| {
+            let mut out = unit.repeat(len / unit.len()).into_bytes();
+            out.resize(len, b'.');
+            out
+        };
+        for unit in ["a", "\u{e9}"] {
+            for at in [62, 63, 318, 319, 382, 383] {
+                for end in [1, 3, 62] {
+                    for seq in &seqs {
+                        let mut data = fill(unit, at);
+                        data.extend_from_slice(seq);
+                        let len = (data.len() / 64 + 1) * 64 + end;
+                        data.extend(fill(unit, len - data.len()));
+                        agrees(&data, [0x37, 0xFA, 0x21, 0x0B], &[]);
+                    }
+                }
             }
         }
     }

@@ -14,8 +14,8 @@ use rfc6455_peers::alloc::CountingAlloc;
 use rfc6455_peers::harness::{
     markdown_details, markdown_table, markdown_targets, measure_workload, MIN_RUN_SECS,
 };
-use rfc6455_peers::imps::{runtime, Impl};
 use rfc6455_peers::imps::RFC6455_READ;
+use rfc6455_peers::imps::{runtime, Impl};
 use rfc6455_peers::io::{READ_CHUNK, SEND_FLUSH};
 use rfc6455_peers::machine::{self, CpuSnapshot};
 use rfc6455_peers::memory::{allocs_table, memory_section};
