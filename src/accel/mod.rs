@@ -23,7 +23,7 @@ mod utf8;
 
 pub(crate) use utf8::{
     continue_utf8, is_utf8, to_str, unmask_continue_utf8, unmask_copy_continue_utf8,
-    unmask_is_utf8, Key,
+    unmask_is_utf8, Continued, Key,
 };
 
 /// Bytes per step of the XOR loops: one AVX-512 register, two AVX2, four SSE2.

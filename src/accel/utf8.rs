@@ -29,6 +29,16 @@ use super::repeated;
 /// data at hand.
 pub(crate) type Key = [u8; 4];
 
+/// What a kernel found in a piece of a text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Continued {
+    /// No byte of the piece proved the text invalid.
+    pub(crate) valid: bool,
+    /// The last three bytes of the text so far, unmasked (from the kernel's registers:
+    /// reading them back from a vector just stored waits for the store).
+    pub(crate) last: [u8; 3],
+}
+
 /// Returns `true` when `bytes` are valid UTF-8 (no code point left incomplete).
 #[inline]
 pub(crate) fn is_utf8(bytes: &[u8]) -> bool {
@@ -36,7 +46,7 @@ pub(crate) fn is_utf8(bytes: &[u8]) -> bool {
     // Without a key the kernels never write through `dst`.
     // SAFETY: `src` is valid for `len` reads.
     match unsafe { run::<true>(src, src.cast_mut(), len, None, [0; 3]) } {
-        Some(valid) => valid,
+        Some(found) => found.valid,
         None => simdutf8::basic::from_utf8(bytes).is_ok(),
     }
 }
@@ -61,7 +71,7 @@ pub(crate) fn unmask_is_utf8(data: &mut [u8], key: Key) -> bool {
     // SAFETY: `ptr` is valid for `len` reads and writes; the kernels read each vector
     // before they write it back, so source and destination may be the same.
     match unsafe { run::<true>(ptr, ptr, len, Some(key), [0; 3]) } {
-        Some(valid) => valid,
+        Some(found) => found.valid,
         None => {
             super::xor_in_place(data, &repeated(key));
             simdutf8::basic::from_utf8(data).is_ok()
@@ -70,12 +80,12 @@ pub(crate) fn unmask_is_utf8(data: &mut [u8], key: Key) -> bool {
 }
 
 /// Checks `data` as the continuation of a text whose last three bytes so far were
-/// `last` (zeros at the start): `Some(false)` when a byte of `data` proves the text
-/// invalid, `Some(true)` when none does. A sequence that `data` leaves open at its end
-/// is not an error here (the caller checks it when the text ends). `None` when no
-/// vector kernel runs on this CPU.
+/// `last` (zeros at the start): whether a byte of `data` proves the text invalid, and
+/// the text's new last three bytes. A sequence that `data` leaves open at its end is
+/// not an error here (the caller checks it when the text ends). `None` when no vector
+/// kernel runs on this CPU.
 #[inline]
-pub(crate) fn continue_utf8(last: [u8; 3], data: &[u8]) -> Option<bool> {
+pub(crate) fn continue_utf8(last: [u8; 3], data: &[u8]) -> Option<Continued> {
     let (src, len) = (data.as_ptr(), data.len());
     // SAFETY: as in `is_utf8`.
     unsafe { run::<false>(src, src.cast_mut(), len, None, last) }
@@ -93,7 +103,7 @@ pub(crate) fn unmask_copy_continue_utf8(
     dst: &mut [u8],
     src: &[u8],
     key: Key,
-) -> Option<bool> {
+) -> Option<Continued> {
     assert_eq!(dst.len(), src.len());
     // SAFETY: `src` is valid for `len` reads and `dst` (a distinct, exclusive borrow)
     // for as many writes.
@@ -104,7 +114,7 @@ pub(crate) fn unmask_copy_continue_utf8(
 /// the text is invalid). `None`, with nothing written, when no vector kernel runs on
 /// this CPU.
 #[inline]
-pub(crate) fn unmask_continue_utf8(last: [u8; 3], data: &mut [u8], key: Key) -> Option<bool> {
+pub(crate) fn unmask_continue_utf8(last: [u8; 3], data: &mut [u8], key: Key) -> Option<Continued> {
     let (ptr, len) = (data.as_mut_ptr(), data.len());
     // SAFETY: as in `unmask_is_utf8`.
     unsafe { run::<false>(ptr, ptr, len, Some(key), last) }
@@ -123,7 +133,7 @@ unsafe fn run<const COMPLETE: bool>(
     len: usize,
     key: Option<Key>,
     last: [u8; 3],
-) -> Option<bool> {
+) -> Option<Continued> {
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     // SAFETY: the caller vouches for the pointers; `level` detected the CPU features.
     return unsafe { x86::run::<COMPLETE>(x86::level(), src, dst, len, key, last) };
@@ -256,17 +266,18 @@ const INCOMPLETE_MAX: [u8; 64] = {
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod x86 {
     use core::arch::x86_64::{
-        __m256i, __m512i, _mm256_alignr_epi8, _mm256_and_si256, _mm256_loadu_si256,
-        _mm256_movemask_epi8, _mm256_or_si256, _mm256_permute2x128_si256, _mm256_set1_epi32,
-        _mm256_set1_epi8, _mm256_shuffle_epi8, _mm256_srli_epi16, _mm256_storeu_si256,
-        _mm256_subs_epu8, _mm256_testz_si256, _mm256_xor_si256, _mm512_and_si512,
+        __m256i, __m512i, _mm256_alignr_epi8, _mm256_and_si256, _mm256_extract_epi32,
+        _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256, _mm256_permute2x128_si256,
+        _mm256_set1_epi32, _mm256_set1_epi8, _mm256_shuffle_epi8, _mm256_srli_epi16,
+        _mm256_storeu_si256, _mm256_subs_epu8, _mm256_testz_si256, _mm256_xor_si256,
+        _mm512_add_epi8, _mm512_and_si512, _mm512_castsi512_si128, _mm512_extracti32x4_epi32,
         _mm512_loadu_si512, _mm512_mask_storeu_epi8, _mm512_maskz_loadu_epi8, _mm512_movepi8_mask,
         _mm512_or_si512, _mm512_permutex2var_epi8, _mm512_permutexvar_epi8, _mm512_set1_epi32,
         _mm512_set1_epi8, _mm512_srli_epi16, _mm512_storeu_si512, _mm512_subs_epu8,
-        _mm512_test_epi8_mask, _mm512_xor_si512,
+        _mm512_test_epi8_mask, _mm512_xor_si512, _mm_cvtsi128_si32, _mm_extract_epi32,
     };
 
-    use super::{Key, BYTE_1_HIGH, BYTE_1_LOW, BYTE_2_HIGH, INCOMPLETE_MAX};
+    use super::{Continued, Key, BYTE_1_HIGH, BYTE_1_LOW, BYTE_2_HIGH, INCOMPLETE_MAX};
 
     /// The best kernel this CPU runs.
     #[derive(Clone, Copy, Debug)]
@@ -307,8 +318,8 @@ mod x86 {
         len: usize,
         key: Option<Key>,
         last: [u8; 3],
-    ) -> Option<bool> {
-        let valid = match (level, key) {
+    ) -> Option<Continued> {
+        let found = match (level, key) {
             // SAFETY: the caller vouches for the CPU (AVX-512) and the pointers.
             (Level::Avx512, Some(p)) => unsafe {
                 validate_avx512::<true, COMPLETE>(src, dst, len, Some(p), last)
@@ -327,7 +338,7 @@ mod x86 {
             },
             (Level::None, _) => return None,
         };
-        Some(valid)
+        Some(found)
     }
 
     /// The vector operations the kernel needs, for one register width.
@@ -366,6 +377,11 @@ mod x86 {
         unsafe fn prev1(self, prev: Self) -> Self;
         unsafe fn prev2(self, prev: Self) -> Self;
         unsafe fn prev3(self, prev: Self) -> Self;
+        /// The last three bytes.
+        unsafe fn last3(self) -> [u8; 3];
+        /// The three bytes before byte `n` (`0 < n < LANES`) of `self`, which follows
+        /// `prev`.
+        unsafe fn last3_before(self, prev: Self, n: usize) -> [u8; 3];
         /// `true` when no byte has its high bit set.
         unsafe fn is_ascii(self) -> bool;
         /// `true` when some byte is not zero.
@@ -453,6 +469,19 @@ mod x86 {
         #[inline(always)]
         unsafe fn prev3(self, prev: Self) -> Self {
             _mm256_alignr_epi8::<13>(self, _mm256_permute2x128_si256::<0x21>(prev, self))
+        }
+        #[inline(always)]
+        unsafe fn last3(self) -> [u8; 3] {
+            let [_, a, b, c] = _mm256_extract_epi32::<7>(self).to_le_bytes();
+            [a, b, c]
+        }
+        #[inline(always)]
+        unsafe fn last3_before(self, prev: Self, n: usize) -> [u8; 3] {
+            let mut both = [0u8; 64];
+            prev.store(both.as_mut_ptr());
+            self.store(both[32..].as_mut_ptr());
+            let at = 32 + n - 3;
+            [both[at], both[at + 1], both[at + 2]]
         }
         #[inline(always)]
         unsafe fn is_ascii(self) -> bool {
@@ -545,6 +574,21 @@ mod x86 {
             _mm512_permutex2var_epi8(prev, Self::load(PREV_INDEX[1..].as_ptr()), self)
         }
         #[inline(always)]
+        unsafe fn last3(self) -> [u8; 3] {
+            let high = _mm512_extracti32x4_epi32::<3>(self);
+            let [_, a, b, c] = _mm_extract_epi32::<3>(high).to_le_bytes();
+            [a, b, c]
+        }
+        #[inline(always)]
+        unsafe fn last3_before(self, prev: Self, n: usize) -> [u8; 3] {
+            // Index `64 + n - 3 + i` of `prev` then `self` for the first bytes.
+            let index =
+                _mm512_add_epi8(_mm512_set1_epi8((61 + n) as i8), Self::load(IOTA.as_ptr()));
+            let bytes = _mm512_permutex2var_epi8(prev, index, self);
+            let [a, b, c, _] = _mm_cvtsi128_si32(_mm512_castsi512_si128(bytes)).to_le_bytes();
+            [a, b, c]
+        }
+        #[inline(always)]
         unsafe fn is_ascii(self) -> bool {
             _mm512_movepi8_mask(self) == 0
         }
@@ -563,6 +607,17 @@ mod x86 {
             i += 1;
         }
         mask
+    };
+
+    /// `IOTA[i] == i`.
+    static IOTA: [u8; 64] = {
+        let mut iota = [0; 64];
+        let mut i = 0;
+        while i < 64 {
+            iota[i] = i as u8;
+            i += 1;
+        }
+        iota
     };
 
     /// `PREV_INDEX[4 - N..][i] == 64 - N + i`: the permute indices of `prevN`.
@@ -789,7 +844,7 @@ mod x86 {
         len: usize,
         key: Option<Key>,
         last: [u8; 3],
-    ) -> bool {
+    ) -> Continued {
         let io = Io {
             src,
             dst,
@@ -854,6 +909,8 @@ mod x86 {
             at += V::LANES;
         }
         let n = len - at;
+        // The last three bytes, when they are not those of `checker.prev` at the end.
+        let mut tail_last = None;
         if n >= 3 && pending.is_some() {
             // The last LANES bytes, which overlap the vector before (the overlap is
             // checked and stored twice, alike): full loads and a full store. A masked
@@ -874,6 +931,8 @@ mod x86 {
             io.store::<UNMASK>(v, start);
         } else if n > 0 {
             let v = io.load_upto::<UNMASK>(at, 0, n);
+            // Before `check` moves `prev` on to `v`.
+            tail_last = Some(v.last3_before(checker.prev, n));
             let before = match pending {
                 Some(_) => io.before::<UNMASK>(at, n),
                 None => checker.before(v),
@@ -891,7 +950,11 @@ mod x86 {
         if let Some(p) = pending {
             io.store::<UNMASK>(p, at - V::LANES);
         }
-        checker.is_valid::<COMPLETE>()
+        Continued {
+            valid: checker.is_valid::<COMPLETE>(),
+            // With no input, `prev` still ends with `last`.
+            last: tail_last.unwrap_or_else(|| checker.prev.last3()),
+        }
     }
 
     /// [`validate`] with AVX-512 (64 bytes a step).
@@ -906,7 +969,7 @@ mod x86 {
         len: usize,
         key: Option<Key>,
         last: [u8; 3],
-    ) -> bool {
+    ) -> Continued {
         validate::<__m512i, UNMASK, COMPLETE>(src, dst, len, key, last)
     }
 
@@ -922,7 +985,7 @@ mod x86 {
         len: usize,
         key: Option<Key>,
         last: [u8; 3],
-    ) -> bool {
+    ) -> Continued {
         validate::<__m256i, UNMASK, COMPLETE>(src, dst, len, key, last)
     }
 }
@@ -934,7 +997,7 @@ mod tests {
     use proptest::prelude::*;
 
     /// `x86::run` for one kernel: `(src, dst, len, key, last, complete)`.
-    type Run = dyn Fn(*const u8, *mut u8, usize, Option<Key>, [u8; 3], bool) -> Option<bool>;
+    type Run = dyn Fn(*const u8, *mut u8, usize, Option<Key>, [u8; 3], bool) -> Option<Continued>;
 
     /// Calls `f(name, run)` for every kernel this machine can run.
     #[allow(unused_mut, unused_variables)]
@@ -978,11 +1041,11 @@ mod tests {
         each_kernel(|name, run| {
             let whole =
                 run(data.as_ptr(), data.as_ptr().cast_mut(), data.len(), None, [0; 3], true);
-            assert_eq!(whole, Some(valid), "{name} on {data:02X?}");
+            assert_eq!(whole.map(|f| f.valid), Some(valid), "{name} on {data:02X?}");
             let mut buf = masked.clone();
             let ptr = buf.as_mut_ptr();
             let unmasked = run(ptr, ptr, buf.len(), Some(key), [0; 3], true);
-            assert_eq!(unmasked, Some(valid), "{name} unmasking {data:02X?}");
+            assert_eq!(unmasked.map(|f| f.valid), Some(valid), "{name} unmasking {data:02X?}");
             assert_eq!(buf, data, "{name} unmasked {data:02X?}");
             // Continued in pieces, unmasked while copied (even steps) or in place (odd).
             for &step in steps {
@@ -994,12 +1057,13 @@ mod tests {
                 for (i, (piece, dst)) in masked.chunks(step).zip(out.chunks_mut(step)).enumerate() {
                     let rotated = core::array::from_fn(|j| key[(i * step + j) % 4]);
                     let src = if step % 2 == 1 { dst.as_ptr() } else { piece.as_ptr() };
-                    let ok = run(src, dst.as_mut_ptr(), piece.len(), Some(rotated), last, false);
+                    let found = run(src, dst.as_mut_ptr(), piece.len(), Some(rotated), last, false);
                     assert_eq!(dst, &data[i * step..][..piece.len()], "{name} unmasked");
                     for &b in dst.iter() {
                         last = [last[1], last[2], b];
                     }
-                    if ok == Some(false) && failed.is_none() {
+                    assert_eq!(found.map(|f| f.last), Some(last), "{name}: last bytes");
+                    if found.map(|f| f.valid) == Some(false) && failed.is_none() {
                         failed = Some(i);
                     }
                 }
@@ -1032,8 +1096,9 @@ mod tests {
         });
     }
 
-    /// Piece lengths for the continued checks: around each vector width.
-    const STEPS: &[usize] = &[1, 2, 3, 31, 32, 33, 64, 65];
+    /// Piece lengths for the continued checks: around each vector width, and ones that
+    /// end in a short last vector or in one loaded back from the end.
+    const STEPS: &[usize] = &[1, 2, 3, 31, 32, 33, 64, 65, 130, 200];
 
     /// Bytes that matter to the tables: each class's edges.
     const EDGES: [u8; 24] = [
@@ -1112,7 +1177,9 @@ mod tests {
                         data.extend_from_slice(seq);
                         let len = (data.len() / 64 + 1) * 64 + end;
                         data.extend(fill(unit, len - data.len()));
-                        agrees(&data, [0x37, 0xFA, 0x21, 0x0B], &[]);
+                        // Also continued as one piece: the last bytes come from the
+                        // registers of the last vector.
+                        agrees(&data, [0x37, 0xFA, 0x21, 0x0B], &[len + 1]);
                     }
                 }
             }

@@ -4,7 +4,7 @@ use core::str;
 
 use simdutf8::compat::Utf8Error;
 
-use crate::accel::Key;
+use crate::accel::{Continued, Key};
 
 /// Validates a text message fed in pieces of any size.
 ///
@@ -59,11 +59,13 @@ impl Utf8Validator {
         if data.is_empty() {
             return Ok(());
         }
-        let valid = match crate::accel::continue_utf8(self.last, data) {
-            Some(valid) => valid,
-            None => self.continues_scalar(data),
+        let found = match crate::accel::continue_utf8(self.last, data) {
+            Some(found) => found,
+            None => {
+                Continued { valid: self.continues_scalar(data), last: last_after(self.last, data) }
+            }
         };
-        self.settle(valid, data)
+        self.settle(found)
     }
 
     /// Writes `src` XORed with `key` (repeated; `key[0]` applies to `src[0]`) to `dst`
@@ -76,7 +78,7 @@ impl Utf8Validator {
         key: Key,
     ) -> Result<(), InvalidUtf8> {
         match crate::accel::unmask_copy_continue_utf8(self.last, dst, src, key) {
-            Some(valid) => self.settle(valid, dst),
+            Some(found) => self.settle(found),
             None => {
                 crate::accel::xor_copy(dst, src, &crate::accel::repeated(key));
                 self.feed(dst)
@@ -92,7 +94,7 @@ impl Utf8Validator {
         key: Key,
     ) -> Result<(), InvalidUtf8> {
         match crate::accel::unmask_continue_utf8(self.last, data, key) {
-            Some(valid) => self.settle(valid, data),
+            Some(found) => self.settle(found),
             None => {
                 crate::accel::xor_in_place(data, &crate::accel::repeated(key));
                 self.feed(data)
@@ -100,18 +102,12 @@ impl Utf8Validator {
         }
     }
 
-    /// Remembers the end of `fed`, which `valid` says no byte of proved invalid, and
-    /// fails if it did or if `fed` ends in a byte that never starts a code point (the
+    /// Remembers the new end of the text, and fails if a byte of the piece fed proved
+    /// it invalid or if the piece ends in a byte that never starts a code point (the
     /// pairwise checks see such a byte only with the byte after it).
-    fn settle(&mut self, valid: bool, fed: &[u8]) -> Result<(), InvalidUtf8> {
-        if let [.., a, b, c] = *fed {
-            self.last = [a, b, c];
-        } else {
-            for &byte in fed {
-                self.last = [self.last[1], self.last[2], byte];
-            }
-        }
-        if valid && !matches!(self.last[2], 0xC0 | 0xC1 | 0xF5..=0xFF) {
+    fn settle(&mut self, found: Continued) -> Result<(), InvalidUtf8> {
+        self.last = found.last;
+        if found.valid && !matches!(self.last[2], 0xC0 | 0xC1 | 0xF5..=0xFF) {
             Ok(())
         } else {
             Err(InvalidUtf8)
@@ -149,6 +145,16 @@ impl Utf8Validator {
         } else {
             Err(InvalidUtf8)
         }
+    }
+}
+
+/// The last three bytes of a text that ended in `last` and goes on with `fed`.
+fn last_after(last: [u8; 3], fed: &[u8]) -> [u8; 3] {
+    match *fed {
+        [.., a, b, c] => [a, b, c],
+        [a, b] => [last[2], a, b],
+        [a] => [last[1], last[2], a],
+        [] => last,
     }
 }
 

@@ -1,7 +1,9 @@
 //! UTF-8 validation alone, on the text of W4 held in L1: rfc6455's `Utf8Validator`
 //! against simdutf8 and `core::str::from_utf8`, one ~1 KiB message at a time (as W4
-//! delivers them), and the messages received from masked frames held in L1 (W4 without
-//! its reads from memory). `cargo run --release --bin utf8 -- [ROUNDS]`.
+//! delivers them) and 16 KiB at once; then W4's messages received from masked frames
+//! held in L1 (W4 without its reads from memory), and the same text as one 16 KiB frame.
+//! Best of ROUNDS (5). `cargo run --release --bin utf8 -- [ROUNDS] [w4]` (`w4`: only
+//! the receive part).
 use rfc6455::message::Utf8Validator;
 use rfc6455::{Connection, Event};
 use rfc6455_peers::imps::{rfc6455_config, rfc6455_message_buffer};
@@ -54,26 +56,36 @@ fn main() {
         );
     }
 
-    // W4 from L1: the frames of the 16 messages copied into a read buffer, then received.
-    let mut wire = Vec::new();
-    for m in &messages {
-        put_frame(&mut wire, true, 1, m.as_bytes(), Some(rng.mask_key()));
-    }
+    // W4 from L1: the frames of the 16 messages copied into a read buffer, then
+    // received; and the same text as one 16 KiB frame.
     let mut conn = Connection::server(rfc6455_config());
     let mut store = rfc6455_message_buffer();
-    let mut buf = wire.clone();
-    let received = best(rounds, &[String::from_utf8(vec![b'.'; wire.len()]).unwrap()], |_| {
-        buf.copy_from_slice(&wire);
-        let mut input = &mut buf[..];
-        let mut count = 0;
-        while !input.is_empty() {
-            let (event, rest) = conn.handle_read_message(input, &mut store).unwrap();
-            input = rest;
-            if let Some(Event::Data(m)) = event {
-                count += black_box(m.payload()).len();
-            }
+    let mut frames = |messages: &[&[u8]], rng: &mut Rng| {
+        let mut wire = Vec::new();
+        for m in messages {
+            put_frame(&mut wire, true, 1, m, Some(rng.mask_key()));
         }
-        count > 16_000
-    });
-    println!("W4 from L1 (copy + receive): rfc6455 {received:.2} GB/s of frames");
+        let mut buf = wire.clone();
+        let total: usize = messages.iter().map(|m| m.len()).sum();
+        best(rounds, &[String::from_utf8(vec![b'.'; wire.len()]).unwrap()], |_| {
+            buf.copy_from_slice(&wire);
+            let mut input = &mut buf[..];
+            let mut count = 0;
+            while !input.is_empty() {
+                let (event, rest) = conn.handle_read_message(input, &mut store).unwrap();
+                input = rest;
+                if let Some(Event::Data(m)) = event {
+                    count += black_box(m.payload()).len();
+                }
+            }
+            count == total
+        })
+    };
+    let each: Vec<&[u8]> = messages.iter().map(String::as_bytes).collect();
+    let w4 = frames(&each, &mut rng);
+    let whole = messages.concat();
+    let one = frames(&[whole.as_bytes()], &mut rng);
+    println!(
+        "from L1 (copy + receive): 16 frames of ~1 KiB {w4:.2} GB/s, one of 16 KiB {one:.2} GB/s"
+    );
 }
