@@ -83,6 +83,9 @@ impl FrameHeader {
     /// # Errors
     /// Every [`FrameError`] except `FrameTooLarge`, which is a limit checked by the
     /// [`FrameDecoder`](super::FrameDecoder).
+    // Inlined: returned through memory, the result was read back wider than it was
+    // written, and the load waited for the stores (3 % of W5 in perf).
+    #[inline]
     pub fn decode(buf: &[u8], rules: &HeaderRules) -> Result<Option<(Self, usize)>, FrameError> {
         let Some(&b0) = buf.first() else {
             return Ok(None);
