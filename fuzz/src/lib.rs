@@ -100,6 +100,8 @@ fn drive_with(
                             let text = m.kind() == rfc6455::message::MessageKind::Text;
                             if text {
                                 assert!(std::str::from_utf8(m.payload()).is_ok(), "invalid text delivered");
+                                // The view that trusts the connection's check.
+                                assert_eq!(m.as_whole_text().map(str::as_bytes), Some(m.payload()));
                             }
                             seen.push(Seen::Message(text, m.payload().to_vec()));
                         }
@@ -134,6 +136,8 @@ fn drive_with(
                             let text = m.kind() == rfc6455::message::MessageKind::Text;
                             if text {
                                 assert!(std::str::from_utf8(m.payload()).is_ok(), "invalid text delivered");
+                                // The view that trusts the connection's check.
+                                assert_eq!(m.as_whole_text().map(str::as_bytes), Some(m.payload()));
                             }
                             seen.push(Seen::Message(text, m.payload().to_vec()));
                         }
@@ -159,6 +163,10 @@ fn drive_with(
 fn record(event: Option<Event<'_>>, messages: &mut MessageBuffer, seen: &mut Vec<Seen>) {
     match event {
         Some(Event::Data(chunk)) => {
+            if chunk.is_whole() && chunk.kind() == rfc6455::message::MessageKind::Text {
+                assert!(std::str::from_utf8(chunk.payload()).is_ok(), "invalid text delivered");
+                assert_eq!(chunk.as_whole_text().map(str::as_bytes), Some(chunk.payload()));
+            }
             let whole = messages.push(&chunk).expect("chunks of one connection are consistent");
             if let Some(m) = whole {
                 let text = m.kind() == rfc6455::message::MessageKind::Text;

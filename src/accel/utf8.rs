@@ -63,6 +63,19 @@ pub(crate) fn to_str(bytes: &[u8]) -> Option<&str> {
     Some(unsafe { core::str::from_utf8_unchecked(bytes) })
 }
 
+/// `bytes` as `&str` without checking them again: only for a whole text message that
+/// the connection validated before delivering it (see `DataChunk::new`). Debug builds
+/// (tests, fuzzing) check anyway.
+#[inline]
+pub(crate) fn validated_str(bytes: &[u8]) -> &str {
+    debug_assert!(core::str::from_utf8(bytes).is_ok(), "text delivered unvalidated");
+    // SAFETY: every caller passes a whole text message the connection delivered,
+    // which it checked as UTF-8 first (`DataChunk::new` states the rule; the
+    // fuzz targets check each delivered text message with `core::str::from_utf8`,
+    // and debug builds check here).
+    unsafe { core::str::from_utf8_unchecked(bytes) }
+}
+
 /// XORs `data` in place with `key` repeated (as [`xor_in_place`](super::xor_in_place))
 /// and returns `true` when the result is valid UTF-8. Every byte is unmasked either way.
 #[inline]
