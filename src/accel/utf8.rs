@@ -1165,20 +1165,26 @@ mod tests {
         0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF3, 0xF4, 0xF5, 0xFF,
     ];
 
-    #[test]
-    fn every_short_sequence_at_every_vector_edge() {
-        // Every 1- to 3-byte sequence of edge bytes, plus 4-byte ones from a valid lead,
-        // placed so they cross the 16-, 32- and 64-byte boundaries and end the input.
+    /// Every sequence of 1 to 3 of `bytes`.
+    fn sequences_of(bytes: &[u8]) -> Vec<Vec<u8>> {
         let mut seqs: Vec<Vec<u8>> = Vec::new();
-        for &a in &EDGES {
+        for &a in bytes {
             seqs.push([a].into());
-            for &b in &EDGES {
+            for &b in bytes {
                 seqs.push([a, b].into());
-                for &c in &EDGES {
+                for &c in bytes {
                     seqs.push([a, b, c].into());
                 }
             }
         }
+        seqs
+    }
+
+    #[test]
+    fn every_short_sequence_at_every_vector_edge() {
+        // Every 1- to 3-byte sequence of edge bytes, plus 4-byte ones from a valid lead,
+        // placed so they cross the 16-, 32- and 64-byte boundaries and end the input.
+        let mut seqs = sequences_of(&EDGES);
         for &a in &[0xF0, 0xF1, 0xF4, 0xF5] {
             for &b in &[0x80, 0x8F, 0x90, 0xBF, 0x41] {
                 for &c in &[0x80, 0xBF, 0x41] {
@@ -1211,17 +1217,7 @@ mod tests {
         // bytes after a vector (the last vector, loaded back from the end, overlaps the
         // one before it by all but those bytes).
         // Around it ASCII (the group shortcut) or 2-byte characters (no shortcut).
-        const EDGES: [u8; 8] = [0x41, 0x80, 0xA0, 0xBF, 0xC2, 0xE0, 0xED, 0xF4];
-        let mut seqs: Vec<Vec<u8>> = Vec::new();
-        for &a in &EDGES {
-            seqs.push([a].into());
-            for &b in &EDGES {
-                seqs.push([a, b].into());
-                for &c in &EDGES {
-                    seqs.push([a, b, c].into());
-                }
-            }
-        }
+        let seqs = sequences_of(&[0x41, 0x80, 0xA0, 0xBF, 0xC2, 0xE0, 0xED, 0xF4]);
         // `len` bytes of `unit` repeated, then ASCII to make up the length.
         let fill = |unit: &str, len: usize| {
             let mut out = unit.repeat(len / unit.len()).into_bytes();

@@ -35,25 +35,16 @@ fn main() {
     let only_w4 = std::env::args().nth(2).as_deref() == Some("w4");
     let mut v = Utf8Validator::new();
     if !only_w4 {
-        let ours = best(rounds, &messages, |m| {
-            v.reset();
-            v.feed(m).is_ok() && v.finish().is_ok()
-        });
-        let simd = best(rounds, &messages, |m| simdutf8::basic::from_utf8(m).is_ok());
-        let std = best(rounds, &messages, |m| core::str::from_utf8(m).is_ok());
-        println!(
-            "1 KiB messages: rfc6455 {ours:.2} GB/s  simdutf8 {simd:.2} GB/s  core {std:.2} GB/s"
-        );
         let whole = [messages.concat()];
-        let ours = best(rounds, &whole, |m| {
-            v.reset();
-            v.feed(m).is_ok() && v.finish().is_ok()
-        });
-        let simd = best(rounds, &whole, |m| simdutf8::basic::from_utf8(m).is_ok());
-        let std = best(rounds, &whole, |m| core::str::from_utf8(m).is_ok());
-        println!(
-            "16 KiB at once: rfc6455 {ours:.2} GB/s  simdutf8 {simd:.2} GB/s  core {std:.2} GB/s"
-        );
+        for (name, pieces) in [("1 KiB messages", &messages[..]), ("16 KiB at once", &whole[..])] {
+            let ours = best(rounds, pieces, |m| {
+                v.reset();
+                v.feed(m).is_ok() && v.finish().is_ok()
+            });
+            let simd = best(rounds, pieces, |m| simdutf8::basic::from_utf8(m).is_ok());
+            let std = best(rounds, pieces, |m| core::str::from_utf8(m).is_ok());
+            println!("{name}: rfc6455 {ours:.2} GB/s  simdutf8 {simd:.2} GB/s  core {std:.2} GB/s");
+        }
     }
 
     // W4 from L1: the frames of the 16 messages copied into a read buffer, then
