@@ -176,3 +176,23 @@ fn truncated_code_point_at_message_end_is_1007() {
     ];
     assert_eq!(text_failure(&frames, &[]).1, Some(1007));
 }
+
+#[test]
+fn a_store_shared_between_connections_never_yields_unchecked_text() {
+    // Misuse: one store for two connections, each in the middle of a message. B's last
+    // piece is valid after B's first, but lands after A's first piece: the gathered
+    // "message" is not UTF-8, and its text view must say so (not trust B's check).
+    use rfc6455::message::MessageBuffer;
+    let (mut a, mut b) =
+        (Connection::server(Config::default()), Connection::server(Config::default()));
+    let (mut shared, mut own) = (MessageBuffer::new(), MessageBuffer::new());
+    let mut a_first = client_frame(OpCode::Text, false, b"A");
+    let mut b_first = client_frame(OpCode::Text, false, &[0xE2, 0x82]);
+    let mut b_last = client_frame(OpCode::Continuation, true, &[0xAC]);
+    assert!(a.handle_read_message(&mut a_first, &mut shared).unwrap().0.is_none());
+    assert!(b.handle_read_message(&mut b_first, &mut own).unwrap().0.is_none());
+    let (event, _) = b.handle_read_message(&mut b_last, &mut shared).unwrap();
+    let Some(Event::Data(message)) = event else { panic!("expected B's message") };
+    assert_eq!(message.payload(), &[b'A', 0xAC]);
+    assert_eq!(message.as_whole_text(), None);
+}

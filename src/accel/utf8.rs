@@ -63,16 +63,17 @@ pub(crate) fn to_str(bytes: &[u8]) -> Option<&str> {
     Some(unsafe { core::str::from_utf8_unchecked(bytes) })
 }
 
-/// `bytes` as `&str` without checking them again: only for a whole text message that
-/// the connection validated before delivering it (see `DataChunk::new`). Debug builds
-/// (tests, fuzzing) check anyway.
+/// `bytes` as `&str` without checking them again: only for a whole text message whose
+/// very bytes the connection fed, in order, to its UTF-8 validator (a chunk marked by
+/// `DataChunk::checked`). Debug builds (tests, fuzzing) check anyway.
 #[inline]
 pub(crate) fn validated_str(bytes: &[u8]) -> &str {
     debug_assert!(core::str::from_utf8(bytes).is_ok(), "text delivered unvalidated");
-    // SAFETY: every caller passes a whole text message the connection delivered,
-    // which it checked as UTF-8 first (`DataChunk::new` states the rule; the
-    // fuzz targets check each delivered text message with `core::str::from_utf8`,
-    // and debug builds check here).
+    // SAFETY: the only caller, `DataChunk::as_whole_text`, passes a whole text message
+    // marked `checked`: its bytes are exactly those the connection validated as one
+    // message, completely (`DataChunk::checked` states the rule; the fuzz targets
+    // check each delivered text message with `core::str::from_utf8`, and debug builds
+    // check here).
     unsafe { core::str::from_utf8_unchecked(bytes) }
 }
 

@@ -337,7 +337,8 @@ impl Connection {
         if !valid {
             return Err(self.fail(MessageError::InvalidUtf8.into()));
         }
-        Ok((Some(Event::Data(DataChunk::new(whole.kind, data, true, true))), rest))
+        // Validated just above, these very bytes.
+        Ok((Some(Event::Data(DataChunk::new(whole.kind, data, true, true).checked())), rest))
     }
 
     /// Returns `true` while a compressed message is being received.
@@ -511,7 +512,8 @@ impl Connection {
             #[cfg(feature = "deflate")]
             Ready::Inflated(kind, is_first, is_last) => {
                 let data = self.deflate.as_ref().map_or(&[][..], |d| d.output());
-                Event::Data(DataChunk::new(kind, data, is_first, is_last))
+                // The assembler validated this very output.
+                Event::Data(DataChunk::new(kind, data, is_first, is_last).checked())
             }
         }
     }

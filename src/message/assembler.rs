@@ -122,7 +122,8 @@ impl Assembler {
         if data.is_empty() && !is_last {
             return Ok(None);
         }
-        let chunk = DataChunk::new(kind, data, !self.delivered, is_last);
+        // Text: exactly the bytes fed to the validator above, or by the store.
+        let chunk = DataChunk::new(kind, data, !self.delivered, is_last).checked();
         if is_last {
             self.kind = None;
             self.len = 0;

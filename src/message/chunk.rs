@@ -28,14 +28,12 @@ pub struct DataChunk<'a> {
 const TEXT: u8 = 1;
 const FIRST: u8 = 2;
 const LAST: u8 = 4;
+/// The connection fed exactly these bytes, in order, to the message's UTF-8 validator
+/// (see [`DataChunk::checked`]).
+const CHECKED: u8 = 8;
 
 impl<'a> DataChunk<'a> {
     /// A chunk of a `kind` message.
-    ///
-    /// Text must have been validated as far as `data` goes, and a whole text message
-    /// (`is_first` and `is_last`) completely: [`as_whole_text`](Self::as_whole_text)
-    /// does not check it again. (The connection validates all text before it
-    /// delivers it; the fuzz targets check each delivered text message.)
     #[inline(always)]
     pub(crate) const fn new(
         kind: MessageKind,
@@ -50,6 +48,16 @@ impl<'a> DataChunk<'a> {
         let first = if is_first { FIRST } else { 0 };
         let last = if is_last { LAST } else { 0 };
         Self { data, flags: text | first | last }
+    }
+
+    /// Marks the chunk as bytes the connection itself fed, exactly and in order, to
+    /// the message's UTF-8 validator (a whole text message completely):
+    /// [`as_whole_text`](Self::as_whole_text) then does not check them again. Not for
+    /// a message gathered in a store, which the caller may have shared between
+    /// connections. (The fuzz targets check each delivered text message.)
+    #[inline(always)]
+    pub(crate) const fn checked(self) -> Self {
+        Self { data: self.data, flags: self.flags | CHECKED }
     }
 
     /// Text or binary.
@@ -83,12 +91,17 @@ impl<'a> DataChunk<'a> {
 
     /// The payload as text, when this is a whole text message.
     ///
-    /// Free: the connection validated the text before it delivered it (RFC 6455
-    /// §8.1), so it is not checked again.
+    /// The connection validated the text before it delivered it (RFC 6455 §8.1). For a
+    /// message it delivers in place (one frame) that check covered exactly these
+    /// bytes, so this is free; a message gathered from several pieces in a store is
+    /// checked again here.
     #[inline]
     pub fn as_whole_text(&self) -> Option<&'a str> {
         match self.kind() {
-            MessageKind::Text if self.is_whole() => Some(crate::accel::validated_str(self.data)),
+            MessageKind::Text if self.is_whole() && self.flags & CHECKED != 0 => {
+                Some(crate::accel::validated_str(self.data))
+            }
+            MessageKind::Text if self.is_whole() => super::utf8::as_str(self.data),
             _ => None,
         }
     }
