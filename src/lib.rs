@@ -76,8 +76,8 @@
 //! - A protocol error is reported once, as a typed error carrying the close code the
 //!   peer receives; the Close frame is queued and later input is ignored.
 //! - `unsafe` code only in one private module (masking and UTF-8 kernels, writing into a
-//!   `Vec`'s spare capacity, the `&str` view of a text message whose very bytes the
-//!   connection just validated), each block justified and property-tested or fuzzed.
+//!   `Vec`'s spare capacity, the `&str` view of a text message whose very bytes were
+//!   just validated), each block justified and property-tested or fuzzed.
 //!
 //! # Features
 //! | feature | default | adds |

@@ -180,8 +180,9 @@ fn truncated_code_point_at_message_end_is_1007() {
 #[test]
 fn a_store_shared_between_connections_never_yields_unchecked_text() {
     // Misuse: one store for two connections, each in the middle of a message. B's last
-    // piece is valid after B's first, but lands after A's first piece: the gathered
-    // "message" is not UTF-8, and its text view must say so (not trust B's check).
+    // piece is valid after B's first, but lands after A's first piece: the store, which
+    // checks the bytes it holds, refuses it (1007) rather than deliver a "message"
+    // that neither connection validated as a whole.
     use rfc6455::message::MessageBuffer;
     let (mut a, mut b) =
         (Connection::server(Config::default()), Connection::server(Config::default()));
@@ -191,8 +192,30 @@ fn a_store_shared_between_connections_never_yields_unchecked_text() {
     let mut b_last = client_frame(OpCode::Continuation, true, &[0xAC]);
     assert!(a.handle_read_message(&mut a_first, &mut shared).unwrap().0.is_none());
     assert!(b.handle_read_message(&mut b_first, &mut own).unwrap().0.is_none());
-    let (event, _) = b.handle_read_message(&mut b_last, &mut shared).unwrap();
-    let Some(Event::Data(message)) = event else { panic!("expected B's message") };
-    assert_eq!(message.payload(), &[b'A', 0xAC]);
-    assert_eq!(message.as_whole_text(), None);
+    let error = b.handle_read_message(&mut b_last, &mut shared).unwrap_err();
+    assert_eq!(error.close_code().0, 1007);
+    assert_eq!(shared.message().unwrap(), None);
+}
+
+#[test]
+fn a_gathered_text_message_is_checked_once_and_trusted() {
+    // Pieces of one message gathered by the connection: the store checked every byte,
+    // so the text views need no second check, and a code point split across the
+    // fragments is accepted.
+    use rfc6455::message::{Message, MessageBuffer};
+    let mut conn = Connection::server(Config::default());
+    let mut messages = MessageBuffer::new();
+    let mut first = client_frame(OpCode::Text, false, &[b'a', 0xE2, 0x82]);
+    let mut last = client_frame(OpCode::Continuation, true, &[0xAC, b'b']);
+    assert!(conn.handle_read_message(&mut first, &mut messages).unwrap().0.is_none());
+    let (event, _) = conn.handle_read_message(&mut last, &mut messages).unwrap();
+    let Some(Event::Data(message)) = event else { panic!("expected the message") };
+    assert_eq!(message.as_whole_text(), Some("a\u{20ac}b"));
+    assert_eq!(messages.message().unwrap(), Some(Message::Text("a\u{20ac}b")));
+    // A message ending inside a code point fails on its last fragment.
+    let mut first = client_frame(OpCode::Text, false, b"x");
+    let mut last = client_frame(OpCode::Continuation, true, &[0xE2, 0x82]);
+    assert!(conn.handle_read_message(&mut first, &mut messages).unwrap().0.is_none());
+    let error = conn.handle_read_message(&mut last, &mut messages).unwrap_err();
+    assert_eq!(error.close_code().0, 1007);
 }

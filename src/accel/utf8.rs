@@ -64,16 +64,18 @@ pub(crate) fn to_str(bytes: &[u8]) -> Option<&str> {
 }
 
 /// `bytes` as `&str` without checking them again: only for a whole text message whose
-/// very bytes the connection fed, in order, to its UTF-8 validator (a chunk marked by
-/// `DataChunk::checked`). Debug builds (tests, fuzzing) check anyway.
+/// very bytes were fed, in order, to one UTF-8 validator that accepted them and their
+/// end (a chunk marked by `DataChunk::checked`, or a store's message its `TextCheck`
+/// found valid). Debug builds (tests, fuzzing) check anyway.
 #[inline]
 pub(crate) fn validated_str(bytes: &[u8]) -> &str {
     debug_assert!(core::str::from_utf8(bytes).is_ok(), "text delivered unvalidated");
-    // SAFETY: the only caller, `DataChunk::as_whole_text`, passes a whole text message
-    // marked `checked`: its bytes are exactly those the connection validated as one
-    // message, completely (`DataChunk::checked` states the rule; the fuzz targets
-    // check each delivered text message with `core::str::from_utf8`, and debug builds
-    // check here).
+    // SAFETY: the callers pass a whole text message that one validator checked as
+    // exactly these bytes: `DataChunk::as_whole_text` for a chunk marked `checked`
+    // (`DataChunk::checked` states the rule), and the message stores' `message` for a
+    // message their own `TextCheck` validated, every byte since it began (any other
+    // change to the bytes clears it). The fuzz targets check each delivered text
+    // message with `core::str::from_utf8`, and debug builds check here.
     unsafe { core::str::from_utf8_unchecked(bytes) }
 }
 

@@ -3,8 +3,7 @@
 #[cfg(feature = "deflate")]
 use super::Ready;
 use super::{Connection, ConnectionError, Event, Step};
-use crate::frame::{mask::rotate, MaskKey};
-use crate::message::{DataChunk, MessageError, MessageStore};
+use crate::message::{DataChunk, MessageStore};
 
 impl Connection {
     /// Like [`handle_read`](Self::handle_read), but every [`Event::Data`] is a whole
@@ -88,11 +87,13 @@ impl Connection {
                             messages.begin();
                         }
                         let inflated = self.deflate.as_ref().map_or(&[][..], |d| d.output());
+                        // Validated by the assembler as it was inflated: the store does
+                        // not vouch for it.
                         messages
-                            .append_unmasked(inflated, None, None)
+                            .append_unmasked(inflated, None, false)
                             .map_err(|e| self.fail(e.into()))?;
                         if is_last {
-                            let message = DataChunk::new(kind, messages.finish(kind), true, true);
+                            let message = finished(messages, kind).map_err(|e| self.fail(e))?;
                             return Ok((Some(Event::Data(message)), rest));
                         }
                     }
@@ -103,17 +104,16 @@ impl Connection {
             if self.assembler.at_message_start() {
                 messages.begin();
             }
-            // Text is checked while it is copied.
-            let text = self.assembler.text_validator();
+            // Text is checked by the store while it is copied.
+            let text = self.assembler.is_text();
             let appended =
                 messages.append_unmasked(data, mask, text).map_err(|e| self.fail(e.into()))?;
             let piece = self
                 .assembler
                 .on_payload_fed(appended, frame_end)
                 .map_err(|e| self.fail(e.into()))?;
-            if let Some(piece) = piece.filter(DataChunk::is_last) {
-                let kind = piece.kind();
-                let message = DataChunk::new(kind, messages.finish(kind), true, true);
+            if let Some(kind) = piece.filter(DataChunk::is_last).map(|p| p.kind()) {
+                let message = finished(messages, kind).map_err(|e| self.fail(e))?;
                 return Ok((Some(Event::Data(message)), rest));
             }
         }
@@ -231,37 +231,33 @@ impl Connection {
         let len = usize::try_from(pending).map_or(len, |p| p.min(len));
         let mask = self.decoder.payload_mask();
         // The store takes no more than the room it lent, and the frame advances by what
-        // it took.
-        let data = messages.commit(len);
+        // it took. It unmasks the bytes in place and checks text in the same pass.
+        let text = self.assembler.is_text();
+        let data = messages.commit(len, mask, text).map_err(|e| self.fail(e.into()))?;
         let frame_end = self.decoder.skip_payload(data.len() as u64);
         if data.is_empty() && !frame_end {
             return Ok(None);
         }
-        // Text is unmasked and checked in one pass.
-        let fed = match (mask, self.assembler.text_validator()) {
-            (Some((MaskKey(key), offset)), Some(utf8)) => {
-                let valid = utf8.feed_unmasked_in_place(data, rotate(key, offset));
-                valid.map_err(|_| self.fail(MessageError::InvalidUtf8.into()))?;
-                true
-            }
-            (Some((key, offset)), None) => {
-                key.apply(data, offset);
-                false
-            }
-            (None, _) => false,
-        };
-        let piece = if fed {
-            self.assembler.on_payload_fed(data, frame_end)
-        } else {
-            self.assembler.on_payload(data, frame_end)
-        };
+        let piece = self.assembler.on_payload_fed(data, frame_end);
         let piece = piece.map_err(|e| self.fail(e.into()))?;
-        match piece.filter(DataChunk::is_last) {
-            Some(piece) => {
-                let kind = piece.kind();
-                Ok(Some(Event::Data(DataChunk::new(kind, messages.finish(kind), true, true))))
+        match piece.filter(DataChunk::is_last).map(|p| p.kind()) {
+            Some(kind) => {
+                let message = finished(messages, kind).map_err(|e| self.fail(e))?;
+                Ok(Some(Event::Data(message)))
             }
             None => Ok(None),
         }
     }
+}
+
+/// The whole message gathered in `messages`, ended as `kind`: marked checked when the
+/// store validated all of it as text itself (`DataChunk::as_whole_text` then trusts
+/// it).
+fn finished<B: MessageStore>(
+    messages: &mut B,
+    kind: crate::message::MessageKind,
+) -> Result<DataChunk<'_>, ConnectionError> {
+    let (bytes, valid) = messages.finish(kind)?;
+    let message = DataChunk::new(kind, bytes, true, true);
+    Ok(if valid { message.checked() } else { message })
 }

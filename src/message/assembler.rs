@@ -85,15 +85,13 @@ impl Assembler {
         self.accept(data, frame_end, true)
     }
 
-    /// The UTF-8 validator of the text message in progress (`None` for binary): the
-    /// message store feeds it while it copies, then calls
-    /// [`on_payload_fed`](Self::on_payload_fed).
-    pub(crate) fn text_validator(&mut self) -> Option<&mut Utf8Validator> {
-        (self.kind == Some(MessageKind::Text)).then_some(&mut self.utf8)
+    /// Returns `true` while a text message is in progress.
+    pub(crate) fn is_text(&self) -> bool {
+        self.kind == Some(MessageKind::Text)
     }
 
-    /// [`on_payload`](Self::on_payload) for bytes already fed to the
-    /// [`text_validator`](Self::text_validator).
+    /// [`on_payload`](Self::on_payload) for bytes the caller validated itself (a
+    /// message store checks the text it gathers).
     pub(crate) fn on_payload_fed<'a>(
         &mut self,
         data: &'a [u8],
@@ -122,8 +120,10 @@ impl Assembler {
         if data.is_empty() && !is_last {
             return Ok(None);
         }
-        // Text: exactly the bytes fed to the validator above, or by the store.
-        let chunk = DataChunk::new(kind, data, !self.delivered, is_last).checked();
+        // Text fed to the validator above: exactly these bytes. (Fed elsewhere, the
+        // chunk is not delivered: the store's message is.)
+        let chunk = DataChunk::new(kind, data, !self.delivered, is_last);
+        let chunk = if feed { chunk.checked() } else { chunk };
         if is_last {
             self.kind = None;
             self.len = 0;

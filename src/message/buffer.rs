@@ -34,14 +34,57 @@ impl<'a> Message<'a> {
     }
 }
 
-fn complete(kind: MessageKind, bytes: &[u8]) -> Result<Message<'_>, MessageError> {
+/// The message of `kind` in `bytes`; `checked` when the store's own validator saw
+/// all of it (see [`TextCheck`]), so the text is not checked again.
+fn complete(kind: MessageKind, bytes: &[u8], checked: bool) -> Result<Message<'_>, MessageError> {
     match kind {
         MessageKind::Binary => Ok(Message::Binary(bytes)),
+        MessageKind::Text if checked => Ok(Message::Text(crate::accel::validated_str(bytes))),
         // The connection already validated every text chunk; this second check only
         // guards against chunks of different messages being mixed by the caller.
         MessageKind::Text => {
             super::utf8::as_str(bytes).map(Message::Text).ok_or(MessageError::InvalidUtf8)
         }
+    }
+}
+
+/// A store's own check of the text it gathers: the connection hands it every piece
+/// with the text flag, and the store validates exactly the bytes it holds, in order.
+/// So a complete text message it gathered is known valid however the store was used
+/// (one store shared by two connections mixes their bytes, which then fail here
+/// rather than being trusted), and is not checked again when it is read.
+#[derive(Clone, Copy, Debug, Default)]
+struct TextCheck {
+    utf8: Utf8Validator,
+    /// Every byte since `begin` went through `utf8`.
+    intact: bool,
+    /// The complete message is text that `finish` found valid.
+    valid: bool,
+}
+
+impl TextCheck {
+    /// A new message, gathered by the connection.
+    fn begin(&mut self) {
+        self.utf8.reset();
+        self.intact = true;
+        self.valid = false;
+    }
+
+    /// Bytes changed without the check (public methods, or data it was not given).
+    fn spoil(&mut self) {
+        self.intact = false;
+        self.valid = false;
+    }
+
+    /// Ends a message of `kind`: a text message that went whole through the check must
+    /// not end inside a code point; returns `true` when it is known valid.
+    fn finish(&mut self, kind: MessageKind) -> Result<bool, MessageError> {
+        self.valid = false;
+        if kind == MessageKind::Text && self.intact {
+            self.utf8.finish().map_err(|_| MessageError::InvalidUtf8)?;
+            self.valid = true;
+        }
+        Ok(self.valid)
     }
 }
 
@@ -80,12 +123,13 @@ pub struct SliceMessageBuffer<'b> {
     complete: Option<MessageKind>,
     /// Bytes after `len` lent by the last `room` and not yet committed.
     lent: usize,
+    check: TextCheck,
 }
 
 impl<'b> SliceMessageBuffer<'b> {
     /// A buffer writing into `storage`.
     pub fn new(storage: &'b mut [u8]) -> Self {
-        Self { storage, len: 0, complete: None, lent: 0 }
+        Self { storage, len: 0, complete: None, lent: 0, check: TextCheck::default() }
     }
 
     /// Adds a chunk; returns the whole message when `chunk` is its last piece.
@@ -109,6 +153,7 @@ impl<'b> SliceMessageBuffer<'b> {
         }
         self.complete = None;
         self.lent = 0;
+        self.check.spoil();
         let end = self.len + chunk.payload().len();
         let Some(dst) = self.storage.get_mut(self.len..end) else {
             let limit = self.storage.len() as u64;
@@ -123,12 +168,16 @@ impl<'b> SliceMessageBuffer<'b> {
         Ok(chunk.is_last())
     }
 
-    /// The message completed by the last chunk added, if it completed one.
+    /// The message completed by the last chunk added (or gathered by
+    /// `Connection::handle_read_message`), if one was completed. Text that the
+    /// connection gathered here was checked as it was copied and is not checked again;
+    /// text added with `push` or `extend` is.
     ///
     /// # Errors
     /// [`MessageError::InvalidUtf8`] if chunks of different messages were mixed.
     pub fn message(&self) -> Result<Option<Message<'_>>, MessageError> {
-        self.complete.map(|kind| complete(kind, &self.storage[..self.len])).transpose()
+        let checked = self.check.valid;
+        self.complete.map(|kind| complete(kind, &self.storage[..self.len], checked)).transpose()
     }
 }
 
@@ -162,6 +211,7 @@ pub struct MessageBuffer {
     lent: usize,
     retained_capacity: usize,
     complete: Option<MessageKind>,
+    check: TextCheck,
 }
 
 #[cfg(feature = "alloc")]
@@ -177,7 +227,14 @@ impl MessageBuffer {
 
     /// An empty buffer that keeps up to `bytes` of capacity between messages.
     pub const fn with_retained_capacity(bytes: usize) -> Self {
-        Self { bytes: Vec::new(), filled: 0, retained_capacity: bytes, complete: None, lent: 0 }
+        Self {
+            bytes: Vec::new(),
+            filled: 0,
+            retained_capacity: bytes,
+            complete: None,
+            lent: 0,
+            check: TextCheck { utf8: Utf8Validator::new(), intact: false, valid: false },
+        }
     }
 
     /// The bytes currently allocated.
@@ -191,6 +248,7 @@ impl MessageBuffer {
         self.filled = 0;
         self.complete = None;
         self.lent = 0;
+        self.check.spoil();
     }
 
     /// Adds a chunk; returns the whole message when `chunk` is its last piece.
@@ -209,17 +267,22 @@ impl MessageBuffer {
         if chunk.is_first() {
             self.reset();
         }
+        self.check.spoil();
         self.write(chunk.payload(), None);
         self.complete = chunk.is_last().then_some(chunk.kind());
         chunk.is_last()
     }
 
-    /// The message completed by the last chunk added, if it completed one.
+    /// The message completed by the last chunk added (or gathered by
+    /// `Connection::handle_read_message`), if one was completed. Text that the
+    /// connection gathered here was checked as it was copied and is not checked again;
+    /// text added with `push` or `extend` is.
     ///
     /// # Errors
     /// [`MessageError::InvalidUtf8`] if chunks of different messages were mixed.
     pub fn message(&self) -> Result<Option<Message<'_>>, MessageError> {
-        self.complete.map(|kind| complete(kind, &self.bytes[..self.filled])).transpose()
+        let checked = self.check.valid;
+        self.complete.map(|kind| complete(kind, &self.bytes[..self.filled], checked)).transpose()
     }
 
     /// Empties the buffer for a new message, shrinking it back to the retained
@@ -270,7 +333,7 @@ impl MessageBuffer {
 pub trait MessageStore: sealed::Sealed {}
 
 mod sealed {
-    use super::{MaskKey, MessageError, MessageKind, Utf8Validator};
+    use super::{MaskKey, MessageError, MessageKind};
 
     /// The operations the connection uses; not public API.
     pub trait Sealed {
@@ -289,23 +352,36 @@ mod sealed {
         /// Appends received payload bytes, unmasking them with `mask` (key and payload
         /// offset) in the same pass; returns the appended, unmasked bytes.
         ///
-        /// With `text`, the bytes are fed to it in the same pass, and
-        /// [`MessageError::InvalidUtf8`] is returned when they prove the text invalid.
+        /// With `text`, the store validates them in the same pass, as the continuation
+        /// of the text it holds, and returns [`MessageError::InvalidUtf8`] when they
+        /// prove it invalid. (Without, for text: the caller validated them, and the
+        /// store will not vouch for the message.)
         fn append_unmasked(
             &mut self,
             data: &[u8],
             mask: Option<(MaskKey, u64)>,
-            text: Option<&mut Utf8Validator>,
+            text: bool,
         ) -> Result<&[u8], MessageError>;
-        /// Marks the bytes gathered so far as a whole message of `kind`; returns them.
-        fn finish(&mut self, kind: MessageKind) -> &[u8];
+        /// Marks the bytes gathered so far as a whole message of `kind`; returns them,
+        /// and `true` when the store validated all of it as text.
+        ///
+        /// # Errors
+        /// [`MessageError::InvalidUtf8`] when text it validated ends inside a code point.
+        fn finish(&mut self, kind: MessageKind) -> Result<(&[u8], bool), MessageError>;
         /// Room for the next `len` bytes of the message, to be filled by the caller;
         /// `frame_rest` (at least `len`) more bytes of the current frame are coming.
         fn room(&mut self, len: usize, frame_rest: u64) -> Result<&mut [u8], MessageError>;
-        /// Adds the first `len` bytes of the last [`room`](Self::room) to the message
-        /// and returns them; never more than that room (a larger `len`, or a call
-        /// without one, would otherwise add bytes of an earlier message).
-        fn commit(&mut self, len: usize) -> &mut [u8];
+        /// Adds the first `len` bytes of the last [`room`](Self::room) to the message,
+        /// unmasked in place with `mask` and, with `text`, validated as by
+        /// [`append_unmasked`](Self::append_unmasked); returns them. Never more than
+        /// that room (a larger `len`, or a call without one, would otherwise add bytes
+        /// of an earlier message).
+        fn commit(
+            &mut self,
+            len: usize,
+            mask: Option<(MaskKey, u64)>,
+            text: bool,
+        ) -> Result<&[u8], MessageError>;
     }
 }
 
@@ -333,6 +409,28 @@ fn copy_piece(
     }
 }
 
+/// Unmasks `data` in place with `mask` and, with `text`, feeds it to `check`'s
+/// validator in the same pass.
+fn unmask_piece(
+    data: &mut [u8],
+    mask: Option<(MaskKey, u64)>,
+    text: bool,
+    check: &mut TextCheck,
+) -> Result<(), MessageError> {
+    if !text {
+        check.intact = false;
+        if let Some((key, offset)) = mask {
+            key.apply(data, offset);
+        }
+        return Ok(());
+    }
+    let key = mask.map(|(MaskKey(key), offset)| rotate(key, offset));
+    check
+        .utf8
+        .feed_unmasked_in_place(data, key.unwrap_or_default())
+        .map_err(|_| MessageError::InvalidUtf8)
+}
+
 impl MessageStore for SliceMessageBuffer<'_> {}
 
 impl sealed::Sealed for SliceMessageBuffer<'_> {
@@ -340,6 +438,7 @@ impl sealed::Sealed for SliceMessageBuffer<'_> {
         self.len = 0;
         self.complete = None;
         self.lent = 0;
+        self.check.begin();
     }
 
     #[inline(always)]
@@ -351,9 +450,10 @@ impl sealed::Sealed for SliceMessageBuffer<'_> {
         &mut self,
         data: &[u8],
         mask: Option<(MaskKey, u64)>,
-        text: Option<&mut Utf8Validator>,
+        text: bool,
     ) -> Result<&[u8], MessageError> {
         self.lent = 0;
+        self.check.valid = false;
         let start = self.len;
         let end = start + data.len();
         let Some(dst) = self.storage.get_mut(start..end) else {
@@ -361,17 +461,22 @@ impl sealed::Sealed for SliceMessageBuffer<'_> {
             self.len = 0;
             return Err(MessageError::MessageTooBig { len: end as u64, limit });
         };
-        copy_piece(dst, data, mask, text)?;
+        if !text {
+            self.check.intact = false;
+        }
+        copy_piece(dst, data, mask, text.then_some(&mut self.check.utf8))?;
         self.len = end;
         Ok(&self.storage[start..end])
     }
 
-    fn finish(&mut self, kind: MessageKind) -> &[u8] {
+    fn finish(&mut self, kind: MessageKind) -> Result<(&[u8], bool), MessageError> {
+        let valid = self.check.finish(kind)?;
         self.complete = Some(kind);
-        &self.storage[..self.len]
+        Ok((&self.storage[..self.len], valid))
     }
 
     fn room(&mut self, len: usize, _frame_rest: u64) -> Result<&mut [u8], MessageError> {
+        self.check.valid = false;
         let end = self.len + len;
         let limit = self.storage.len() as u64;
         let room = self
@@ -382,11 +487,18 @@ impl sealed::Sealed for SliceMessageBuffer<'_> {
         Ok(room)
     }
 
-    fn commit(&mut self, len: usize) -> &mut [u8] {
+    fn commit(
+        &mut self,
+        len: usize,
+        mask: Option<(MaskKey, u64)>,
+        text: bool,
+    ) -> Result<&[u8], MessageError> {
+        self.check.valid = false;
         let start = self.len;
         self.len = start + len.min(self.lent);
         self.lent = 0;
-        &mut self.storage[start..self.len]
+        unmask_piece(&mut self.storage[start..self.len], mask, text, &mut self.check)?;
+        Ok(&self.storage[start..self.len])
     }
 }
 
@@ -398,6 +510,7 @@ impl sealed::Sealed for MessageBuffer {
     /// Shrinks back to the retained capacity after a larger message.
     fn begin(&mut self) {
         self.reset();
+        self.check.begin();
     }
 
     #[inline(always)]
@@ -409,9 +522,14 @@ impl sealed::Sealed for MessageBuffer {
         &mut self,
         data: &[u8],
         mask: Option<(MaskKey, u64)>,
-        text: Option<&mut Utf8Validator>,
+        text: bool,
     ) -> Result<&[u8], MessageError> {
-        let Some(utf8) = text else { return Ok(self.write(data, mask)) };
+        self.check.valid = false;
+        if !text {
+            self.check.intact = false;
+            return Ok(self.write(data, mask));
+        }
+        let utf8 = &mut self.check.utf8;
         self.lent = 0;
         let start = self.filled;
         let end = start + data.len();
@@ -424,12 +542,14 @@ impl sealed::Sealed for MessageBuffer {
         Ok(&self.bytes[start..end])
     }
 
-    fn finish(&mut self, kind: MessageKind) -> &[u8] {
+    fn finish(&mut self, kind: MessageKind) -> Result<(&[u8], bool), MessageError> {
+        let valid = self.check.finish(kind)?;
         self.complete = Some(kind);
-        &self.bytes[..self.filled]
+        Ok((&self.bytes[..self.filled], valid))
     }
 
     fn room(&mut self, len: usize, frame_rest: u64) -> Result<&mut [u8], MessageError> {
+        self.check.valid = false;
         let end = self.filled + len;
         if self.bytes.len() < end {
             // Room for the rest of the frame at once (the connection checked its length
@@ -449,10 +569,17 @@ impl sealed::Sealed for MessageBuffer {
         Ok(&mut self.bytes[self.filled..end])
     }
 
-    fn commit(&mut self, len: usize) -> &mut [u8] {
+    fn commit(
+        &mut self,
+        len: usize,
+        mask: Option<(MaskKey, u64)>,
+        text: bool,
+    ) -> Result<&[u8], MessageError> {
+        self.check.valid = false;
         let start = self.filled;
         self.filled = start + len.min(self.lent);
         self.lent = 0;
-        &mut self.bytes[start..self.filled]
+        unmask_piece(&mut self.bytes[start..self.filled], mask, text, &mut self.check)?;
+        Ok(&self.bytes[start..self.filled])
     }
 }

@@ -50,11 +50,12 @@ impl<'a> DataChunk<'a> {
         Self { data, flags: text | first | last }
     }
 
-    /// Marks the chunk as bytes the connection itself fed, exactly and in order, to
-    /// the message's UTF-8 validator (a whole text message completely):
-    /// [`as_whole_text`](Self::as_whole_text) then does not check them again. Not for
-    /// a message gathered in a store, which the caller may have shared between
-    /// connections. (The fuzz targets check each delivered text message.)
+    /// Marks the chunk as bytes fed, exactly and in order, to one UTF-8 validator (a
+    /// whole text message completely): the connection's for a message it delivers in
+    /// place, the store's own for a message gathered in it (a store shared between
+    /// connections must not vouch for bytes it did not check itself).
+    /// [`as_whole_text`](Self::as_whole_text) then does not check them again. (The
+    /// fuzz targets check each delivered text message.)
     #[inline(always)]
     pub(crate) const fn checked(self) -> Self {
         Self { data: self.data, flags: self.flags | CHECKED }
@@ -91,10 +92,11 @@ impl<'a> DataChunk<'a> {
 
     /// The payload as text, when this is a whole text message.
     ///
-    /// The connection validated the text before it delivered it (RFC 6455 §8.1). For a
-    /// message it delivers in place (one frame) that check covered exactly these
-    /// bytes, so this is free; a message gathered from several pieces in a store is
-    /// checked again here.
+    /// The connection validated the text before it delivered it (RFC 6455 §8.1): a
+    /// message delivered in place was checked as these very bytes, and a message
+    /// gathered in a store was checked by the store as it copied the pieces, so this
+    /// is free. (Only a message whose bytes the connection's checks did not all cover
+    /// is checked again here: one inflated by `permessage-deflate` and gathered.)
     #[inline]
     pub fn as_whole_text(&self) -> Option<&'a str> {
         match self.kind() {
