@@ -232,7 +232,9 @@ impl<S: Transport> WebSocket<S> {
         while self.pos < self.len {
             let input = &mut self.read_buf[self.pos..self.len];
             let available = input.len();
-            let (event, rest) = match self.conn.handle_read(input) {
+            // Messages are gathered in `buffer` (which `Received` borrows) in one pass
+            // that copies, unmasks and checks text; `buffer.message()` then trusts it.
+            let (event, rest) = match self.conn.handle_read_gathered(input, buffer) {
                 Ok(read) => read,
                 Err(e) => {
                     self.flush()?;
@@ -242,7 +244,8 @@ impl<S: Transport> WebSocket<S> {
             };
             self.pos += available - rest.len();
             let step = match event {
-                Some(Event::Data(chunk)) => buffer.extend(&chunk).then_some(Step::Message),
+                // Always a whole message, left in `buffer`.
+                Some(Event::Data(_)) => Some(Step::Message),
                 // Control payloads are at most 125 bytes, so they always fit.
                 Some(Event::Ping(p)) => Some(Step::Control(Received::Ping(control(p)))),
                 Some(Event::Pong(p)) => Some(Step::Control(Received::Pong(control(p)))),

@@ -55,6 +55,20 @@ impl Connection {
         self.gather(input, messages)
     }
 
+    /// [`handle_read_message`](Self::handle_read_message), but every message is
+    /// gathered in `messages`, even one that lies whole in `input` (for a caller that
+    /// hands out messages borrowing only the store, as the blocking adapter does): one
+    /// pass copies, unmasks and checks it.
+    #[cfg(feature = "std")]
+    pub(crate) fn handle_read_gathered<'e, 's: 'e, 'i: 'e, 'b: 'e, B: MessageStore>(
+        &'s mut self,
+        input: &'i mut [u8],
+        messages: &'b mut B,
+    ) -> Result<(Option<Event<'e>>, &'i mut [u8]), ConnectionError> {
+        messages.settle();
+        self.gather(input, messages)
+    }
+
     fn gather<'e, 's: 'e, 'i: 'e, 'b: 'e, B: MessageStore>(
         &'s mut self,
         input: &'i mut [u8],
