@@ -431,6 +431,24 @@ fn unmask_piece(
         .map_err(|_| MessageError::InvalidUtf8)
 }
 
+/// The stores' `commit`: adds the first `len` bytes of the `lent` room after `filled`
+/// in `storage` (never more), unmasked and checked by [`unmask_piece`].
+fn commit_piece<'s>(
+    storage: &'s mut [u8],
+    (filled, lent, check): (&mut usize, &mut usize, &mut TextCheck),
+    len: usize,
+    mask: Option<(MaskKey, u64)>,
+    text: bool,
+) -> Result<&'s [u8], MessageError> {
+    check.valid = false;
+    let start = *filled;
+    *filled = start + len.min(*lent);
+    *lent = 0;
+    let piece = &mut storage[start..*filled];
+    unmask_piece(piece, mask, text, check)?;
+    Ok(piece)
+}
+
 impl MessageStore for SliceMessageBuffer<'_> {}
 
 impl sealed::Sealed for SliceMessageBuffer<'_> {
@@ -493,12 +511,8 @@ impl sealed::Sealed for SliceMessageBuffer<'_> {
         mask: Option<(MaskKey, u64)>,
         text: bool,
     ) -> Result<&[u8], MessageError> {
-        self.check.valid = false;
-        let start = self.len;
-        self.len = start + len.min(self.lent);
-        self.lent = 0;
-        unmask_piece(&mut self.storage[start..self.len], mask, text, &mut self.check)?;
-        Ok(&self.storage[start..self.len])
+        let piece = (&mut self.len, &mut self.lent, &mut self.check);
+        commit_piece(self.storage, piece, len, mask, text)
     }
 }
 
@@ -575,11 +589,7 @@ impl sealed::Sealed for MessageBuffer {
         mask: Option<(MaskKey, u64)>,
         text: bool,
     ) -> Result<&[u8], MessageError> {
-        self.check.valid = false;
-        let start = self.filled;
-        self.filled = start + len.min(self.lent);
-        self.lent = 0;
-        unmask_piece(&mut self.bytes[start..self.filled], mask, text, &mut self.check)?;
-        Ok(&self.bytes[start..self.filled])
+        let piece = (&mut self.filled, &mut self.lent, &mut self.check);
+        commit_piece(&mut self.bytes, piece, len, mask, text)
     }
 }
