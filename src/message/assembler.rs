@@ -92,6 +92,7 @@ impl Assembler {
 
     /// [`on_payload`](Self::on_payload) for bytes the caller validated itself (a
     /// message store checks the text it gathers).
+    #[inline]
     pub(crate) fn on_payload_fed<'a>(
         &mut self,
         data: &'a [u8],

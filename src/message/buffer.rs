@@ -387,6 +387,7 @@ mod sealed {
 
 /// Copies `data` into `dst` (same length), unmasked with `mask` (key and payload offset
 /// of `data[0]`), and feeds it to `text` in the same pass.
+#[inline]
 fn copy_piece(
     dst: &mut [u8],
     data: &[u8],
@@ -464,6 +465,7 @@ impl sealed::Sealed for SliceMessageBuffer<'_> {
         self.complete.is_some()
     }
 
+    #[inline]
     fn append_unmasked(
         &mut self,
         data: &[u8],
@@ -532,6 +534,7 @@ impl sealed::Sealed for MessageBuffer {
         self.complete.is_some()
     }
 
+    #[inline]
     fn append_unmasked(
         &mut self,
         data: &[u8],

@@ -71,6 +71,7 @@ impl Utf8Validator {
     /// Writes `src` XORed with `key` (repeated; `key[0]` applies to `src[0]`) to `dst`
     /// and feeds the result, in one pass where a vector kernel runs. `dst` gets every
     /// byte even when the text is invalid.
+    #[inline]
     pub(crate) fn feed_unmasked(
         &mut self,
         dst: &mut [u8],
@@ -105,6 +106,7 @@ impl Utf8Validator {
     /// Remembers the new end of the text, and fails if a byte of the piece fed proved
     /// it invalid or if the piece ends in a byte that never starts a code point (the
     /// pairwise checks see such a byte only with the byte after it).
+    #[inline]
     fn settle(&mut self, found: Continued) -> Result<(), InvalidUtf8> {
         self.last = found.last;
         if found.valid && !matches!(self.last[2], 0xC0 | 0xC1 | 0xF5..=0xFF) {

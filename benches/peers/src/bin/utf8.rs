@@ -1,7 +1,8 @@
 //! UTF-8 validation alone, on the text of W4 held in L1: rfc6455's `Utf8Validator`
 //! against simdutf8 and `core::str::from_utf8`, one ~1 KiB message at a time (as W4
 //! delivers them) and 16 KiB at once; then W4's messages received from masked frames
-//! held in L1 (W4 without its reads from memory), and the same text as one 16 KiB frame.
+//! held in L1 (W4 without its reads from memory), the same text as one 16 KiB frame, and
+//! as one message in 16 fragments of 1 KiB (W5's, without the reads).
 //! Best of ROUNDS (5). `cargo run --release --bin utf8 -- [ROUNDS] [w4]` (`w4`: only
 //! the receive part).
 use rfc6455::message::Utf8Validator;
@@ -51,10 +52,16 @@ fn main() {
     // received; and the same text as one 16 KiB frame.
     let mut conn = Connection::server(rfc6455_config());
     let mut store = rfc6455_message_buffer();
-    let mut frames = |messages: &[&[u8]], rng: &mut Rng| {
+    // `fragments`: the pieces as the fragments of one message (continuation frames after
+    // the first), gathered into the store as W5's are.
+    let mut frames = |messages: &[&[u8]], fragments: bool, rng: &mut Rng| {
         let mut wire = Vec::new();
-        for m in messages {
-            put_frame(&mut wire, true, 1, m, Some(rng.mask_key()));
+        for (i, m) in messages.iter().enumerate() {
+            let (fin, opcode) = match fragments {
+                false => (true, 1),
+                true => (i + 1 == messages.len(), if i == 0 { 1 } else { 0 }),
+            };
+            put_frame(&mut wire, fin, opcode, m, Some(rng.mask_key()));
         }
         let mut buf = wire.clone();
         let total: usize = messages.iter().map(|m| m.len()).sum();
@@ -73,10 +80,14 @@ fn main() {
         })
     };
     let each: Vec<&[u8]> = messages.iter().map(String::as_bytes).collect();
-    let w4 = frames(&each, &mut rng);
+    let w4 = frames(&each, false, &mut rng);
     let whole = messages.concat();
-    let one = frames(&[whole.as_bytes()], &mut rng);
+    let one = frames(&[whole.as_bytes()], false, &mut rng);
+    // W5's fragments: 1 KiB each, cut anywhere (a code point may span two).
+    let cut: Vec<&[u8]> = whole.as_bytes().chunks(1024).collect();
+    let w5 = frames(&cut, true, &mut rng);
     println!(
-        "from L1 (copy + receive): 16 frames of ~1 KiB {w4:.2} GB/s, one of 16 KiB {one:.2} GB/s"
+        "from L1 (copy + receive): 16 frames of ~1 KiB {w4:.2} GB/s, one of 16 KiB {one:.2} GB/s, \
+         16 fragments of 1 KiB {w5:.2} GB/s"
     );
 }
