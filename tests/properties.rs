@@ -7,7 +7,9 @@ use proptest::prelude::*;
 use rfc6455::frame::OpCode;
 use rfc6455::message::MessageKind;
 use rfc6455::{Config, Connection};
-use support::{client_frame, drive, drive_direct, drive_messages, parse_frames, Seen};
+use support::{
+    client_frame, drive, drive_buffered, drive_direct, drive_messages, parse_frames, Seen,
+};
 
 #[derive(Clone, Debug)]
 enum Piece {
@@ -69,6 +71,11 @@ proptest! {
         // Reading pending payload straight into the buffer gives the same, too.
         let direct = drive_direct(&mut Connection::server(Config::default()), &wire, &cuts);
         prop_assert_eq!(&whole, &direct);
+        // And through a read buffer that keeps messages cut short, small or large.
+        for capacity in [16, 300, 4096] {
+            let (seen, out, _) = drive_buffered(&mut Connection::server(Config::default()), &wire, &cuts, capacity);
+            prop_assert_eq!(&whole, &(seen, out));
+        }
         prop_assert!(!whole.0.iter().any(|s| matches!(s, Seen::Error(_))));
         // Every ping was answered by a pong with its payload, in order.
         let pings: Vec<_> = whole.0.iter().filter_map(|s| match s { Seen::Ping(p) => Some(p.clone()), _ => None }).collect();
@@ -211,5 +218,11 @@ proptest! {
         prop_assert_eq!(&whole, &drive_messages(&mut new(), &wire, &bytewise));
         prop_assert_eq!(&whole, &drive_direct(&mut new(), &wire, &boundaries));
         prop_assert_eq!(&whole, &drive_direct(&mut new(), &wire, &[3, 7, 40]));
+        for capacity in [14, 200, 4096] {
+            for cuts in [&boundaries[..], &bytewise[..], &[3, 7, 40][..]] {
+                let (seen, out, _) = drive_buffered(&mut new(), &wire, cuts, capacity);
+                prop_assert_eq!(&whole, &(seen, out));
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! Receiving whole messages: pieces gathered into a [`MessageStore`] while unmasking.
 
+use super::whole_message::Peeked;
 #[cfg(feature = "deflate")]
 use super::Ready;
 use super::{Connection, ConnectionError, Event, Step};
@@ -22,7 +23,9 @@ impl Connection {
     /// `MessageBuffer::release`.
     ///
     /// Reads of about 16 KiB suit it best: the bytes are still in the L1 cache when
-    /// they are unmasked and checked.
+    /// they are unmasked and checked. With a [`ReadBuffer`](super::ReadBuffer) and
+    /// [`read_message`](Self::read_message), a message that a read cuts short is kept
+    /// in the read buffer until it is whole instead of being gathered.
     ///
     /// ```
     /// use rfc6455::message::SliceMessageBuffer;
@@ -48,9 +51,24 @@ impl Connection {
         input: &'i mut [u8],
         messages: &'b mut B,
     ) -> Result<(Option<Event<'e>>, &'i mut [u8]), ConnectionError> {
+        self.read_message_keeping(input, 0, messages)
+    }
+
+    /// [`handle_read_message`](Self::handle_read_message), but a message in one frame
+    /// of at most `keep_up_to` bytes that `input` holds only the start of is not
+    /// taken: it is returned as the rest, with no event.
+    #[inline(always)]
+    pub(super) fn read_message_keeping<'e, 's: 'e, 'i: 'e, 'b: 'e, B: MessageStore>(
+        &'s mut self,
+        input: &'i mut [u8],
+        keep_up_to: usize,
+        messages: &'b mut B,
+    ) -> Result<(Option<Event<'e>>, &'i mut [u8]), ConnectionError> {
         messages.settle();
-        if let Some(whole) = self.peek_whole_message(input) {
-            return self.deliver_whole_message(whole, input);
+        match self.peek_message(input) {
+            Peeked::Whole(whole) => return self.deliver_whole_message(whole, input),
+            Peeked::Short(need) if need <= keep_up_to => return Ok((None, input)),
+            Peeked::Short(_) | Peeked::Other => {}
         }
         self.gather(input, messages)
     }

@@ -7,6 +7,7 @@ mod error;
 mod event;
 mod gather;
 mod masking;
+mod read_buffer;
 mod send;
 mod timers;
 mod whole_message;
@@ -16,6 +17,7 @@ pub use error::{ConnectionError, SendError};
 pub use event::Event;
 #[cfg(feature = "std")]
 pub use masking::random_mask_seed;
+pub use read_buffer::ReadBuffer;
 
 use masking::MaskGenerator;
 use timers::Timers;

@@ -21,6 +21,17 @@ pub(super) struct WholeMessage {
     pub(super) mask: Option<[u8; 4]>,
 }
 
+/// What [`Connection::peek_message`] found at the start of the input.
+pub(super) enum Peeked {
+    /// A whole message in one frame.
+    Whole(WholeMessage),
+    /// The start of such a frame (every header byte seen so far acceptable): the frame
+    /// needs at least this many bytes in all, which the input does not hold yet.
+    Short(usize),
+    /// Anything else, for the general path.
+    Other,
+}
+
 impl Connection {
     /// Returns where the whole message at the start of `input` lies, when it is one
     /// final text or binary frame with a 7- or 16-bit length, arriving whole between
@@ -28,51 +39,66 @@ impl Connection {
     /// path would accept.
     #[inline(always)]
     pub(super) fn peek_whole_message(&self, input: &[u8]) -> Option<WholeMessage> {
-        let [b0, b1, ..] = *input else { return None };
+        match self.peek_message(input) {
+            Peeked::Whole(whole) => Some(whole),
+            Peeked::Short(_) | Peeked::Other => None,
+        }
+    }
+
+    /// [`peek_whole_message`](Self::peek_whole_message), which also tells the start of
+    /// such a message (and how many bytes its frame needs at least) from anything else.
+    #[inline(always)]
+    pub(super) fn peek_message(&self, input: &[u8]) -> Peeked {
+        let Some(&b0) = input.first() else { return Peeked::Short(2) };
         let kind = match b0 {
             0x81 => MessageKind::Text,
             0x82 => MessageKind::Binary,
-            _ => return None,
+            _ => return Peeked::Other,
         };
-        let masked = b1 & 0x80 != 0;
-        if masked != self.role.expects_masked_incoming()
-            || self.close_received.is_some()
+        if self.close_received.is_some()
             || self.failure.is_some()
             || self.transport_closed
             || !self.decoder.is_between_frames()
             || self.assembler.message_in_progress().is_some()
         {
-            return None;
+            return Peeked::Other;
         }
         #[cfg(feature = "deflate")]
         if self.deflate.is_some() {
-            return None;
+            return Peeked::Other;
+        }
+        let Some(&b1) = input.get(1) else { return Peeked::Short(2) };
+        let masked = b1 & 0x80 != 0;
+        if masked != self.role.expects_masked_incoming() {
+            return Peeked::Other;
         }
         let (payload_len, len_end) = match b1 & 0x7F {
             126 => {
-                let &[_, _, hi, lo, ..] = input else { return None };
+                let &[_, _, hi, lo, ..] = input else { return Peeked::Short(4) };
                 let len = u16::from_be_bytes([hi, lo]);
                 if len < 126 && self.config.strict_length_encoding {
-                    return None;
+                    return Peeked::Other;
                 }
                 (usize::from(len), 4)
             }
-            127 => return None,
+            127 => return Peeked::Other,
             short => (usize::from(short), 2),
         };
         let limit = self.config.max_frame_len.min(self.config.max_message_len);
         if payload_len as u64 > limit {
-            return None;
+            return Peeked::Other;
         }
         let (mask, header_len) = if masked {
-            let key = input.get(len_end..len_end + 4)?;
+            let Some(key) = input.get(len_end..len_end + 4) else {
+                return Peeked::Short(len_end + 4 + payload_len);
+            };
             (Some([key[0], key[1], key[2], key[3]]), len_end + 4)
         } else {
             (None, len_end)
         };
         if input.len() - header_len < payload_len {
-            return None;
+            return Peeked::Short(header_len + payload_len);
         }
-        Some(WholeMessage { kind, header_len, payload_len, mask })
+        Peeked::Whole(WholeMessage { kind, header_len, payload_len, mask })
     }
 }

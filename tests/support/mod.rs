@@ -3,7 +3,7 @@
 
 use rfc6455::frame::{FrameHeader, MaskKey, OpCode, MAX_HEADER_LEN};
 use rfc6455::message::{MessageBuffer, MessageKind};
-use rfc6455::{CloseCode, Connection, Event};
+use rfc6455::{CloseCode, Connection, Event, ReadBuffer};
 
 /// An owned record of what a connection reported, comparable across runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -187,21 +187,6 @@ pub fn drive_direct(conn: &mut Connection, stream: &[u8], cuts: &[usize]) -> (Ve
     let mut messages = MessageBuffer::new();
     let mut at = 0;
     let mut k = 0;
-    let record = |seen: &mut Vec<Seen>, event: Option<Event<'_>>| match event {
-        Some(Event::Data(m)) => {
-            assert!(m.is_whole());
-            seen.push(match m.kind() {
-                MessageKind::Text => Seen::Text(m.as_whole_text().unwrap().to_owned()),
-                MessageKind::Binary => Seen::Binary(m.payload().to_vec()),
-            });
-        }
-        Some(Event::Ping(p)) => seen.push(Seen::Ping(p.to_vec())),
-        Some(Event::Pong(p)) => seen.push(Seen::Pong(p.to_vec())),
-        Some(Event::Close(c)) => {
-            seen.push(Seen::Close(c.code().map(|c| c.0), c.reason().to_owned()))
-        }
-        None => {}
-    };
     'reads: while at < owned.len() {
         let size = sizes.get(k % sizes.len().max(1)).copied().unwrap_or(owned.len()).max(1);
         k += 1;
@@ -246,4 +231,68 @@ pub fn drive_direct(conn: &mut Connection, stream: &[u8], cuts: &[usize]) -> (Ve
     }
     while conn.poll_transmit(&mut out).unwrap() {}
     (seen, out)
+}
+
+/// Records an event of a whole-message read (`handle_read_message` and the like).
+fn record(seen: &mut Vec<Seen>, event: Option<Event<'_>>) {
+    match event {
+        Some(Event::Data(m)) => {
+            assert!(m.is_whole());
+            seen.push(match m.kind() {
+                MessageKind::Text => Seen::Text(m.as_whole_text().unwrap().to_owned()),
+                MessageKind::Binary => Seen::Binary(m.payload().to_vec()),
+            });
+        }
+        Some(Event::Ping(p)) => seen.push(Seen::Ping(p.to_vec())),
+        Some(Event::Pong(p)) => seen.push(Seen::Pong(p.to_vec())),
+        Some(Event::Close(c)) => {
+            seen.push(Seen::Close(c.code().map(|c| c.0), c.reason().to_owned()))
+        }
+        None => {}
+    }
+}
+
+/// As [`drive_direct`], but reading into a `ReadBuffer` of `capacity` bytes with
+/// `Connection::read_message` (reads of the sizes the cuts give, cycled, at most the
+/// buffer's free space). Also returns the largest capacity the message store reached:
+/// 0 when every message was delivered in place.
+pub fn drive_buffered(
+    conn: &mut Connection,
+    stream: &[u8],
+    cuts: &[usize],
+    capacity: usize,
+) -> (Vec<Seen>, Vec<u8>, usize) {
+    let sizes: Vec<usize> = bounds(stream.len(), cuts).windows(2).map(|w| w[1] - w[0]).collect();
+    let mut seen = Vec::new();
+    let mut out = Vec::new();
+    let mut messages = MessageBuffer::new();
+    let mut buffer = ReadBuffer::new(vec![0u8; capacity]);
+    let mut store_capacity = 0;
+    let (mut at, mut k) = (0, 0);
+    'reads: while at < stream.len() {
+        let size = sizes.get(k % sizes.len().max(1)).copied().unwrap_or(stream.len()).max(1);
+        k += 1;
+        let spare = buffer.spare();
+        assert!(!spare.is_empty(), "no room to read into");
+        let n = spare.len().min(size).min(stream.len() - at);
+        spare[..n].copy_from_slice(&stream[at..at + n]);
+        buffer.filled(n);
+        at += n;
+        loop {
+            match conn.read_message(&mut buffer, &mut messages) {
+                Ok(None) => break,
+                Ok(event) => record(&mut seen, event),
+                Err(e) => {
+                    seen.push(Seen::Error(e.close_code().0));
+                    break 'reads;
+                }
+            }
+            store_capacity = store_capacity.max(messages.capacity());
+            while conn.poll_transmit(&mut out).unwrap() {}
+        }
+        store_capacity = store_capacity.max(messages.capacity());
+        while conn.poll_transmit(&mut out).unwrap() {}
+    }
+    while conn.poll_transmit(&mut out).unwrap() {}
+    (seen, out, store_capacity)
 }
