@@ -30,8 +30,9 @@ fn small_frame() -> impl Strategy<Value = Vec<u8>> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
-    /// However the reads cut single-frame messages that fit in the buffer, each is
-    /// delivered whole, in place: the message store never holds a byte.
+    /// However the reads cut single-frame messages that fit in the buffer (of 400
+    /// bytes, which keeps frames of up to 336), each is delivered whole, in place: the
+    /// message store never holds a byte.
     #[test]
     fn messages_that_fit_never_touch_the_store(
         frames in proptest::collection::vec(small_frame(), 1..12),
@@ -40,7 +41,7 @@ proptest! {
         let wire = frames.concat();
         let expected = drive(&mut Connection::server(Config::default()), &wire, &[]);
         let (seen, out, store) =
-            drive_buffered(&mut Connection::server(Config::default()), &wire, &cuts, 320);
+            drive_buffered(&mut Connection::server(Config::default()), &wire, &cuts, 400);
         prop_assert_eq!(&expected, &(seen, out));
         prop_assert_eq!(store, 0);
     }
@@ -133,5 +134,71 @@ fn a_frame_that_fills_the_buffer_is_kept_and_one_byte_more_is_gathered() {
             drive_buffered(&mut Connection::server(Config::default()), &wire, &cuts, 64);
         assert_eq!(seen, [Seen::Text(String::from_utf8(payload).unwrap())]);
         assert_eq!(store == 0, kept, "a frame of {} bytes", wire.len());
+    }
+}
+
+#[test]
+fn reads_after_kept_bytes_land_on_a_cache_line() {
+    let mut server = Connection::server(Config::default());
+    let mut messages = SliceMessageBuffer::new(&mut []);
+    let mut buffer = ReadBuffer::new(vec![0u8; 1024]);
+    assert_eq!(buffer.largest_kept_frame(), 1024 - 64);
+    let small = client_frame(OpCode::Text, true, b"before");
+    let frame = client_frame(OpCode::Binary, true, &[9; 100]);
+    for kept in [1, 13, 64, 70] {
+        // A whole message, then the start of the next: the read after it lands on a
+        // cache line (its bytes moved just before one).
+        let read = [&small[..], &frame[..kept]].concat();
+        buffer.spare()[..read.len()].copy_from_slice(&read);
+        buffer.filled(read.len());
+        assert!(server.read_message(&mut buffer, &mut messages).unwrap().is_some());
+        assert!(server.read_message(&mut buffer, &mut messages).unwrap().is_none());
+        assert_eq!(buffer.len(), kept);
+        let spare = buffer.spare();
+        assert_eq!(spare.as_ptr() as usize % 64, 0, "{kept} bytes kept");
+        let rest = &frame[kept..];
+        spare[..rest.len()].copy_from_slice(rest);
+        buffer.filled(rest.len());
+        let Some(Event::Data(m)) = server.read_message(&mut buffer, &mut messages).unwrap() else {
+            panic!("expected the message")
+        };
+        assert_eq!(m.payload(), &[9; 100]);
+    }
+    // A small storage is not aligned: it keeps frames as large as itself.
+    assert_eq!(ReadBuffer::new([0u8; 100]).largest_kept_frame(), 100);
+}
+
+#[test]
+fn invalid_text_in_a_kept_frame_fails_before_the_frame_is_whole() {
+    // The first read holds the header and "ok" then a byte that no UTF-8 holds; the
+    // frame (20 bytes of payload) is not whole, yet the connection fails at once, as
+    // it does when gathering. A valid start, even one that ends inside a code point,
+    // is kept without error.
+    let mut bad = b"ok".to_vec();
+    bad.push(0xFF);
+    bad.resize(20, b'.');
+    let mut good = b"ok \xE2\x82".to_vec();
+    good.extend_from_slice(b"\xAC and more text..");
+    for (payload, cut, fails) in [(bad, 6 + 3, true), (good, 6 + 5, false)] {
+        let wire = client_frame(OpCode::Text, true, &payload);
+        let mut server = Connection::server(Config::default());
+        let mut messages = MessageBuffer::new();
+        let mut buffer = ReadBuffer::new([0u8; 256]);
+        buffer.spare()[..cut].copy_from_slice(&wire[..cut]);
+        buffer.filled(cut);
+        let read = server.read_message(&mut buffer, &mut messages);
+        if fails {
+            assert_eq!(read.map(|e| e.is_none()).map_err(|e| e.close_code().0), Err(1007));
+            continue;
+        }
+        assert!(read.unwrap().is_none());
+        assert_eq!(buffer.len(), cut, "kept");
+        let rest = &wire[cut..];
+        buffer.spare()[..rest.len()].copy_from_slice(rest);
+        buffer.filled(rest.len());
+        let Some(Event::Data(m)) = server.read_message(&mut buffer, &mut messages).unwrap() else {
+            panic!("expected the message")
+        };
+        assert_eq!(m.as_whole_text(), Some("ok \u{20ac} and more text.."));
     }
 }

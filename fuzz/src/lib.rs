@@ -2,7 +2,7 @@
 
 use rfc6455::frame::{FrameHeader, HeaderRules, OpCode};
 use rfc6455::message::MessageBuffer;
-use rfc6455::{Config, Connection, Event, Role};
+use rfc6455::{Config, Connection, Event, ReadBuffer, Role};
 
 /// The limits every fuzzed connection runs with; small, so limit paths are reached.
 pub fn config() -> Config {
@@ -28,7 +28,12 @@ pub fn drive(role: Role, stream: &[u8], splits: &[u8]) -> (Vec<Seen>, Vec<u8>) {
 
 /// As [`drive`], reading whole messages with `Connection::handle_read_message`, or
 /// also straight into the buffer (`read`).
-pub fn drive_messages(role: Role, stream: &[u8], splits: &[u8], read: Read) -> (Vec<Seen>, Vec<u8>) {
+pub fn drive_messages(
+    role: Role,
+    stream: &[u8],
+    splits: &[u8],
+    read: Read,
+) -> (Vec<Seen>, Vec<u8>) {
     drive_with(Connection::new(role, config(), [5; 16]), role, stream, splits, read)
 }
 
@@ -42,6 +47,9 @@ pub enum Read {
     /// `handle_read_message`, and pending payload read straight into the buffer with
     /// `payload_room` / `commit_payload`.
     Direct,
+    /// `read_message` from a `ReadBuffer` of this many bytes, which keeps messages cut
+    /// short by a read.
+    Buffered(usize),
 }
 
 /// As [`drive`], on a connection with permessage-deflate on (any window, both takeovers
@@ -77,12 +85,35 @@ fn drive_with(
     let mut out = Vec::new();
     let mut at = 0;
     let mut i = 0;
+    let mut buffer = ReadBuffer::new(vec![0u8; if let Read::Buffered(n) = read { n } else { 0 }]);
     while at < owned.len() {
         let size = match splits.get(i % splits.len().max(1)) {
             Some(&s) if s > 0 => usize::from(s),
             _ => owned.len() - at,
         };
         i += 1;
+        if let Read::Buffered(_) = read {
+            let spare = buffer.spare();
+            assert!(!spare.is_empty(), "no room to read into");
+            let n = spare.len().min(size).min(owned.len() - at);
+            spare[..n].copy_from_slice(&owned[at..at + n]);
+            buffer.filled(n);
+            at += n;
+            loop {
+                match conn.read_message(&mut buffer, &mut gathered) {
+                    Ok(None) => break,
+                    Ok(Some(Event::Data(m))) => whole_message(&m, &mut seen),
+                    Ok(event) => record(event, &mut messages, &mut seen),
+                    Err(e) => {
+                        seen.push(Seen::Error(e.close_code().0));
+                        assert!(buffer.is_empty(), "an error empties the buffer");
+                    }
+                }
+                assert!(gathered.capacity() <= 2 * config().max_message_len as usize);
+                while conn.poll_transmit(&mut out).expect("Vec sink never fills") {}
+            }
+            continue;
+        }
         if read == Read::Direct {
             match conn.payload_room(&mut gathered, size) {
                 Err(e) => {
@@ -90,21 +121,15 @@ fn drive_with(
                     break;
                 }
                 Ok(Some(room)) => {
-                    assert!(!room.is_empty() && room.len() <= size, "room within the frame and the ask");
+                    assert!(
+                        !room.is_empty() && room.len() <= size,
+                        "room within the frame and the ask"
+                    );
                     let n = room.len().min(owned.len() - at);
                     room[..n].copy_from_slice(&owned[at..at + n]);
                     at += n;
                     match conn.commit_payload(n, &mut gathered) {
-                        Ok(Some(Event::Data(m))) => {
-                            assert!(m.is_whole());
-                            let text = m.kind() == rfc6455::message::MessageKind::Text;
-                            if text {
-                                assert!(std::str::from_utf8(m.payload()).is_ok(), "invalid text delivered");
-                                // The view that trusts the connection's check.
-                                assert_eq!(m.as_whole_text().map(str::as_bytes), Some(m.payload()));
-                            }
-                            seen.push(Seen::Message(text, m.payload().to_vec()));
-                        }
+                        Ok(Some(Event::Data(m))) => whole_message(&m, &mut seen),
                         Ok(_) => {}
                         Err(e) => {
                             seen.push(Seen::Error(e.close_code().0));
@@ -124,7 +149,9 @@ fn drive_with(
             let len = rest.len();
             let result = match read {
                 Read::Chunks => conn.handle_read(rest),
-                Read::Messages | Read::Direct => conn.handle_read_message(rest, &mut gathered),
+                Read::Messages | Read::Direct | Read::Buffered(_) => {
+                    conn.handle_read_message(rest, &mut gathered)
+                }
             };
             match result {
                 Ok((event, r)) => {
@@ -132,14 +159,7 @@ fn drive_with(
                     rest = r;
                     match event {
                         Some(Event::Data(m)) if read != Read::Chunks => {
-                            assert!(m.is_whole(), "handle_read_message gave a piece");
-                            let text = m.kind() == rfc6455::message::MessageKind::Text;
-                            if text {
-                                assert!(std::str::from_utf8(m.payload()).is_ok(), "invalid text delivered");
-                                // The view that trusts the connection's check.
-                                assert_eq!(m.as_whole_text().map(str::as_bytes), Some(m.payload()));
-                            }
-                            seen.push(Seen::Message(text, m.payload().to_vec()));
+                            whole_message(&m, &mut seen)
                         }
                         event => record(event, &mut messages, &mut seen),
                     }
@@ -158,6 +178,18 @@ fn drive_with(
     while conn.poll_transmit(&mut out).expect("Vec sink never fills") {}
     check_outcome(role, &seen, &out);
     (seen, out)
+}
+
+/// Records a message delivered whole (`handle_read_message` and the like), checking
+/// that its text is valid and that the view trusting the connection's check agrees.
+fn whole_message(m: &rfc6455::message::DataChunk<'_>, seen: &mut Vec<Seen>) {
+    assert!(m.is_whole(), "a piece where a whole message was due");
+    let text = m.kind() == rfc6455::message::MessageKind::Text;
+    if text {
+        assert!(std::str::from_utf8(m.payload()).is_ok(), "invalid text delivered");
+        assert_eq!(m.as_whole_text().map(str::as_bytes), Some(m.payload()));
+    }
+    seen.push(Seen::Message(text, m.payload().to_vec()));
 }
 
 fn record(event: Option<Event<'_>>, messages: &mut MessageBuffer, seen: &mut Vec<Seen>) {
@@ -206,10 +238,17 @@ fn check_outcome(role: Role, seen: &[Seen], out: &[u8]) {
     if let Some((_, payload)) = closes.first() {
         assert_eq!(frames.last().map(|f| f.0), Some(OpCode::Close), "frames after close");
         if let Some(Seen::Error(code)) = seen.last() {
-            assert_eq!(payload.get(..2), Some(&code.to_be_bytes()[..]), "close code must match error");
+            assert_eq!(
+                payload.get(..2),
+                Some(&code.to_be_bytes()[..]),
+                "close code must match error"
+            );
         }
     } else {
-        assert!(!matches!(seen.last(), Some(Seen::Error(_)) | Some(Seen::Close(_))), "no close written");
+        assert!(
+            !matches!(seen.last(), Some(Seen::Error(_)) | Some(Seen::Close(_))),
+            "no close written"
+        );
     }
 }
 
@@ -235,8 +274,14 @@ pub fn split_invariance(role: Role, data: &[u8]) {
     assert_eq!(whole.0, gathered.0);
     let direct = drive_messages(role, stream, splits, Read::Direct);
     assert_eq!(whole.0, direct.0);
+    // Through a read buffer (small ones keep every frame they can hold, from 128 bytes
+    // they align their reads), sized by the first split byte.
+    let capacity = 16 + 4 * usize::from(splits.first().copied().unwrap_or(60));
+    let buffered = drive_messages(role, stream, splits, Read::Buffered(capacity));
+    assert_eq!(whole.0, buffered.0);
     if role == Role::Server {
         assert_eq!(whole.1, split.1, "a server's output is deterministic");
         assert_eq!(whole.1, gathered.1, "a server's output is deterministic");
+        assert_eq!(whole.1, buffered.1, "a server's output is deterministic");
     }
 }

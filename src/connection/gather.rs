@@ -1,5 +1,6 @@
 //! Receiving whole messages: pieces gathered into a [`MessageStore`] while unmasking.
 
+use super::read_buffer::Kept;
 use super::whole_message::Peeked;
 #[cfg(feature = "deflate")]
 use super::Ready;
@@ -51,24 +52,30 @@ impl Connection {
         input: &'i mut [u8],
         messages: &'b mut B,
     ) -> Result<(Option<Event<'e>>, &'i mut [u8]), ConnectionError> {
-        self.read_message_keeping(input, 0, messages)
+        self.read_message_keeping(input, None, messages)
     }
 
-    /// [`handle_read_message`](Self::handle_read_message), but a message in one frame
-    /// of at most `keep_up_to` bytes that `input` holds only the start of is not
-    /// taken: it is returned as the rest, with no event.
+    /// [`handle_read_message`](Self::handle_read_message), but with `kept`, a message
+    /// in one frame of at most `kept.up_to` bytes that `input` holds only the start of
+    /// is not taken: it is returned as the rest, with no event (its text checked so
+    /// far, see [`Kept`]).
     #[inline(always)]
     pub(super) fn read_message_keeping<'e, 's: 'e, 'i: 'e, 'b: 'e, B: MessageStore>(
         &'s mut self,
         input: &'i mut [u8],
-        keep_up_to: usize,
+        kept: Option<&mut Kept>,
         messages: &'b mut B,
     ) -> Result<(Option<Event<'e>>, &'i mut [u8]), ConnectionError> {
         messages.settle();
-        match self.peek_message(input) {
-            Peeked::Whole(whole) => return self.deliver_whole_message(whole, input),
-            Peeked::Short(need) if need <= keep_up_to => return Ok((None, input)),
-            Peeked::Short(_) | Peeked::Other => {}
+        match (self.peek_message(input), kept) {
+            (Peeked::Whole(whole), _) => return self.deliver_whole_message(whole, input),
+            (Peeked::Short { need, header }, Some(kept)) if need <= kept.up_to => {
+                if let Some(header) = header {
+                    kept.check_text(&header, input).map_err(|e| self.fail(e.into()))?;
+                }
+                return Ok((None, input));
+            }
+            (Peeked::Short { .. } | Peeked::Other, _) => {}
         }
         self.gather(input, messages)
     }

@@ -1,8 +1,12 @@
 //! A caller's read buffer that keeps the start of a message not yet whole, so that every
 //! message that fits in it arrives whole and in place.
 
+use super::whole_message::WholeMessage;
 use super::{Connection, ConnectionError, Event};
-use crate::message::MessageStore;
+use crate::message::{MessageError, MessageKind, MessageStore, Utf8Validator};
+
+/// The alignment [`ReadBuffer::spare`] gives reads after kept bytes: a cache line.
+const READ_ALIGN: usize = 64;
 
 /// The buffer a caller reads the transport into, for
 /// [`Connection::read_message`]: it keeps the bytes of a message that a read cut short
@@ -11,7 +15,8 @@ use crate::message::MessageStore;
 /// With [`handle_read_message`](Connection::handle_read_message) alone, a message that
 /// two reads split is gathered in the message store, a copy (and, with a
 /// `MessageBuffer`, heap that stays with the connection). Through a `ReadBuffer`, a
-/// message in one frame that fits in the buffer is instead left in it until it is
+/// message in one frame that fits in the buffer (see
+/// [`largest_kept_frame`](Self::largest_kept_frame)) is instead left in it until it is
 /// whole, then delivered in place like any other: the store is only used for larger
 /// or fragmented messages. Moving the kept bytes to the front costs less than a frame.
 ///
@@ -49,12 +54,65 @@ pub struct ReadBuffer<S> {
     /// The bytes read but not handled yet are `storage[start..end]`.
     start: usize,
     end: usize,
+    /// What is known of the frame kept at `start`.
+    kept: Kept,
+}
+
+/// What [`Connection::read_message`] knows of the frame kept at the front of a
+/// [`ReadBuffer`]: how much of a text frame's payload it checked, and where the check
+/// stands. Text is checked as it arrives, as it is when gathered, so that invalid text
+/// fails the connection at once rather than when its frame is whole.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Kept {
+    /// The largest frame kept (header included).
+    pub(super) up_to: usize,
+    /// Payload bytes of the kept frame already checked (of a text frame).
+    checked: usize,
+    utf8: Utf8Validator,
+}
+
+impl Kept {
+    /// Checks the payload bytes of the kept frame (whose header is `header`) that
+    /// `input` holds and earlier calls did not, when it is text. They are unmasked
+    /// into a copy: the frame stays masked until it is whole and delivered.
+    pub(super) fn check_text(
+        &mut self,
+        header: &WholeMessage,
+        input: &[u8],
+    ) -> Result<(), MessageError> {
+        if header.kind != MessageKind::Text {
+            return Ok(());
+        }
+        let payload = input.get(header.header_len..).unwrap_or_default();
+        let mut copy = [0u8; 64];
+        while let Some(new) = payload.get(self.checked..).filter(|new| !new.is_empty()) {
+            let piece = &mut copy[..new.len().min(64)];
+            piece.copy_from_slice(&new[..piece.len()]);
+            if let Some(key) = header.mask {
+                crate::frame::apply_mask(piece, key, self.checked as u64);
+            }
+            self.utf8.feed(piece).map_err(|_| MessageError::InvalidUtf8)?;
+            self.checked += piece.len();
+        }
+        Ok(())
+    }
+
+    /// Forgets the kept frame: the next one starts unchecked.
+    fn reset(&mut self) {
+        self.checked = 0;
+        self.utf8.reset();
+    }
 }
 
 impl<S: AsRef<[u8]> + AsMut<[u8]>> ReadBuffer<S> {
     /// An empty buffer over `storage` (its bytes are overwritten by reads).
     pub const fn new(storage: S) -> Self {
-        Self { storage, start: 0, end: 0 }
+        Self {
+            storage,
+            start: 0,
+            end: 0,
+            kept: Kept { up_to: 0, checked: 0, utf8: Utf8Validator::new() },
+        }
     }
 
     /// The bytes read but not handled yet: the start of a message kept until it is
@@ -68,20 +126,41 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> ReadBuffer<S> {
         self.start == self.end
     }
 
-    /// The size of the storage: the largest message frame (header included) that is
-    /// delivered in place.
+    /// The size of the storage.
     pub fn capacity(&self) -> usize {
         self.storage.as_ref().len()
     }
 
+    /// The largest frame (header included) that is kept until it is whole, and so
+    /// delivered in place: the capacity, less 64 bytes (room to align the reads to a
+    /// cache line) when it is at least 128.
+    pub fn largest_kept_frame(&self) -> usize {
+        let capacity = self.capacity();
+        if capacity >= 2 * READ_ALIGN {
+            capacity - READ_ALIGN
+        } else {
+            capacity
+        }
+    }
+
     /// Where to read next: the free space after the bytes kept, which are first moved
-    /// to the front. Not empty after [`Connection::read_message`] returned `None`
-    /// (unless the storage itself is).
+    /// to the front (in a storage of 128 bytes or more, to just before an address that
+    /// is a multiple of 64, where the read then lands). Not empty after
+    /// [`Connection::read_message`] returned `None` (unless the storage itself is).
     pub fn spare(&mut self) -> &mut [u8] {
         if self.start > 0 {
-            self.storage.as_mut().copy_within(self.start..self.end, 0);
-            self.end -= self.start;
-            self.start = 0;
+            let kept = self.end - self.start;
+            let storage = self.storage.as_mut();
+            // A copy runs slower to an address that is not a multiple of a cache line:
+            // 16-byte messages were received 2-3 % faster with the reads aligned.
+            let to = if storage.len() >= 2 * READ_ALIGN {
+                (READ_ALIGN - (storage.as_ptr() as usize + kept) % READ_ALIGN) % READ_ALIGN
+            } else {
+                0
+            };
+            storage.copy_within(self.start..self.end, to);
+            self.start = to;
+            self.end = to + kept;
         }
         &mut self.storage.as_mut()[self.end..]
     }
@@ -106,17 +185,21 @@ impl Connection {
     /// returns the next event, or `None` when every byte is handled or kept, and the
     /// caller should read more into [`ReadBuffer::spare`].
     ///
-    /// A text or binary message in one frame that `buffer` could hold whole but that
-    /// is cut short is kept in `buffer` (nothing of it is taken yet), and is delivered
+    /// A text or binary message in one frame of at most
+    /// [`largest_kept_frame`](ReadBuffer::largest_kept_frame) bytes that is cut short is
+    /// kept in `buffer` (nothing of it is taken yet), and is delivered
     /// in place once a later read completes it. Every other message is gathered in
     /// `messages` as `handle_read_message` does. The events are the same as from
     /// `handle_read_message` on the same bytes, however the reads cut them.
     ///
     /// A frame's header that the connection refuses fails at once, even when the
-    /// frame is not whole. See [`ReadBuffer`] for an example.
+    /// frame is not whole, and so does a kept text frame as soon as its first bytes
+    /// cannot be UTF-8 (they are checked as they arrive, on a copy: the frame is
+    /// unmasked in place only once it is whole). See [`ReadBuffer`] for an example.
     ///
     /// # Errors
     /// As [`handle_read`](Self::handle_read). After an error the buffer is emptied.
+    #[inline(always)]
     pub fn read_message<'e, S, B>(
         &'e mut self,
         buffer: &'e mut ReadBuffer<S>,
@@ -126,15 +209,22 @@ impl Connection {
         S: AsRef<[u8]> + AsMut<[u8]>,
         B: MessageStore,
     {
-        let ReadBuffer { storage, start, end } = buffer;
-        let storage = storage.as_mut();
-        let keep_up_to = storage.len();
-        match self.read_message_keeping(&mut storage[*start..*end], keep_up_to, messages) {
+        let up_to = buffer.largest_kept_frame();
+        let ReadBuffer { storage, start, end, kept } = buffer;
+        kept.up_to = up_to;
+        let input = &mut storage.as_mut()[*start..*end];
+        let len = input.len();
+        match self.read_message_keeping(input, Some(kept), messages) {
             Ok((event, rest)) => {
+                if rest.len() != len {
+                    // Bytes were taken: a frame kept after them is a new one.
+                    kept.reset();
+                }
                 *start = *end - rest.len();
                 Ok(event)
             }
             Err(e) => {
+                kept.reset();
                 *start = *end;
                 Err(e)
             }

@@ -26,8 +26,9 @@ pub(super) enum Peeked {
     /// A whole message in one frame.
     Whole(WholeMessage),
     /// The start of such a frame (every header byte seen so far acceptable): the frame
-    /// needs at least this many bytes in all, which the input does not hold yet.
-    Short(usize),
+    /// needs at least `need` bytes in all, which the input does not hold yet; `header`
+    /// once the whole header is in.
+    Short { need: usize, header: Option<WholeMessage> },
     /// Anything else, for the general path.
     Other,
 }
@@ -41,7 +42,7 @@ impl Connection {
     pub(super) fn peek_whole_message(&self, input: &[u8]) -> Option<WholeMessage> {
         match self.peek_message(input) {
             Peeked::Whole(whole) => Some(whole),
-            Peeked::Short(_) | Peeked::Other => None,
+            Peeked::Short { .. } | Peeked::Other => None,
         }
     }
 
@@ -49,7 +50,7 @@ impl Connection {
     /// such a message (and how many bytes its frame needs at least) from anything else.
     #[inline(always)]
     pub(super) fn peek_message(&self, input: &[u8]) -> Peeked {
-        let Some(&b0) = input.first() else { return Peeked::Short(2) };
+        let Some(&b0) = input.first() else { return Peeked::Short { need: 2, header: None } };
         let kind = match b0 {
             0x81 => MessageKind::Text,
             0x82 => MessageKind::Binary,
@@ -67,14 +68,16 @@ impl Connection {
         if self.deflate.is_some() {
             return Peeked::Other;
         }
-        let Some(&b1) = input.get(1) else { return Peeked::Short(2) };
+        let Some(&b1) = input.get(1) else { return Peeked::Short { need: 2, header: None } };
         let masked = b1 & 0x80 != 0;
         if masked != self.role.expects_masked_incoming() {
             return Peeked::Other;
         }
         let (payload_len, len_end) = match b1 & 0x7F {
             126 => {
-                let &[_, _, hi, lo, ..] = input else { return Peeked::Short(4) };
+                let &[_, _, hi, lo, ..] = input else {
+                    return Peeked::Short { need: 4, header: None };
+                };
                 let len = u16::from_be_bytes([hi, lo]);
                 if len < 126 && self.config.strict_length_encoding {
                     return Peeked::Other;
@@ -90,15 +93,16 @@ impl Connection {
         }
         let (mask, header_len) = if masked {
             let Some(key) = input.get(len_end..len_end + 4) else {
-                return Peeked::Short(len_end + 4 + payload_len);
+                return Peeked::Short { need: len_end + 4 + payload_len, header: None };
             };
             (Some([key[0], key[1], key[2], key[3]]), len_end + 4)
         } else {
             (None, len_end)
         };
+        let whole = WholeMessage { kind, header_len, payload_len, mask };
         if input.len() - header_len < payload_len {
-            return Peeked::Short(header_len + payload_len);
+            return Peeked::Short { need: header_len + payload_len, header: Some(whole) };
         }
-        Peeked::Whole(WholeMessage { kind, header_len, payload_len, mask })
+        Peeked::Whole(whole)
     }
 }

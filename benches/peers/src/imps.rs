@@ -168,12 +168,8 @@ fn recv_rfc6455<C: Check>(d: &RecvData, c: &mut C) -> Result<(), String> {
 /// on W1, W4 and W5), which is what the crate's documentation recommends.
 pub const RFC6455_READ: usize = 16 << 10;
 
-/// The `rfc6455` receive loop: reads of at most [`RFC6455_READ`] bytes fed to
-/// `handle_read_message`. A
-/// message that lies whole in a read is used in place (zero copy); the pieces of any
-/// other are unmasked into `messages` as they are copied. When a frame's payload is
-/// still pending after a read, the next read goes straight into `messages`
-/// (`payload_room` / `commit_payload`), so most of a large message is never copied.
+/// The `rfc6455` receive loop on a new connection and a [`RFC6455_READ`]-byte
+/// [`ReadBuffer`](rfc6455::ReadBuffer); see [`rfc6455_receive`].
 ///
 /// # Errors
 /// The connection's error.
@@ -182,43 +178,69 @@ pub fn recv_rfc6455_with<C: Check>(
     c: &mut C,
     mut messages: rfc6455::message::MessageBuffer,
 ) -> Result<(), String> {
-    use rfc6455::message::MessageKind;
-    use rfc6455::{Connection, Event};
+    let mut conn = rfc6455::Connection::server(rfc6455_config());
+    rfc6455_receive(d, &mut conn, &mut messages, vec![0u8; RFC6455_READ], c)
+}
 
-    let mut conn = Connection::server(rfc6455_config());
+/// The `rfc6455` receive loop: reads into a `ReadBuffer` over `storage`, handled by
+/// `read_message`. A
+/// message that lies whole in the buffer is used in place (zero copy), and so is one
+/// that a read cut short but that fits in it: the buffer keeps its start and the next
+/// read lands after it. The pieces of any other are unmasked into `messages` as they
+/// are copied; when a frame's payload is still pending after a read, the next read
+/// goes straight into `messages` (`payload_room` / `commit_payload`), so most of a
+/// large message is never copied.
+///
+/// # Errors
+/// The connection's error.
+pub fn rfc6455_receive<C: Check, S: AsRef<[u8]> + AsMut<[u8]>>(
+    d: &RecvData,
+    conn: &mut rfc6455::Connection,
+    messages: &mut rfc6455::message::MessageBuffer,
+    storage: S,
+    c: &mut C,
+) -> Result<(), String> {
+    use rfc6455::message::MessageKind;
+    use rfc6455::Event;
+
+    let mut buffer = rfc6455::ReadBuffer::new(storage);
+    let buffer = &mut buffer;
     let mut reader = ChunkReader::new(&d.wire);
-    let mut buf = vec![0u8; RFC6455_READ];
     loop {
-        if let Some(room) = conn.payload_room(&mut messages, RFC6455_READ).map_err(err)? {
-            let n = reader.read_into(room);
-            if n == 0 {
-                return Err("end of stream inside a frame".into());
-            }
-            if let Some(Event::Data(message)) =
-                conn.commit_payload(n, &mut messages).map_err(err)?
-            {
-                c.message(message.kind() == MessageKind::Text, message.payload());
-            }
-            continue;
-        }
-        let n = reader.read_into(&mut buf);
-        if n == 0 {
-            return Ok(());
-        }
-        let mut input = &mut buf[..n];
-        while !input.is_empty() {
+        loop {
             // A `match` rather than `map_err(err)?`: with LLVM 1.95 the `?` shape copied
             // the event through the stack with a 16-byte load over two 8-byte stores (a
             // store-forwarding stall that tripled the time of a 16-byte message).
-            let (event, rest) = match conn.handle_read_message(input, &mut messages) {
-                Ok(read) => read,
+            match conn.read_message(buffer, messages) {
+                Ok(Some(Event::Data(message))) => {
+                    c.message(message.kind() == MessageKind::Text, message.payload());
+                }
+                Ok(Some(_)) => {}
+                Ok(None) => break,
                 Err(e) => return Err(err(e)),
-            };
-            input = rest;
-            if let Some(Event::Data(message)) = event {
-                c.message(message.kind() == MessageKind::Text, message.payload());
             }
         }
+        if buffer.is_empty() {
+            if let Some(room) = conn.payload_room(messages, RFC6455_READ).map_err(err)? {
+                let n = reader.read_into(room);
+                if n == 0 {
+                    return Err("end of stream inside a frame".into());
+                }
+                if let Some(Event::Data(message)) = conn.commit_payload(n, messages).map_err(err)? {
+                    c.message(message.kind() == MessageKind::Text, message.payload());
+                }
+                continue;
+            }
+        }
+        let n = reader.read_into(buffer.spare());
+        if n == 0 {
+            return if buffer.is_empty() {
+                Ok(())
+            } else {
+                Err("end of stream inside a frame".into())
+            };
+        }
+        buffer.filled(n);
     }
 }
 

@@ -155,8 +155,6 @@ struct Held {
 enum Then {
     /// Nothing: the connection goes idle.
     Idle,
-    /// One more 16-byte message arrives (whole in its read).
-    SmallMessage,
     /// The application calls `MessageBuffer::release()`.
     Release,
 }
@@ -170,14 +168,8 @@ fn rfc6455_after(
         let mut messages = rfc6455::message::MessageBuffer::new();
         let mut check = Sampled::default();
         let r = feed_rfc6455(d, &mut conn, &mut messages, &mut check);
-        match then {
-            Then::Idle => {}
-            Then::SmallMessage => {
-                let mut frame = Vec::new();
-                crate::workload::put_frame(&mut frame, true, 2, &[7; 16], Some([1, 2, 3, 4]));
-                let _ = conn.handle_read_message(&mut frame, &mut messages);
-            }
-            Then::Release => messages.release(),
+        if then == Then::Release {
+            messages.release();
         }
         (r.and_then(|()| ok_if(check.tally() == d.expected_sampled)), conn, messages)
     });
@@ -193,7 +185,7 @@ fn ok_if(ok: bool) -> Result<(), String> {
     }
 }
 
-/// Like the benchmark loop, but on a caller's connection and buffer; the 16 KiB read
+/// The benchmark loop, on a caller's connection and message buffer; the 16 KiB read
 /// buffer is the caller's (a stack array here), not the connection's.
 fn feed_rfc6455(
     d: &RecvData,
@@ -201,26 +193,7 @@ fn feed_rfc6455(
     messages: &mut rfc6455::message::MessageBuffer,
     c: &mut impl Check,
 ) -> Result<(), String> {
-    use rfc6455::message::MessageKind;
-    use rfc6455::Event;
-
-    let mut reader = crate::io::ChunkReader::new(&d.wire);
-    let mut buf = [0u8; crate::imps::RFC6455_READ];
-    loop {
-        let n = reader.read_into(&mut buf);
-        if n == 0 {
-            return Ok(());
-        }
-        let mut input = &mut buf[..n];
-        while !input.is_empty() {
-            let (event, rest) =
-                conn.handle_read_message(input, messages).map_err(|e| format!("{e:?}"))?;
-            input = rest;
-            if let Some(Event::Data(message)) = event {
-                c.message(message.kind() == MessageKind::Text, message.payload());
-            }
-        }
-    }
+    crate::imps::rfc6455_receive(d, conn, messages, [0u8; crate::imps::RFC6455_READ], c)
 }
 
 /// Heap a peer connection holds after receiving `d`, with the connection still alive.
@@ -291,7 +264,6 @@ pub fn memory_section(rt: &Runtime) -> Result<String, String> {
     let fresh_heap = fresh.1.capacity();
     let (after_w4, _, m4) = rfc6455_after(&w4, Then::Idle)?;
     let (after_w5, _, m5) = rfc6455_after(&w5, Then::Idle)?;
-    let (after_next, _, m_next) = rfc6455_after(&w5, Then::SmallMessage)?;
     let (after_release, _, _) = rfc6455_after(&w5, Then::Release)?;
     let stream = size_of::<MemStream<'_>>();
     let mut s = String::new();
@@ -301,40 +273,37 @@ pub fn memory_section(rt: &Runtime) -> Result<String, String> {
          heap memory: with no features it needs nothing else but the caller's read buffer.\n"
     );
     s += &format!(
-        "- With `alloc`, the application may gather messages that do not arrive whole in \
-         one read in a `MessageBuffer` (`size_of` = {buf_size} bytes; {fresh_heap} bytes of \
-         heap when new; `Connection::handle_read_message` fills it, unmasking as it copies). \
-         Heap it holds (measured by the counting allocator; `capacity()` in brackets):\n"
+        "- The benchmark loop reads into a 16 KiB `ReadBuffer` with `Connection::read_message`: \
+         a message in one frame that a read cuts short stays in the read buffer until it is \
+         whole, and is delivered in place. With `alloc`, larger or fragmented messages are \
+         gathered in a `MessageBuffer` (`size_of` = {buf_size} bytes; {fresh_heap} bytes of \
+         heap when new), unmasked as they are copied. Heap it holds (measured by the \
+         counting allocator; `capacity()` in brackets):\n"
     );
     s += &format!(
-        "  - idle after 100 W4 messages (~1 KiB text, 16 KiB reads; only messages split \
-         across reads are copied): **{} bytes** ({})\n",
+        "  - idle after 100 W4 messages (~1 KiB text): **{} bytes** ({}): none was gathered\n",
         after_w4.heap,
         m4.capacity()
     );
     s += &format!(
-        "  - idle right after one W5 message (1 MiB in 1 KiB fragments): **{} bytes** ({}): \
-         the message is still lent to the application\n",
+        "  - idle after one W5 message (1 MiB in 1 KiB fragments) and the loop's next \
+         `read_message`, which ends the message's loan and shrinks the buffer to its retained \
+         capacity (4 KiB by default): **{} bytes** ({})\n",
         after_w5.heap,
         m5.capacity()
     );
     s += &format!(
-        "  - after the next read (one more 16-byte message), which empties the buffer and \
-         shrinks it to its retained capacity (4 KiB by default): **{} bytes** ({})\n",
-        after_next.heap,
-        m_next.capacity()
-    );
-    s += &format!(
-        "  - after `MessageBuffer::release()` (what an application does for a connection \
-         that goes idle): **{} bytes**\n",
+        "  - then after `MessageBuffer::release()` (for a connection that goes idle after \
+         large messages): **{} bytes**\n",
         after_release.heap
     );
     s += &format!(
         "- Idle total with `alloc`: {conn_size} + {buf_size} bytes inline + the message \
-         buffer's heap above ({} bytes after small messages, {} after `release()`). The \
-         16 KiB read buffer of the benchmark loop belongs to the caller and can be shared by \
-         every connection of a thread.\n",
+         buffer's heap above: {} bytes after small messages, {} after a large one until \
+         `release()`, {} after it. The read buffer belongs to the caller; between messages it \
+         holds no bytes, so the idle connections of a thread can share one.\n",
         conn_size + buf_size + after_w4.heap.max(0) as usize,
+        conn_size + buf_size + after_w5.heap.max(0) as usize,
         conn_size + buf_size + after_release.heap.max(0) as usize,
     );
     s += "\nPeers, after the same 100 W4 messages (connection still alive, default settings; \

@@ -7,7 +7,7 @@
 use core::panic::PanicInfo;
 
 use rfc6455::message::{Message, SliceMessageBuffer};
-use rfc6455::{Config, Connection, Event, SliceSink, State};
+use rfc6455::{Config, Connection, Event, ReadBuffer, SliceSink, State};
 
 #[panic_handler]
 fn panic(_: &PanicInfo<'_>) -> ! {
@@ -27,10 +27,14 @@ fn run() -> bool {
     let mut server = Connection::server(Config::default());
     let mut wire = [0u8; 128];
     let mut out = SliceSink::new(&mut wire);
-    if client.send_text("no_std", &mut out).is_err() || client.close(rfc6455::CloseCode::NORMAL, "", &mut out).is_err() {
+    if client.send_text("no_std", &mut out).is_err()
+        || client.close(rfc6455::CloseCode::NORMAL, "", &mut out).is_err()
+    {
         return false;
     }
     let len = out.len();
+    // `handle_read` unmasks in place: the buffered read below gets the bytes as sent.
+    let sent = wire;
     let mut storage = [0u8; 32];
     let mut messages = SliceMessageBuffer::new(&mut storage);
     let mut got_text = false;
@@ -47,7 +51,34 @@ fn run() -> bool {
     let mut replies = [0u8; 16];
     let mut sink = SliceSink::new(&mut replies);
     while let Ok(true) = server.poll_transmit(&mut sink) {}
-    got_text && server.state() == State::Closed && sink.len() == 4
+    got_text && server.state() == State::Closed && sink.len() == 4 && read_buffered(&sent[..len])
+}
+
+/// The same bytes through a `ReadBuffer` on the stack, in two reads that cut the text
+/// frame: it is kept, then delivered whole in place, and no message store is needed.
+fn read_buffered(wire: &[u8]) -> bool {
+    let mut server = Connection::server(Config::default());
+    let mut buffer = ReadBuffer::new([0u8; 64]);
+    let mut messages = SliceMessageBuffer::new(&mut []);
+    let (mut got_text, mut got_close) = (false, false);
+    for read in [&wire[..5], &wire[5..]] {
+        let spare = buffer.spare();
+        if spare.len() < read.len() {
+            return false;
+        }
+        spare[..read.len()].copy_from_slice(read);
+        buffer.filled(read.len());
+        loop {
+            match server.read_message(&mut buffer, &mut messages) {
+                Ok(Some(Event::Data(m))) => got_text |= m.as_whole_text() == Some("no_std"),
+                Ok(Some(Event::Close(_))) => got_close = true,
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(_) => return false,
+            }
+        }
+    }
+    got_text && got_close && buffer.is_empty()
 }
 
 /// The precompiled `core` was built with unwinding and names this symbol; with
