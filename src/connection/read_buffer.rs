@@ -91,28 +91,38 @@ impl Kept {
             if let Some(key) = header.mask {
                 crate::frame::apply_mask(piece, key, self.checked as u64);
             }
-            self.utf8.feed(piece).map_err(|_| MessageError::InvalidUtf8)?;
+            if self.utf8.feed(piece).is_err() {
+                *self = Self { up_to: self.up_to, ..Self::default() };
+                return Err(MessageError::InvalidUtf8);
+            }
             self.checked += piece.len();
         }
         Ok(())
     }
 
-    /// Forgets the kept frame: the next one starts unchecked.
+    /// Forgets the kept frame: the next one starts unchecked. (Most calls have nothing
+    /// to forget: a load rather than stores on every message. `checked` is 0 only
+    /// while `utf8` is new: a failed check resets both.)
+    #[inline(always)]
     fn reset(&mut self) {
-        self.checked = 0;
-        self.utf8.reset();
+        if self.checked != 0 {
+            self.checked = 0;
+            self.utf8.reset();
+        }
     }
 }
 
 impl<S: AsRef<[u8]> + AsMut<[u8]>> ReadBuffer<S> {
     /// An empty buffer over `storage` (its bytes are overwritten by reads).
-    pub const fn new(storage: S) -> Self {
-        Self {
+    pub fn new(storage: S) -> Self {
+        let mut buffer = Self {
             storage,
             start: 0,
             end: 0,
             kept: Kept { up_to: 0, checked: 0, utf8: Utf8Validator::new() },
-        }
+        };
+        buffer.kept.up_to = buffer.largest_kept_frame();
+        buffer
     }
 
     /// The bytes read but not handled yet: the start of a message kept until it is
@@ -209,9 +219,7 @@ impl Connection {
         S: AsRef<[u8]> + AsMut<[u8]>,
         B: MessageStore,
     {
-        let up_to = buffer.largest_kept_frame();
         let ReadBuffer { storage, start, end, kept } = buffer;
-        kept.up_to = up_to;
         let input = &mut storage.as_mut()[*start..*end];
         let len = input.len();
         match self.read_message_keeping(input, Some(kept), messages) {
