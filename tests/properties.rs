@@ -8,7 +8,8 @@ use rfc6455::frame::OpCode;
 use rfc6455::message::MessageKind;
 use rfc6455::{Config, Connection};
 use support::{
-    client_frame, drive, drive_buffered, drive_direct, drive_messages, parse_frames, Seen,
+    client_frame, drive, drive_batched, drive_buffered, drive_direct, drive_messages, parse_frames,
+    Seen,
 };
 
 #[derive(Clone, Debug)]
@@ -75,6 +76,10 @@ proptest! {
         for capacity in [16, 300, 4096] {
             let (seen, out, _) = drive_buffered(&mut Connection::server(Config::default()), &wire, &cuts, capacity);
             prop_assert_eq!(&whole, &(seen, out));
+            // One call per read: the events are the same; of several pings in a read,
+            // only the last is answered (RFC 6455 §5.5.3 allows it).
+            let (seen, _, _) = drive_batched(&mut Connection::server(Config::default()), &wire, &cuts, capacity);
+            prop_assert_eq!(&whole.0, &seen);
         }
         prop_assert!(!whole.0.iter().any(|s| matches!(s, Seen::Error(_))));
         // Every ping was answered by a pong with its payload, in order.
@@ -222,6 +227,8 @@ proptest! {
             for cuts in [&boundaries[..], &bytewise[..], &[3, 7, 40][..]] {
                 let (seen, out, _) = drive_buffered(&mut new(), &wire, cuts, capacity);
                 prop_assert_eq!(&whole, &(seen, out));
+                let (seen, _, _) = drive_batched(&mut new(), &wire, cuts, capacity);
+                prop_assert_eq!(&whole.0, &seen);
             }
         }
     }

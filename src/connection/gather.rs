@@ -67,15 +67,21 @@ impl Connection {
         messages: &'b mut B,
     ) -> Result<(Option<Event<'e>>, &'i mut [u8]), ConnectionError> {
         messages.settle();
-        match (self.peek_message(input), kept) {
-            (Peeked::Whole(whole), _) => return self.deliver_whole_message(whole, input),
-            (Peeked::Short { need, header }, Some(kept)) if need <= kept.up_to => {
+        let Some(kept) = kept else {
+            if let Some(whole) = self.peek_whole_message(input) {
+                return self.deliver_whole_message(whole, input);
+            }
+            return self.gather(input, messages);
+        };
+        match self.peek_message::<true>(input) {
+            Peeked::Whole(whole) => return self.deliver_whole_message(whole, input),
+            Peeked::Short { need, header } if need <= kept.up_to => {
                 if let Some(header) = header {
                     kept.check_text(&header, input).map_err(|e| self.fail(e.into()))?;
                 }
                 return Ok((None, input));
             }
-            (Peeked::Short { .. } | Peeked::Other, _) => {}
+            Peeked::Short { .. } | Peeked::Other => {}
         }
         self.gather(input, messages)
     }

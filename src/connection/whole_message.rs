@@ -40,44 +40,44 @@ impl Connection {
     /// path would accept.
     #[inline(always)]
     pub(super) fn peek_whole_message(&self, input: &[u8]) -> Option<WholeMessage> {
-        match self.peek_message(input) {
+        match self.peek_message::<false>(input) {
             Peeked::Whole(whole) => Some(whole),
             Peeked::Short { .. } | Peeked::Other => None,
         }
     }
 
-    /// [`peek_whole_message`](Self::peek_whole_message), which also tells the start of
-    /// such a message (and how many bytes its frame needs at least) from anything else.
+    /// [`peek_whole_message`](Self::peek_whole_message), which with `SHORT` also tells
+    /// the start of such a message (and how many bytes its frame needs at least) from
+    /// anything else. (Without, the compiler leaves out what only that needs.)
     #[inline(always)]
-    pub(super) fn peek_message(&self, input: &[u8]) -> Peeked {
-        let Some(&b0) = input.first() else { return Peeked::Short { need: 2, header: None } };
+    pub(super) fn peek_message<const SHORT: bool>(&self, input: &[u8]) -> Peeked {
+        let short = |need, header| {
+            if SHORT {
+                Peeked::Short { need, header }
+            } else {
+                Peeked::Other
+            }
+        };
+        let [b0, b1, ..] = *input else {
+            // Not even two bytes: the start of a whole message if the first fits.
+            let fits = match input.first() {
+                None => true,
+                Some(&b0) => matches!(b0, 0x81 | 0x82) && self.takes_whole_messages(),
+            };
+            return if fits { short(2, None) } else { Peeked::Other };
+        };
         let kind = match b0 {
             0x81 => MessageKind::Text,
             0x82 => MessageKind::Binary,
             _ => return Peeked::Other,
         };
-        if self.close_received.is_some()
-            || self.failure.is_some()
-            || self.transport_closed
-            || !self.decoder.is_between_frames()
-            || self.assembler.message_in_progress().is_some()
-        {
-            return Peeked::Other;
-        }
-        #[cfg(feature = "deflate")]
-        if self.deflate.is_some() {
-            return Peeked::Other;
-        }
-        let Some(&b1) = input.get(1) else { return Peeked::Short { need: 2, header: None } };
         let masked = b1 & 0x80 != 0;
-        if masked != self.role.expects_masked_incoming() {
+        if masked != self.role.expects_masked_incoming() || !self.takes_whole_messages() {
             return Peeked::Other;
         }
         let (payload_len, len_end) = match b1 & 0x7F {
             126 => {
-                let &[_, _, hi, lo, ..] = input else {
-                    return Peeked::Short { need: 4, header: None };
-                };
+                let &[_, _, hi, lo, ..] = input else { return short(4, None) };
                 let len = u16::from_be_bytes([hi, lo]);
                 if len < 126 && self.config.strict_length_encoding {
                     return Peeked::Other;
@@ -93,7 +93,7 @@ impl Connection {
         }
         let (mask, header_len) = if masked {
             let Some(key) = input.get(len_end..len_end + 4) else {
-                return Peeked::Short { need: len_end + 4 + payload_len, header: None };
+                return short(len_end + 4 + payload_len, None);
             };
             (Some([key[0], key[1], key[2], key[3]]), len_end + 4)
         } else {
@@ -101,8 +101,23 @@ impl Connection {
         };
         let whole = WholeMessage { kind, header_len, payload_len, mask };
         if input.len() - header_len < payload_len {
-            return Peeked::Short { need: header_len + payload_len, header: Some(whole) };
+            return short(header_len + payload_len, Some(whole));
         }
         Peeked::Whole(whole)
+    }
+
+    /// Whether a message may arrive whole in one frame now: the connection is open for
+    /// data, between frames and messages, and not inflating.
+    #[inline(always)]
+    fn takes_whole_messages(&self) -> bool {
+        #[cfg(feature = "deflate")]
+        if self.deflate.is_some() {
+            return false;
+        }
+        self.close_received.is_none()
+            && self.failure.is_none()
+            && !self.transport_closed
+            && self.decoder.is_between_frames()
+            && self.assembler.message_in_progress().is_none()
     }
 }

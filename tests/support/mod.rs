@@ -262,6 +262,26 @@ pub fn drive_buffered(
     cuts: &[usize],
     capacity: usize,
 ) -> (Vec<Seen>, Vec<u8>, usize) {
+    drive_read_buffer(conn, stream, cuts, capacity, false)
+}
+
+/// As [`drive_buffered`], with `Connection::read_messages` (one call per read).
+pub fn drive_batched(
+    conn: &mut Connection,
+    stream: &[u8],
+    cuts: &[usize],
+    capacity: usize,
+) -> (Vec<Seen>, Vec<u8>, usize) {
+    drive_read_buffer(conn, stream, cuts, capacity, true)
+}
+
+fn drive_read_buffer(
+    conn: &mut Connection,
+    stream: &[u8],
+    cuts: &[usize],
+    capacity: usize,
+    batch: bool,
+) -> (Vec<Seen>, Vec<u8>, usize) {
     let sizes: Vec<usize> = bounds(stream.len(), cuts).windows(2).map(|w| w[1] - w[0]).collect();
     let mut seen = Vec::new();
     let mut out = Vec::new();
@@ -278,6 +298,14 @@ pub fn drive_buffered(
         spare[..n].copy_from_slice(&stream[at..at + n]);
         buffer.filled(n);
         at += n;
+        if batch {
+            let read =
+                conn.read_messages(&mut buffer, &mut messages, |e| record(&mut seen, Some(e)));
+            if let Err(e) = read {
+                seen.push(Seen::Error(e.close_code().0));
+                break 'reads;
+            }
+        }
         loop {
             match conn.read_message(&mut buffer, &mut messages) {
                 Ok(None) => break,

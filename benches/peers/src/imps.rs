@@ -207,19 +207,12 @@ pub fn rfc6455_receive<C: Check, S: AsRef<[u8]> + AsMut<[u8]>>(
     let buffer = &mut buffer;
     let mut reader = ChunkReader::new(&d.wire);
     loop {
-        loop {
-            // A `match` rather than `map_err(err)?`: with LLVM 1.95 the `?` shape copied
-            // the event through the stack with a 16-byte load over two 8-byte stores (a
-            // store-forwarding stall that tripled the time of a 16-byte message).
-            match conn.read_message(buffer, messages) {
-                Ok(Some(Event::Data(message))) => {
-                    c.message(message.kind() == MessageKind::Text, message.payload());
-                }
-                Ok(Some(_)) => {}
-                Ok(None) => break,
-                Err(e) => return Err(err(e)),
+        conn.read_messages(buffer, messages, |event| {
+            if let Event::Data(message) = event {
+                c.message(message.kind() == MessageKind::Text, message.payload());
             }
-        }
+        })
+        .map_err(err)?;
         if buffer.is_empty() {
             if let Some(room) = conn.payload_room(messages, RFC6455_READ).map_err(err)? {
                 let n = reader.read_into(room);
