@@ -74,10 +74,13 @@ impl Connection {
             return self.gather(input, messages);
         };
         match self.peek_message::<true>(input) {
+            Peeked::Whole(whole) if kept.has_checked() => {
+                return self.deliver_kept_message(whole, input, kept)
+            }
             Peeked::Whole(whole) => return self.deliver_whole_message(whole, input),
             Peeked::Short { need, header } if need <= kept.up_to => {
                 if let Some(header) = header {
-                    kept.check_text(&header, input).map_err(|e| self.fail(e.into()))?;
+                    kept.check_text(&header, &mut input[..]).map_err(|e| self.fail(e.into()))?;
                 }
                 return Ok((None, input));
             }
