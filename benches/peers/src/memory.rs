@@ -273,7 +273,7 @@ pub fn memory_section(rt: &Runtime) -> Result<String, String> {
          heap memory: with no features it needs nothing else but the caller's read buffer.\n"
     );
     s += &format!(
-        "- The benchmark loop reads into a 16 KiB `ReadBuffer` with `Connection::read_message`: \
+        "- The benchmark loop reads into a 16 KiB `ReadBuffer` with `Connection::read_messages`: \
          a message in one frame that a read cuts short stays in the read buffer until it is \
          whole, and is delivered in place. With `alloc`, larger or fragmented messages are \
          gathered in a `MessageBuffer` (`size_of` = {buf_size} bytes; {fresh_heap} bytes of \
@@ -287,7 +287,7 @@ pub fn memory_section(rt: &Runtime) -> Result<String, String> {
     );
     s += &format!(
         "  - idle after one W5 message (1 MiB in 1 KiB fragments) and the loop's next \
-         `read_message`, which ends the message's loan and shrinks the buffer to its retained \
+         `read_messages`, which ends the message's loan and shrinks the buffer to its retained \
          capacity (4 KiB by default): **{} bytes** ({})\n",
         after_w5.heap,
         m5.capacity()

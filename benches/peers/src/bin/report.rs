@@ -266,7 +266,7 @@ fn method(runs: usize) -> String {
   no implementation ever waits.
 - **Delivery**: each receive driver hands every whole message to the check, text
   validated as UTF-8 the way the crate does it: rfc6455 reads into a `ReadBuffer` with
-  `Connection::read_message`, which delivers a message that lies whole in the buffer in
+  `Connection::read_messages` (every event of a read in one call), which delivers a message that lies whole in the buffer in
   place (zero copy), keeps one in a single frame that a read cut short in the buffer
   until the next read completes it (then in place too), and unmasks the pieces of any
   other (larger or fragmented) into a `MessageBuffer` as it copies them, text validated
