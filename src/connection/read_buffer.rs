@@ -9,8 +9,8 @@ use crate::message::{DataChunk, MessageError, MessageKind, MessageStore, Utf8Val
 /// The alignment [`ReadBuffer::spare`] gives reads after kept bytes: a cache line.
 const READ_ALIGN: usize = 64;
 
-/// The buffer a caller reads the transport into, for
-/// [`Connection::read_message`]: it keeps the bytes of a message that a read cut short
+/// The buffer a caller reads the transport into, for [`Connection::read_message`] and
+/// [`Connection::read_messages`]: it keeps the bytes of a message that a read cut short
 /// at its front, and the next read lands after them.
 ///
 /// With [`handle_read_message`](Connection::handle_read_message) alone, a message that
@@ -171,8 +171,10 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> ReadBuffer<S> {
 
     /// Where to read next: the free space after the bytes kept, which are first moved
     /// to the front (in a storage of 128 bytes or more, to just before an address that
-    /// is a multiple of 64, where the read then lands). Not empty after
-    /// [`Connection::read_message`] returned `None` (unless the storage itself is).
+    /// is a multiple of 64, where the read then lands). Not empty once
+    /// [`Connection::read_message`] returned `None` or
+    /// [`Connection::read_messages`] returned (unless the storage itself is): read
+    /// only then, or the bytes not handled yet may fill it.
     pub fn spare(&mut self) -> &mut [u8] {
         if self.start > 0 {
             let kept = self.end - self.start;
@@ -200,7 +202,7 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> ReadBuffer<S> {
         self.end += n;
     }
 
-    /// The storage back.
+    /// The storage back. (Bytes of a kept text frame may already be unmasked there.)
     pub fn into_inner(self) -> S {
         self.storage
     }
