@@ -73,9 +73,12 @@ impl Connection {
             }
             return self.gather(input, messages);
         };
+        // Whatever takes bytes ends the kept frame: the next one starts unchecked.
         match self.peek_message::<true>(input) {
             Peeked::Whole(whole) if kept.has_checked() => {
-                return self.deliver_kept_message(whole, input, kept)
+                let delivered = self.deliver_kept_message(whole, input, kept);
+                kept.reset();
+                return delivered;
             }
             Peeked::Whole(whole) => return self.deliver_whole_message(whole, input),
             Peeked::Short { need, header } if need <= kept.up_to => {
@@ -84,7 +87,7 @@ impl Connection {
                 }
                 return Ok((None, input));
             }
-            Peeked::Short { .. } | Peeked::Other => {}
+            Peeked::Short { .. } | Peeked::Other => kept.reset(),
         }
         self.gather(input, messages)
     }

@@ -116,11 +116,10 @@ impl Kept {
         self.checked != 0
     }
 
-    /// Forgets the kept frame: the next one starts unchecked. (Most calls have nothing
-    /// to forget: a load rather than stores on every message. `checked` is 0 only
+    /// Forgets the kept frame: the next one starts unchecked. (`checked` is 0 only
     /// while `utf8` is new: a failed check resets both.)
     #[inline(always)]
-    fn reset(&mut self) {
+    pub(super) fn reset(&mut self) {
         if self.checked != 0 {
             self.checked = 0;
             self.utf8.reset();
@@ -261,18 +260,12 @@ impl Connection {
     {
         let ReadBuffer { storage, start, end, kept } = buffer;
         let input = &mut storage.as_mut()[*start..*end];
-        let len = input.len();
         match self.read_message_keeping(input, Some(kept), messages) {
             Ok((event, rest)) => {
-                if rest.len() != len {
-                    // Bytes were taken: a frame kept after them is a new one.
-                    kept.reset();
-                }
                 *start = *end - rest.len();
                 Ok(event)
             }
             Err(e) => {
-                kept.reset();
                 *start = *end;
                 Err(e)
             }
@@ -326,12 +319,8 @@ impl Connection {
         let ReadBuffer { storage, start, end, kept } = buffer;
         let mut input = &mut storage.as_mut()[*start..*end];
         loop {
-            let len = input.len();
             match self.read_message_keeping(input, Some(kept), messages) {
                 Ok((event, rest)) => {
-                    if rest.len() != len {
-                        kept.reset();
-                    }
                     input = rest;
                     match event {
                         Some(event) => on_event(event),
@@ -339,7 +328,6 @@ impl Connection {
                     }
                 }
                 Err(e) => {
-                    kept.reset();
                     *start = *end;
                     return Err(e);
                 }
