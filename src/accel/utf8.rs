@@ -286,11 +286,12 @@ mod x86 {
         _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256, _mm256_permute2x128_si256,
         _mm256_set1_epi32, _mm256_set1_epi8, _mm256_shuffle_epi8, _mm256_srli_epi16,
         _mm256_storeu_si256, _mm256_subs_epu8, _mm256_testz_si256, _mm256_xor_si256,
-        _mm512_add_epi8, _mm512_and_si512, _mm512_castsi512_si128, _mm512_extracti32x4_epi32,
-        _mm512_loadu_si512, _mm512_mask_storeu_epi8, _mm512_maskz_loadu_epi8, _mm512_movepi8_mask,
-        _mm512_or_si512, _mm512_permutex2var_epi8, _mm512_permutexvar_epi8, _mm512_set1_epi32,
-        _mm512_set1_epi8, _mm512_srli_epi16, _mm512_storeu_si512, _mm512_subs_epu8,
-        _mm512_test_epi8_mask, _mm512_xor_si512, _mm_cvtsi128_si32, _mm_extract_epi32,
+        _mm512_add_epi8, _mm512_alignr_epi32, _mm512_alignr_epi8, _mm512_and_si512,
+        _mm512_castsi512_si128, _mm512_extracti32x4_epi32, _mm512_loadu_si512,
+        _mm512_mask_storeu_epi8, _mm512_maskz_loadu_epi8, _mm512_movepi8_mask, _mm512_or_si512,
+        _mm512_permutex2var_epi8, _mm512_permutexvar_epi8, _mm512_set1_epi32, _mm512_set1_epi8,
+        _mm512_srli_epi16, _mm512_storeu_si512, _mm512_subs_epu8, _mm512_test_epi8_mask,
+        _mm512_xor_si512, _mm_cvtsi128_si32, _mm_extract_epi32,
     };
 
     use super::{Continued, Key, BYTE_1_HIGH, BYTE_1_LOW, BYTE_2_HIGH, INCOMPLETE_MAX};
@@ -575,19 +576,22 @@ mod x86 {
         unsafe fn lookup_low(self, table: Self) -> Self {
             _mm512_permutexvar_epi8(self, table)
         }
-        // One two-source permute each: index `64 - N + i` picks `prev[64 - N + i]` for
-        // the first N bytes and `self[i - N]` after.
+        // `valignd` makes `[prev's last 16 bytes, self's first 48]`, the lane before each
+        // lane of self; then, in each 128-bit lane, `vpalignr` takes the last N bytes of
+        // that and the first 16 - N of self's.
+        // (Two one-cycle instructions, against one two-source byte permute, which takes
+        // its port for 2.5 cycles here; the shifted vector is shared by the three.)
         #[inline(always)]
         unsafe fn prev1(self, prev: Self) -> Self {
-            _mm512_permutex2var_epi8(prev, Self::load(PREV_INDEX[3..].as_ptr()), self)
+            _mm512_alignr_epi8::<15>(self, _mm512_alignr_epi32::<12>(self, prev))
         }
         #[inline(always)]
         unsafe fn prev2(self, prev: Self) -> Self {
-            _mm512_permutex2var_epi8(prev, Self::load(PREV_INDEX[2..].as_ptr()), self)
+            _mm512_alignr_epi8::<14>(self, _mm512_alignr_epi32::<12>(self, prev))
         }
         #[inline(always)]
         unsafe fn prev3(self, prev: Self) -> Self {
-            _mm512_permutex2var_epi8(prev, Self::load(PREV_INDEX[1..].as_ptr()), self)
+            _mm512_alignr_epi8::<13>(self, _mm512_alignr_epi32::<12>(self, prev))
         }
         #[inline(always)]
         unsafe fn last3(self) -> [u8; 3] {
@@ -638,17 +642,6 @@ mod x86 {
             i += 1;
         }
         iota
-    };
-
-    /// `PREV_INDEX[4 - N..][i] == 64 - N + i`: the permute indices of `prevN`.
-    static PREV_INDEX: [u8; 67] = {
-        let mut index = [0; 67];
-        let mut i = 0;
-        while i < 67 {
-            index[i] = 60 + i as u8;
-            i += 1;
-        }
-        index
     };
 
     /// The validator's state between vectors.
@@ -761,9 +754,12 @@ mod x86 {
     struct Io<V> {
         src: *const u8,
         dst: *mut u8,
-        /// `keys[n]`: the key for bytes that start `n` places before a multiple of 4.
-        keys: [V; 4],
-        /// `keys` for bytes that start `n` places before a vector of the loop (all
+        /// The key as a little-endian word (zero without unmasking): rotated left by
+        /// `8 * n` bits, it is the key for bytes that start `n` places before a
+        /// multiple of 4. (Rotations of a word, not an array indexed at run time: the
+        /// array lived on the stack, and its setup took 50 instructions a call.)
+        key: u32,
+        /// The keys for bytes that start `n` places before a vector of the loop (all
         /// start at the same place in the key).
         vector_keys: [V; 4],
     }
@@ -792,7 +788,9 @@ mod x86 {
         unsafe fn load_from<const UNMASK: bool>(&self, at: usize) -> V {
             let v = V::load(self.src.add(at));
             if UNMASK {
-                v.xor(self.keys[at.wrapping_neg() % 4])
+                v.xor(V::splat4(
+                    self.key.rotate_left(8 * (at.wrapping_neg() % 4) as u32).to_le_bytes(),
+                ))
             } else {
                 v
             }
@@ -850,9 +848,8 @@ mod x86 {
     ///
     /// The bytes 1, 2 and 3 places before each vector's are loaded again from `src`
     /// (but for the first vector's, which may be `last`). Shifting them in from the
-    /// previous vector takes permutes, which x86 cores run on one port only (a
-    /// two-source byte permute takes that port for two cycles on the Xeon measured),
-    /// and the permutes bounded the kernel; loads have ports to spare. So that those
+    /// previous vector takes shuffles (four a vector with AVX-512), which x86 cores run
+    /// on one port only, the port the table lookups need; loads have ports to spare. So that those
     /// loads see masked bytes when `dst` is `src` (and do not wait for a store they
     /// straddle), each vector is stored only after the next one's loads.
     ///
@@ -867,16 +864,17 @@ mod x86 {
         key: Option<Key>,
         last: [u8; 3],
     ) -> Continued {
-        let keys = match key {
-            Some([a, b, c, d]) if UNMASK => [
-                V::splat4([a, b, c, d]),
-                V::splat4([d, a, b, c]),
-                V::splat4([c, d, a, b]),
-                V::splat4([b, c, d, a]),
-            ],
-            _ => [V::zero(); 4],
+        let key = match key {
+            Some(key) if UNMASK => u32::from_le_bytes(key),
+            _ => 0,
         };
-        let mut io = Io { src, dst, keys, vector_keys: keys };
+        let keys_from = |phase: usize| -> [V; 4] {
+            let rotated = |back: usize| {
+                V::splat4(key.rotate_left(8 * ((back + phase) % 4) as u32).to_le_bytes())
+            };
+            [rotated(0), rotated(1), rotated(2), rotated(3)]
+        };
+        let mut io = Io { src, dst, key, vector_keys: keys_from(0) };
         let mut checker = Checker::<V>::new(last);
         let mut at = 0;
         // The last vector loaded, unmasked, not yet stored, and where it goes (at
@@ -899,7 +897,7 @@ mod x86 {
                 if aligned >= 3 {
                     at = aligned;
                     let phase = at % 4;
-                    io.vector_keys = core::array::from_fn(|back| keys[(back + 4 - phase) % 4]);
+                    io.vector_keys = keys_from(4 - phase);
                 }
             }
             pending = Some((v, 0));
