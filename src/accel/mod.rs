@@ -72,6 +72,13 @@ pub(crate) fn xor_in_place(data: &mut [u8], pattern: &Pattern) {
 
 #[inline(always)]
 fn xor_in_place_aligned(data: &mut [u8], pattern: &Pattern) {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if std::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the one requirement of a `#[target_feature(enable = "avx512f")]`
+        // function is a CPU with AVX-512F, which was detected just above.
+        unsafe { xor_in_place_avx512(data, pattern) };
+        return;
+    }
     #[cfg(all(feature = "std", target_arch = "x86_64", not(target_feature = "avx2")))]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: the one requirement of a `#[target_feature(enable = "avx2")]`
@@ -136,6 +143,12 @@ pub(crate) fn xor_copy<B: OutByte>(dst: &mut [B], src: &[u8], pattern: &Pattern)
 
 #[inline(always)]
 fn xor_copy_aligned<B: OutByte>(dst: &mut [B], src: &[u8], pattern: &Pattern) {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if std::is_x86_feature_detected!("avx512f") {
+        // SAFETY: as in `xor_in_place_aligned`, AVX-512F was detected just above.
+        unsafe { xor_copy_avx512(dst, src, pattern) };
+        return;
+    }
     #[cfg(all(feature = "std", target_arch = "x86_64", not(target_feature = "avx2")))]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: as in `xor_in_place_aligned`, AVX2 was detected just above.
@@ -283,6 +296,60 @@ unsafe fn xor_copy_avx2<B: OutByte>(dst: &mut [B], src: &[u8], pattern: &Pattern
     xor_copy_loop(dst, src, pattern);
 }
 
+/// [`xor_in_place_loop`] a 64-byte register at a time. (The compiler keeps to 32-byte
+/// registers when it vectorises the loop, even with AVX-512 enabled.)
+///
+/// # Safety
+/// The CPU must support AVX-512F.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx512f")]
+#[inline(never)]
+unsafe fn xor_in_place_avx512(data: &mut [u8], pattern: &Pattern) {
+    use core::arch::x86_64::{_mm512_loadu_si512, _mm512_storeu_si512, _mm512_xor_si512};
+    // SAFETY: `pattern` holds 64 bytes.
+    let key = unsafe { _mm512_loadu_si512(pattern.as_ptr().cast()) };
+    let mut chunks = data.chunks_exact_mut(PATTERN_LEN);
+    for chunk in &mut chunks {
+        let at = chunk.as_mut_ptr();
+        // SAFETY: `chunk` holds 64 bytes, read and then written back.
+        unsafe {
+            _mm512_storeu_si512(at.cast(), _mm512_xor_si512(_mm512_loadu_si512(at.cast()), key))
+        };
+    }
+    // The rest starts at a multiple of 64: `pattern[0]` applies to its first byte.
+    for (byte, k) in chunks.into_remainder().iter_mut().zip(pattern) {
+        *byte ^= *k;
+    }
+}
+
+/// [`xor_copy_loop`] a 64-byte register at a time.
+///
+/// # Safety
+/// The CPU must support AVX-512F.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx512f")]
+#[inline(never)]
+unsafe fn xor_copy_avx512<B: OutByte>(dst: &mut [B], src: &[u8], pattern: &Pattern) {
+    use core::arch::x86_64::{_mm512_loadu_si512, _mm512_storeu_si512, _mm512_xor_si512};
+    // SAFETY: `pattern` holds 64 bytes.
+    let key = unsafe { _mm512_loadu_si512(pattern.as_ptr().cast()) };
+    let len = dst.len().min(src.len());
+    let whole = len - len % PATTERN_LEN;
+    let (out, from) = (dst.as_mut_ptr().cast::<u8>(), src.as_ptr());
+    let mut at = 0;
+    while at < whole {
+        // SAFETY: `at + 64 <= len`, within both slices; `dst` is an exclusive borrow
+        // (of bytes or of `MaybeUninit` bytes, which a `u8` store initialises), so the
+        // two do not overlap.
+        unsafe {
+            let v = _mm512_xor_si512(_mm512_loadu_si512(from.add(at).cast()), key);
+            _mm512_storeu_si512(out.add(at).cast(), v);
+        }
+        at += PATTERN_LEN;
+    }
+    xor_copy_loop(&mut dst[whole..len], &src[whole..len], pattern);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,8 +365,8 @@ mod tests {
         data.iter().enumerate().map(|(i, b)| b ^ key[(i + offset) % 4]).collect()
     }
 
-    /// Runs `f` with every kernel this machine can run: the portable loop and, when
-    /// the CPU has it, the AVX2 copy.
+    /// Runs `f` with every kernel this machine can run: the portable loop, the
+    /// dispatch, and the AVX2 and AVX-512 loops when the CPU has them.
     fn each_kernel(
         mut f: impl FnMut(&dyn Fn(&mut [u8], &Pattern), &dyn Fn(&mut [u8], &[u8], &Pattern)),
     ) {
@@ -310,6 +377,13 @@ mod tests {
             // SAFETY: AVX2 was detected just above.
             f(&|d, p| unsafe { xor_in_place_avx2(d, p) }, &|d, s, p| unsafe {
                 xor_copy_avx2(d, s, p)
+            });
+        }
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        if std::is_x86_feature_detected!("avx512f") {
+            // SAFETY: AVX-512F was detected just above.
+            f(&|d, p| unsafe { xor_in_place_avx512(d, p) }, &|d, s, p| unsafe {
+                xor_copy_avx512(d, s, p)
             });
         }
     }
