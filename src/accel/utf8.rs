@@ -788,9 +788,7 @@ mod x86 {
         unsafe fn load_from<const UNMASK: bool>(&self, at: usize) -> V {
             let v = V::load(self.src.add(at));
             if UNMASK {
-                v.xor(V::splat4(
-                    self.key.rotate_left(8 * (at.wrapping_neg() % 4) as u32).to_le_bytes(),
-                ))
+                v.xor(V::splat4(rotated(self.key, at.wrapping_neg())))
             } else {
                 v
             }
@@ -841,6 +839,26 @@ mod x86 {
         }
     }
 
+    /// The key `key` (a little-endian word) for bytes that start `n` places before a
+    /// multiple of 4.
+    #[inline(always)]
+    fn rotated(key: u32, n: usize) -> Key {
+        key.rotate_left(8 * (n % 4) as u32).to_le_bytes()
+    }
+
+    /// `keys[back]`: the key for bytes that start `back` places before a position that
+    /// is `n` places before a multiple of 4. (No closures: they would not inherit the
+    /// target feature, and then the intrinsics in them are not inlined.)
+    #[inline(always)]
+    unsafe fn keys_before<V: Vector>(key: u32, n: usize) -> [V; 4] {
+        [
+            V::splat4(rotated(key, n)),
+            V::splat4(rotated(key, n + 1)),
+            V::splat4(rotated(key, n + 2)),
+            V::splat4(rotated(key, n + 3)),
+        ]
+    }
+
     /// Validates `len` bytes from `src`, following the bytes `last`; with `UNMASK`,
     /// first XORs each vector with `key` (repeated) and stores it to `dst` (which may be
     /// `src`). With `COMPLETE` the input must end on a whole code point; without, a
@@ -849,9 +867,9 @@ mod x86 {
     /// The bytes 1, 2 and 3 places before each vector's are loaded again from `src`
     /// (but for the first vector's, which may be `last`). Shifting them in from the
     /// previous vector takes shuffles (four a vector with AVX-512), which x86 cores run
-    /// on one port only, the port the table lookups need; loads have ports to spare. So that those
-    /// loads see masked bytes when `dst` is `src` (and do not wait for a store they
-    /// straddle), each vector is stored only after the next one's loads.
+    /// on one port only, the port the table lookups need; loads have ports to spare. So
+    /// that those loads see masked bytes when `dst` is `src` (and do not wait for a
+    /// store they straddle), each vector is stored only after the next one's loads.
     ///
     /// # Safety
     /// `src` valid for `len` reads; with `UNMASK`, `dst` valid for `len` writes and
@@ -868,13 +886,7 @@ mod x86 {
             Some(key) if UNMASK => u32::from_le_bytes(key),
             _ => 0,
         };
-        let keys_from = |phase: usize| -> [V; 4] {
-            let rotated = |back: usize| {
-                V::splat4(key.rotate_left(8 * ((back + phase) % 4) as u32).to_le_bytes())
-            };
-            [rotated(0), rotated(1), rotated(2), rotated(3)]
-        };
-        let mut io = Io { src, dst, key, vector_keys: keys_from(0) };
+        let mut io = Io { src, dst, key, vector_keys: keys_before::<V>(key, 0) };
         let mut checker = Checker::<V>::new(last);
         let mut at = 0;
         // The last vector loaded, unmasked, not yet stored, and where it goes (at
@@ -897,7 +909,7 @@ mod x86 {
                 if aligned >= 3 {
                     at = aligned;
                     let phase = at % 4;
-                    io.vector_keys = keys_from(4 - phase);
+                    io.vector_keys = keys_before::<V>(key, 4 - phase);
                 }
             }
             pending = Some((v, 0));
