@@ -335,14 +335,16 @@ unsafe fn xor_copy_avx512<B: OutByte>(dst: &mut [B], src: &[u8], pattern: &Patte
     use core::arch::x86_64::{_mm512_loadu_si512, _mm512_storeu_si512, _mm512_xor_si512};
     // SAFETY: `pattern` holds 64 bytes.
     let key = unsafe { _mm512_loadu_si512(pattern.as_ptr().cast()) };
+    // The pointer cast below writes `B`s as bytes.
+    const { assert!(size_of::<B>() == 1) };
     let len = dst.len().min(src.len());
     let whole = len - len % PATTERN_LEN;
     let (out, from) = (dst.as_mut_ptr().cast::<u8>(), src.as_ptr());
     let mut at = 0;
     while at < whole {
         // SAFETY: `at + 64 <= len`, within both slices; `dst` is an exclusive borrow
-        // (of bytes or of `MaybeUninit` bytes, which a `u8` store initialises), so the
-        // two do not overlap.
+        // (of one-byte `B`s, checked above: bytes or `MaybeUninit` bytes, which a `u8`
+        // store initialises), so the two do not overlap.
         unsafe {
             let v = _mm512_xor_si512(_mm512_loadu_si512(from.add(at).cast()), key);
             _mm512_storeu_si512(out.add(at).cast(), v);
