@@ -1,7 +1,8 @@
 #![no_main]
 //! UTF-8 validation (the SIMD kernels behind it) against the standard library: fed to a
-//! `Utf8Validator` in pieces cut inside code points, and sent as one masked text frame
-//! (unmasked and validated in one pass).
+//! `Utf8Validator` in pieces cut inside code points, plain and masked (unmasked in place
+//! or into a copy as they are checked), and sent as one masked text frame (unmasked and
+//! validated in one pass).
 use libfuzzer_sys::fuzz_target;
 use rfc6455::message::Utf8Validator;
 use rfc6455::{Config, Connection, Event};
@@ -22,8 +23,31 @@ fuzz_target!(|input: &[u8]| {
         assert!(piece >= e.valid_up_to() / step && piece <= proof / step, "fail-fast");
     }
 
-    // As one masked text frame, whole in the input.
+    // The same pieces masked, unmasked by the validator as it checks them: in place,
+    // and into a copy. Same verdict, same piece, every byte unmasked.
     let key = [seed, 0x5A, seed.wrapping_mul(7), 0xC3];
+    let masked: Vec<u8> = data.iter().enumerate().map(|(i, b)| b ^ key[i % 4]).collect();
+    let (mut in_place, mut copied) = (Utf8Validator::new(), Utf8Validator::new());
+    let (mut unmasked, mut copy) = (masked.clone(), vec![0u8; data.len()]);
+    let (mut failed_in_place, mut failed_copied) = (None, None);
+    let pieces = unmasked.chunks_mut(step).zip(copy.chunks_mut(step)).zip(masked.chunks(step));
+    for (i, ((piece, to), from)) in pieces.enumerate() {
+        let offset = (i * step) as u64;
+        if in_place.feed_masked(piece, key, offset).is_err() {
+            failed_in_place.get_or_insert(i);
+        }
+        if copied.feed_masked_into(to, from, key, offset).is_err() {
+            failed_copied.get_or_insert(i);
+        }
+    }
+    assert_eq!((unmasked.as_slice(), copy.as_slice()), (data, data), "unmasked");
+    assert_eq!((failed_in_place, failed_copied), (failed_piece, failed_piece), "masked pieces");
+    if failed_piece.is_none() {
+        assert_eq!(in_place.finish().is_ok(), accepted, "masked pieces, in place: end");
+        assert_eq!(copied.finish().is_ok(), accepted, "masked pieces, copied: end");
+    }
+
+    // As one masked text frame, whole in the input.
     let mut frame = vec![0x81];
     match data.len() {
         len @ 0..=125 => frame.push(0x80 | len as u8),

@@ -3,7 +3,6 @@
 
 use super::whole_message::WholeMessage;
 use super::{Connection, ConnectionError, Event};
-use crate::frame::mask::rotate;
 use crate::message::{DataChunk, MessageError, MessageKind, MessageStore, Utf8Validator};
 
 /// The alignment [`ReadBuffer::spare`] gives reads after kept bytes: a cache line.
@@ -90,7 +89,7 @@ impl Kept {
             return Ok(());
         };
         let checked = match header.mask {
-            Some(key) => self.utf8.feed_unmasked_in_place(new, rotate(key, self.checked as u64)),
+            Some(key) => self.utf8.feed_masked(new, key, self.checked as u64),
             None => self.utf8.feed(new),
         };
         if checked.is_err() {

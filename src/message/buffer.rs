@@ -4,7 +4,7 @@
 use alloc::vec::Vec;
 
 use super::{DataChunk, MessageError, MessageKind, Utf8Validator};
-use crate::frame::mask::rotate;
+use crate::frame::mask::pattern;
 use crate::frame::MaskKey;
 
 /// A whole text or binary message, borrowed from a message buffer.
@@ -308,13 +308,9 @@ impl MessageBuffer {
         let dst = &mut self.bytes[start..start + reused];
         match mask {
             Some((MaskKey(key), offset)) => {
-                crate::accel::xor_copy(dst, old, &crate::frame::mask::pattern(key, offset));
+                crate::accel::xor_copy(dst, old, &pattern(key, offset));
                 let offset = offset + reused as u64;
-                crate::accel::extend_xor(
-                    &mut self.bytes,
-                    new,
-                    &crate::frame::mask::pattern(key, offset),
-                );
+                crate::accel::extend_xor(&mut self.bytes, new, &pattern(key, offset));
             }
             None => {
                 dst.copy_from_slice(old);
@@ -394,13 +390,13 @@ fn copy_piece(
     mask: Option<(MaskKey, u64)>,
     text: Option<&mut Utf8Validator>,
 ) -> Result<(), MessageError> {
-    let key = mask.map(|(MaskKey(key), offset)| rotate(key, offset));
-    match (text, key) {
-        (Some(utf8), key) => utf8
-            .feed_unmasked(dst, data, key.unwrap_or_default())
-            .map_err(|_| MessageError::InvalidUtf8),
-        (None, Some(key)) => {
-            crate::accel::xor_copy(dst, data, &crate::accel::repeated(key));
+    match (text, mask) {
+        (Some(utf8), mask) => {
+            let (key, offset) = mask.map_or(([0; 4], 0), |(MaskKey(key), offset)| (key, offset));
+            utf8.feed_masked_into(dst, data, key, offset).map_err(|_| MessageError::InvalidUtf8)
+        }
+        (None, Some((MaskKey(key), offset))) => {
+            crate::accel::xor_copy(dst, data, &pattern(key, offset));
             Ok(())
         }
         (None, None) => {
@@ -425,11 +421,8 @@ fn unmask_piece(
         }
         return Ok(());
     }
-    let key = mask.map(|(MaskKey(key), offset)| rotate(key, offset));
-    check
-        .utf8
-        .feed_unmasked_in_place(data, key.unwrap_or_default())
-        .map_err(|_| MessageError::InvalidUtf8)
+    let (key, offset) = mask.map_or(([0; 4], 0), |(MaskKey(key), offset)| (key, offset));
+    check.utf8.feed_masked(data, key, offset).map_err(|_| MessageError::InvalidUtf8)
 }
 
 /// The stores' `commit`: adds the first `len` bytes of the `lent` room after `filled`

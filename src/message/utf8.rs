@@ -5,6 +5,7 @@ use core::str;
 use simdutf8::compat::Utf8Error;
 
 use crate::accel::{Continued, Key};
+use crate::frame::mask::rotate;
 
 /// Validates a text message fed in pieces of any size.
 ///
@@ -68,37 +69,90 @@ impl Utf8Validator {
         self.settle(found)
     }
 
-    /// Writes `src` XORed with `key` (repeated; `key[0]` applies to `src[0]`) to `dst`
-    /// and feeds the result, in one pass where a vector kernel runs. `dst` gets every
-    /// byte even when the text is invalid.
+    /// Unmasks the masked payload bytes `data` in place and validates them as the next
+    /// piece, in one pass over the bytes where a vector kernel runs (AVX-512 or AVX2,
+    /// detected at run time with `std`; elsewhere [`apply_mask`] then
+    /// [`feed`](Self::feed)). `key` is the frame's masking key and `offset` the position
+    /// of `data[0]` in the frame's payload, as for [`apply_mask`]. Every byte is
+    /// unmasked, even when the text proves invalid.
+    ///
+    /// For a stack that decodes frames itself (with
+    /// [`FrameDecoder`](crate::frame::FrameDecoder)): this is how
+    /// [`Connection`](crate::Connection) handles masked text.
+    ///
+    /// ```
+    /// use rfc6455::frame::apply_mask;
+    /// use rfc6455::message::Utf8Validator;
+    /// let key = [0x37, 0xFA, 0x21, 0x0B];
+    /// let mut payload = "naïve café".as_bytes().to_vec();
+    /// apply_mask(&mut payload, key, 0); // as it arrives from a client
+    /// let mut v = Utf8Validator::new();
+    /// // In two pieces, cut inside the "ï": the second starts 3 bytes into the payload.
+    /// let (first, second) = payload.split_at_mut(3);
+    /// assert!(v.feed_masked(first, key, 0).is_ok());
+    /// assert!(v.feed_masked(second, key, 3).is_ok());
+    /// assert!(v.finish().is_ok());
+    /// assert_eq!(payload, "naïve café".as_bytes());
+    /// ```
+    ///
+    /// # Errors
+    /// [`InvalidUtf8`] as soon as the bytes seen so far cannot start valid UTF-8.
+    ///
+    /// [`apply_mask`]: crate::frame::apply_mask
     #[inline]
-    pub(crate) fn feed_unmasked(
-        &mut self,
-        dst: &mut [u8],
-        src: &[u8],
-        key: Key,
-    ) -> Result<(), InvalidUtf8> {
-        match crate::accel::unmask_copy_continue_utf8(self.last, dst, src, key) {
-            Some(found) => self.settle(found),
-            None => {
-                crate::accel::xor_copy(dst, src, &crate::accel::repeated(key));
-                self.feed(dst)
-            }
-        }
-    }
-
-    /// XORs `data` in place with `key` (repeated) and feeds the result, in one pass
-    /// where a vector kernel runs. Every byte is unmasked even when the text is invalid.
-    pub(crate) fn feed_unmasked_in_place(
+    pub fn feed_masked(
         &mut self,
         data: &mut [u8],
-        key: Key,
+        key: [u8; 4],
+        offset: u64,
     ) -> Result<(), InvalidUtf8> {
+        let key: Key = rotate(key, offset);
         match crate::accel::unmask_continue_utf8(self.last, data, key) {
             Some(found) => self.settle(found),
             None => {
                 crate::accel::xor_in_place(data, &crate::accel::repeated(key));
                 self.feed(data)
+            }
+        }
+    }
+
+    /// [`feed_masked`](Self::feed_masked), writing the unmasked bytes of `src` to `dst`
+    /// instead of in place: the copy a stack makes to gather a fragmented message, the
+    /// unmasking and the validation in one pass. `dst` gets every byte, even when the
+    /// text proves invalid.
+    ///
+    /// ```
+    /// use rfc6455::frame::apply_mask;
+    /// use rfc6455::message::Utf8Validator;
+    /// let key = [1, 2, 3, 4];
+    /// let mut wire = "Größe".as_bytes().to_vec();
+    /// apply_mask(&mut wire, key, 0);
+    /// let mut message = vec![0u8; wire.len()];
+    /// let mut v = Utf8Validator::new();
+    /// assert!(v.feed_masked_into(&mut message, &wire, key, 0).is_ok());
+    /// assert!(v.finish().is_ok());
+    /// assert_eq!(message, "Größe".as_bytes());
+    /// ```
+    ///
+    /// # Errors
+    /// [`InvalidUtf8`] as soon as the bytes seen so far cannot start valid UTF-8.
+    ///
+    /// # Panics
+    /// If `dst` and `src` differ in length.
+    #[inline]
+    pub fn feed_masked_into(
+        &mut self,
+        dst: &mut [u8],
+        src: &[u8],
+        key: [u8; 4],
+        offset: u64,
+    ) -> Result<(), InvalidUtf8> {
+        let key: Key = rotate(key, offset);
+        match crate::accel::unmask_copy_continue_utf8(self.last, dst, src, key) {
+            Some(found) => self.settle(found),
+            None => {
+                crate::accel::xor_copy(dst, src, &crate::accel::repeated(key));
+                self.feed(dst)
             }
         }
     }
@@ -279,6 +333,47 @@ mod tests {
         #[test]
         fn valid_strings_pass_for_any_split(s in ".{0,40}", cuts in proptest::collection::vec(0usize..160, 0..8)) {
             prop_assert_eq!(validate(s.as_bytes(), &cuts), Ok(()));
+        }
+
+        #[test]
+        fn feeding_masked_pieces_unmasks_them_and_agrees_with_feed(
+            text in ".{0,300}",
+            damage in proptest::option::of((any::<prop::sample::Index>(), any::<u8>())),
+            key in any::<[u8; 4]>(),
+            cuts in proptest::collection::vec(0usize..1200, 0..6),
+        ) {
+            // Text (long enough for the vector kernels' loops), maybe with a byte changed.
+            let mut data = text.into_bytes();
+            if let (Some((at, byte)), false) = (damage, data.is_empty()) {
+                let i = at.index(data.len());
+                data[i] = byte;
+            }
+            let mut masked = data.clone();
+            crate::frame::apply_mask(&mut masked, key, 0);
+            let mut bounds: Vec<usize> = cuts.iter().map(|&c| c.min(data.len())).collect();
+            bounds.extend([0, data.len()]);
+            bounds.sort_unstable();
+            // Each piece: the plain validator on the unmasked bytes, and both masked
+            // feeds on the masked ones at the piece's payload offset; all must agree
+            // piece by piece, and the bytes must come out unmasked.
+            let (mut plain, mut in_place, mut copied) =
+                (Utf8Validator::new(), Utf8Validator::new(), Utf8Validator::new());
+            let mut out = vec![0xA5u8; data.len()];
+            for w in bounds.windows(2) {
+                let (from, to) = (w[0], w[1]);
+                let expected = plain.feed(&data[from..to]);
+                let mut piece = masked[from..to].to_vec();
+                prop_assert_eq!(in_place.feed_masked(&mut piece, key, from as u64), expected);
+                prop_assert_eq!(&piece[..], &data[from..to]);
+                let got = copied.feed_masked_into(&mut out[from..to], &masked[from..to], key, from as u64);
+                prop_assert_eq!(got, expected);
+                prop_assert_eq!(&out[from..to], &data[from..to]);
+                if expected.is_err() {
+                    break;
+                }
+                prop_assert_eq!(in_place.is_complete(), plain.is_complete());
+                prop_assert_eq!(copied.is_complete(), plain.is_complete());
+            }
         }
     }
 }
