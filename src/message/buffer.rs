@@ -421,8 +421,13 @@ fn unmask_piece(
         }
         return Ok(());
     }
-    let (key, offset) = mask.map_or(([0; 4], 0), |(MaskKey(key), offset)| (key, offset));
-    check.utf8.feed_masked(data, key, offset).map_err(|_| MessageError::InvalidUtf8)
+    // Unmasked text is only checked: unmasking it with a zero key would write every
+    // byte back unchanged.
+    match mask {
+        Some((MaskKey(key), offset)) => check.utf8.feed_masked(data, key, offset),
+        None => check.utf8.feed(data),
+    }
+    .map_err(|_| MessageError::InvalidUtf8)
 }
 
 /// The stores' `commit`: adds the first `len` bytes of the `lent` room after `filled`
