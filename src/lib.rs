@@ -75,9 +75,12 @@
 //! - Feeding the same bytes in any split gives the same events.
 //! - A protocol error is reported once, as a typed error carrying the close code the
 //!   peer receives; the Close frame is queued and later input is ignored.
-//! - `unsafe` code only in one private module (masking and UTF-8 kernels, writing into a
-//!   `Vec`'s spare capacity, the `&str` view of a text message whose very bytes were
-//!   just validated), each block justified and property-tested or fuzzed.
+//! - `unsafe` code only in one private module, `accel` (masking and UTF-8 kernels,
+//!   writing into a `Vec`'s spare capacity, and every `&str` view of received text),
+//!   each block justified and property-tested or fuzzed. Whether a `&str` the crate
+//!   hands out can be over bytes that are not UTF-8 is judged by reading that module
+//!   alone: validators are poisoned by their first error, and the verdict travels with
+//!   the bytes it covers, in types only that module can make.
 //!
 //! # Features
 //! | feature | default | adds |

@@ -1,23 +1,43 @@
 //! The crate's only `unsafe` code: the masking kernels' CPU dispatch, writing into a
-//! `Vec`'s spare capacity, the UTF-8 validator, and the `&str` view of text the
-//! connection has validated ([`validated_str`]).
+//! `Vec`'s spare capacity, the UTF-8 validator's kernels, and every `&str` made of
+//! received bytes.
 //!
-//! Everything here exists because a benchmark showed it pays (see `BENCHMARKS.md`):
+//! # Reviewing the `&str` views
+//! Each `from_utf8_unchecked` of the crate is in this folder, and each is judged here
+//! alone: nothing outside can make one vouch for bytes it did not check.
+//! - [`to_str`] and [`unmask_to_str`] (`utf8.rs`) check the very bytes they return, in
+//!   one call.
+//! - [`Utf8Stream::feed_str`] (`text.rs`) returns the piece it was just fed when the
+//!   stream held no open code point and no error before it and holds none after it: the
+//!   piece is then valid on its own. A stream is poisoned by its first error (every
+//!   later call fails), so no piece is checked against bytes of a rejected one.
+//! - [`Payload`] (`text.rs`) keeps a `&str` as bytes and a flag, which only
+//!   [`Payload::text`] sets, from a `&str`; a data chunk carries the verdict this way.
+//! - [`Gather`] (`gather.rs`) owns a message store's storage and the text check of the
+//!   message in it; its fields are private and every path that changes the message
+//!   feeds the check or drops it (its module doc and `Gather::text` say how).
+//!
+//! So the soundness of the views rests on the validator's kernels being right, which
+//! the tests in `utf8.rs` and `text.rs` check against `core::str::from_utf8` for every
+//! split, length and alignment, and the fuzz targets check on every frame.
+//!
+//! # Speed
+//! Everything else here exists because a benchmark showed it pays (see `BENCHMARKS.md`):
 //! - With `std` on x86_64, the XOR loops run in a copy compiled for AVX2 when the CPU
 //!   has it (detected at run time by `std`): on payloads that sit in L1 (a 1 KiB
 //!   message) that doubles the speed of the SSE2 loop every x86_64 has. On a CPU with
 //!   AVX-512F they run 64 bytes a step with intrinsics, which the compiler's own
 //!   vectorisation does not use (W2 and W3 2-3 % faster). Without `std`, or when the
 //!   target already enables AVX2, the one portable loop runs, vectorised for whatever
-//!   the target enables.
+//!   the target enables. Every `#[target_feature]` function runs only after each of
+//!   its features was detected.
 //! - [`extend_xor`] masks straight into a `Vec`'s spare capacity: the sender's copy
 //!   and the masking in one pass, without first zeroing the room or copying twice.
-//! - [`is_utf8`] and [`unmask_is_utf8`] validate UTF-8 with AVX-512 or AVX2 (with
-//!   `std`, detected at run time), the second unmasking in the same pass (`utf8.rs`).
-//! - [`validated_str`] views a text message whose bytes were just validated as `&str`
-//!   without validating it a second time (checking a ~1 KiB message again took about
-//!   50 ns, at the 20 GB/s the `utf8` benchmark measures for such messages; a 1 MiB
-//!   gathered one about 40 us).
+//! - The UTF-8 kernels validate with AVX-512 or AVX2 (with `std`, detected at run
+//!   time), unmasking in the same pass where asked (`utf8.rs`).
+//! - A text the connection validated is viewed as `&str` without validating it a
+//!   second time (checking a ~1 KiB message again took about 50 ns, at the 20 GB/s the
+//!   `utf8` benchmark measures for such messages; a 1 MiB gathered one about 40 us).
 //!
 //! Each `unsafe` block carries a `// SAFETY:` comment; the property tests below check
 //! every kernel, in every dispatch, against the byte-at-a-time definition for every
@@ -26,12 +46,13 @@
 
 use core::mem::MaybeUninit;
 
+mod gather;
+mod text;
 mod utf8;
 
-pub(crate) use utf8::{
-    continue_utf8, is_utf8, to_str, unmask_continue_utf8, unmask_copy_continue_utf8,
-    unmask_is_utf8, validated_str, Continued, Key,
-};
+pub(crate) use gather::{Gather, GatherError, Storage};
+pub(crate) use text::{Payload, Utf8Stream};
+pub(crate) use utf8::{to_str, unmask_to_str, Key};
 
 /// Bytes per step of the XOR loops: one AVX-512 register, two AVX2, four SSE2.
 pub(crate) const PATTERN_LEN: usize = 64;
@@ -129,35 +150,59 @@ pub(crate) fn repeated(key: Key) -> Pattern {
     pattern
 }
 
+/// A destination and a source of one length: the kernels below take this, so they
+/// cannot be handed two lengths.
+pub(crate) struct SameLen<'d, 's, B> {
+    dst: &'d mut [B],
+    src: &'s [u8],
+}
+
+impl<'d, 's, B> SameLen<'d, 's, B> {
+    /// The first `min(dst.len(), src.len())` elements of each.
+    #[inline(always)]
+    fn new(dst: &'d mut [B], src: &'s [u8]) -> Self {
+        let len = dst.len().min(src.len());
+        Self { dst: &mut dst[..len], src: &src[..len] }
+    }
+
+    /// Both split at `mid` (at most the length).
+    #[inline(always)]
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        let (dst_head, dst) = self.dst.split_at_mut(mid);
+        let (src_head, src) = self.src.split_at(mid);
+        (Self { dst: dst_head, src: src_head }, Self { dst, src })
+    }
+}
+
 /// Writes `src[i] ^ pattern[i % PATTERN_LEN]` into `dst[i]` for every
 /// `i < min(dst.len(), src.len())`.
 #[inline]
 pub(crate) fn xor_copy<B: OutByte>(dst: &mut [B], src: &[u8], pattern: &Pattern) {
-    let head = unaligned_head(dst).min(src.len());
+    let both = SameLen::new(dst, src);
+    let head = unaligned_head(both.dst).min(both.src.len());
     if head > 0 {
-        let (dst_head, dst) = dst.split_at_mut(head);
-        let (src_head, src) = src.split_at(head);
-        xor_copy_loop(dst_head, src_head, pattern);
-        return xor_copy_aligned(dst, src, &rotated(pattern, head));
+        let (head_part, rest) = both.split_at(head);
+        xor_copy_loop(head_part, pattern);
+        return xor_copy_aligned(rest, &rotated(pattern, head));
     }
-    xor_copy_aligned(dst, src, pattern);
+    xor_copy_aligned(both, pattern);
 }
 
 #[inline(always)]
-fn xor_copy_aligned<B: OutByte>(dst: &mut [B], src: &[u8], pattern: &Pattern) {
+fn xor_copy_aligned<B: OutByte>(both: SameLen<'_, '_, B>, pattern: &Pattern) {
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if std::is_x86_feature_detected!("avx512f") {
         // SAFETY: as in `xor_in_place_aligned`, AVX-512F was detected just above.
-        unsafe { xor_copy_avx512(dst, src, pattern) };
+        unsafe { xor_copy_avx512(both, pattern) };
         return;
     }
     #[cfg(all(feature = "std", target_arch = "x86_64", not(target_feature = "avx2")))]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: as in `xor_in_place_aligned`, AVX2 was detected just above.
-        unsafe { xor_copy_avx2(dst, src, pattern) };
+        unsafe { xor_copy_avx2(both, pattern) };
         return;
     }
-    xor_copy_portable(dst, src, pattern);
+    xor_copy_portable(both, pattern);
 }
 
 /// Appends `src` XORed with `pattern` to `vec` in one pass.
@@ -254,9 +299,9 @@ fn xor_in_place_loop(data: &mut [u8], pattern: &Pattern) {
 }
 
 #[inline(always)]
-fn xor_copy_loop<B: OutByte>(dst: &mut [B], src: &[u8], pattern: &Pattern) {
-    let mut dst_chunks = dst.chunks_exact_mut(PATTERN_LEN);
-    let mut src_chunks = src.chunks_exact(PATTERN_LEN);
+fn xor_copy_loop<B: OutByte>(both: SameLen<'_, '_, B>, pattern: &Pattern) {
+    let mut dst_chunks = both.dst.chunks_exact_mut(PATTERN_LEN);
+    let mut src_chunks = both.src.chunks_exact(PATTERN_LEN);
     for (d, s) in (&mut dst_chunks).zip(&mut src_chunks) {
         for ((out, byte), k) in d.iter_mut().zip(s).zip(pattern) {
             out.put(byte ^ k);
@@ -276,8 +321,8 @@ fn xor_in_place_portable(data: &mut [u8], pattern: &Pattern) {
 }
 
 #[inline(never)]
-fn xor_copy_portable<B: OutByte>(dst: &mut [B], src: &[u8], pattern: &Pattern) {
-    xor_copy_loop(dst, src, pattern);
+fn xor_copy_portable<B: OutByte>(both: SameLen<'_, '_, B>, pattern: &Pattern) {
+    xor_copy_loop(both, pattern);
 }
 
 /// # Safety
@@ -294,8 +339,8 @@ unsafe fn xor_in_place_avx2(data: &mut [u8], pattern: &Pattern) {
 #[cfg(all(feature = "std", target_arch = "x86_64", not(target_feature = "avx2")))]
 #[target_feature(enable = "avx2")]
 #[inline(never)]
-unsafe fn xor_copy_avx2<B: OutByte>(dst: &mut [B], src: &[u8], pattern: &Pattern) {
-    xor_copy_loop(dst, src, pattern);
+unsafe fn xor_copy_avx2<B: OutByte>(both: SameLen<'_, '_, B>, pattern: &Pattern) {
+    xor_copy_loop(both, pattern);
 }
 
 /// [`xor_in_place_loop`] a 64-byte register at a time. (The compiler keeps to 32-byte
@@ -331,27 +376,28 @@ unsafe fn xor_in_place_avx512(data: &mut [u8], pattern: &Pattern) {
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 #[target_feature(enable = "avx512f")]
 #[inline(never)]
-unsafe fn xor_copy_avx512<B: OutByte>(dst: &mut [B], src: &[u8], pattern: &Pattern) {
+unsafe fn xor_copy_avx512<B: OutByte>(both: SameLen<'_, '_, B>, pattern: &Pattern) {
     use core::arch::x86_64::{_mm512_loadu_si512, _mm512_storeu_si512, _mm512_xor_si512};
     // SAFETY: `pattern` holds 64 bytes.
     let key = unsafe { _mm512_loadu_si512(pattern.as_ptr().cast()) };
     // The pointer cast below writes `B`s as bytes.
     const { assert!(size_of::<B>() == 1) };
-    let len = dst.len().min(src.len());
+    let len = both.src.len();
     let whole = len - len % PATTERN_LEN;
-    let (out, from) = (dst.as_mut_ptr().cast::<u8>(), src.as_ptr());
+    let (vectors, tail) = both.split_at(whole);
+    let (out, from) = (vectors.dst.as_mut_ptr().cast::<u8>(), vectors.src.as_ptr());
     let mut at = 0;
     while at < whole {
-        // SAFETY: `at + 64 <= len`, within both slices; `dst` is an exclusive borrow
-        // (of one-byte `B`s, checked above: bytes or `MaybeUninit` bytes, which a `u8`
-        // store initialises), so the two do not overlap.
+        // SAFETY: `at + 64 <= whole`, the length of both halves of `vectors`; `dst` is
+        // an exclusive borrow (of one-byte `B`s, checked above: bytes or `MaybeUninit`
+        // bytes, which a `u8` store initialises), so the two do not overlap.
         unsafe {
             let v = _mm512_xor_si512(_mm512_loadu_si512(from.add(at).cast()), key);
             _mm512_storeu_si512(out.add(at).cast(), v);
         }
         at += PATTERN_LEN;
     }
-    xor_copy_loop(&mut dst[whole..len], &src[whole..len], pattern);
+    xor_copy_loop(tail, pattern);
 }
 
 #[cfg(test)]
@@ -374,20 +420,20 @@ mod tests {
     fn each_kernel(
         mut f: impl FnMut(&dyn Fn(&mut [u8], &Pattern), &dyn Fn(&mut [u8], &[u8], &Pattern)),
     ) {
-        f(&xor_in_place_portable, &|d, s, p| xor_copy_portable(d, s, p));
+        f(&xor_in_place_portable, &|d, s, p| xor_copy_portable(SameLen::new(d, s), p));
         f(&xor_in_place, &|d, s, p| xor_copy(d, s, p));
         #[cfg(all(feature = "std", target_arch = "x86_64", not(target_feature = "avx2")))]
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: AVX2 was detected just above.
             f(&|d, p| unsafe { xor_in_place_avx2(d, p) }, &|d, s, p| unsafe {
-                xor_copy_avx2(d, s, p)
+                xor_copy_avx2(SameLen::new(d, s), p)
             });
         }
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
         if std::is_x86_feature_detected!("avx512f") {
             // SAFETY: AVX-512F was detected just above.
             f(&|d, p| unsafe { xor_in_place_avx512(d, p) }, &|d, s, p| unsafe {
-                xor_copy_avx512(d, s, p)
+                xor_copy_avx512(SameLen::new(d, s), p)
             });
         }
     }
@@ -416,6 +462,15 @@ mod tests {
                 copy(&mut out[start..start + expected.len()], &data[start..], &p);
                 assert_eq!(&out[start..start + expected.len()], &expected[..]);
                 assert!(out[..start].iter().chain(&out[start + expected.len()..]).all(|&b| b == 0xA5));
+                // Unequal lengths: every kernel writes the shorter length, no more.
+                let mut longer = vec![0xA5u8; data.len() + 64];
+                copy(&mut longer[start..], &data[start..], &p);
+                assert_eq!(longer, out);
+                let cut = expected.len() / 2;
+                let mut shorter = vec![0xA5u8; data.len() + 64];
+                copy(&mut shorter[start..start + cut], &data[start..], &p);
+                assert_eq!(&shorter[start..start + cut], &expected[..cut]);
+                assert!(shorter[start + cut..].iter().all(|&b| b == 0xA5));
             });
         }
 

@@ -18,7 +18,7 @@
 //! Why it is here: on mixed text (a quarter of the words multibyte, as in benchmark W4)
 //! simdutf8's AVX2 validator runs at about the speed of a `memcpy` from memory, which
 //! bounded text receive. The AVX-512 kernel does the same work on 64 bytes per
-//! instruction, and [`unmask_is_utf8`] unmasks and validates in one pass instead of two.
+//! instruction, and [`unmask_to_str`] unmasks and validates in one pass instead of two.
 //!
 //! Without `std` (no run-time CPU detection), or on a CPU with neither AVX-512BW nor
 //! AVX2, simdutf8 validates (its own choice of kernel at compile time).
@@ -63,36 +63,29 @@ pub(crate) fn to_str(bytes: &[u8]) -> Option<&str> {
     Some(unsafe { core::str::from_utf8_unchecked(bytes) })
 }
 
-/// `bytes` as `&str` without checking them again: only for a whole text message whose
-/// very bytes were fed, in order, to one UTF-8 validator that accepted them and their
-/// end (a chunk marked by `DataChunk::checked`, or a store's message its `TextCheck`
-/// found valid). Debug builds (tests, fuzzing) check anyway.
-#[inline]
-pub(crate) fn validated_str(bytes: &[u8]) -> &str {
-    debug_assert!(core::str::from_utf8(bytes).is_ok(), "text delivered unvalidated");
-    // SAFETY: the callers pass a whole text message that one validator checked as
-    // exactly these bytes: `DataChunk::as_whole_text` for a chunk marked `checked`
-    // (`DataChunk::checked` states the rule), and the message stores' `message` for a
-    // message their own `TextCheck` validated, every byte since it began (any other
-    // change to the bytes clears it). The fuzz targets check each delivered text
-    // message with `core::str::from_utf8`, and debug builds check here.
-    unsafe { core::str::from_utf8_unchecked(bytes) }
-}
-
 /// XORs `data` in place with `key` repeated (as [`xor_in_place`](super::xor_in_place))
-/// and returns `true` when the result is valid UTF-8. Every byte is unmasked either way.
+/// and returns the result as `&str` when it is valid UTF-8. Every byte is unmasked
+/// either way.
 #[inline]
-pub(crate) fn unmask_is_utf8(data: &mut [u8], key: Key) -> bool {
+pub(crate) fn unmask_to_str(data: &mut [u8], key: Key) -> Option<&str> {
     let (ptr, len) = (data.as_mut_ptr(), data.len());
     // SAFETY: `ptr` is valid for `len` reads and writes; the kernels read each vector
     // before they write it back, so source and destination may be the same.
-    match unsafe { run::<true>(ptr, ptr, len, Some(key), [0; 3]) } {
+    let valid = match unsafe { run::<true>(ptr, ptr, len, Some(key), [0; 3]) } {
         Some(found) => found.valid,
         None => {
             super::xor_in_place(data, &repeated(key));
             simdutf8::basic::from_utf8(data).is_ok()
         }
+    };
+    if !valid {
+        return None;
     }
+    // SAFETY: the kernel (or simdutf8) just found every byte of `data`, as unmasked in
+    // place, valid UTF-8 with no code point left open (`COMPLETE`); nothing wrote to
+    // `data` since. (The kernels are checked against `core::str::from_utf8` in this
+    // module's tests and fuzzed.)
+    Some(unsafe { core::str::from_utf8_unchecked(data) })
 }
 
 /// Checks `data` as the continuation of a text whose last three bytes so far were
@@ -132,7 +125,7 @@ pub(crate) fn unmask_copy_continue_utf8(
 #[inline]
 pub(crate) fn unmask_continue_utf8(last: [u8; 3], data: &mut [u8], key: Key) -> Option<Continued> {
     let (ptr, len) = (data.as_mut_ptr(), data.len());
-    // SAFETY: as in `unmask_is_utf8`.
+    // SAFETY: as in `unmask_to_str`.
     unsafe { run::<false>(ptr, ptr, len, Some(key), last) }
 }
 
@@ -307,7 +300,9 @@ mod x86 {
     /// Whether the CPU has what the AVX-512 kernel uses.
     #[inline(always)]
     pub(super) fn avx512_available() -> bool {
-        std::is_x86_feature_detected!("avx512bw") && std::is_x86_feature_detected!("avx512vbmi")
+        std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx512bw")
+            && std::is_x86_feature_detected!("avx512vbmi")
     }
 
     /// Detects the CPU's vector extensions (`std` caches the answer).
@@ -1162,7 +1157,8 @@ mod tests {
         assert_eq!(to_str(data), expected.ok(), "to_str on {data:02X?}");
         let (mut buf, at) = placed(&masked, align);
         let buf = &mut buf[at..at + len];
-        assert_eq!(unmask_is_utf8(buf, key), valid, "unmask_is_utf8 on {data:02X?}");
+        let unmasked = unmask_to_str(buf, key).map(str::as_bytes);
+        assert_eq!(unmasked, expected.ok().map(str::as_bytes), "unmask_to_str on {data:02X?}");
         assert_eq!(buf, data);
         each_kernel(|name, run| {
             let whole = run(data.as_ptr(), data.as_ptr().cast_mut(), len, None, [0; 3], true);

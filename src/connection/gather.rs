@@ -5,7 +5,7 @@ use super::whole_message::Peeked;
 #[cfg(feature = "deflate")]
 use super::Ready;
 use super::{Connection, ConnectionError, Event, Step};
-use crate::message::{DataChunk, MessageStore};
+use crate::message::{DataChunk, MessageKind, MessageStore};
 
 impl Connection {
     /// Like [`handle_read`](Self::handle_read), but every [`Event::Data`] is a whole
@@ -135,13 +135,13 @@ impl Connection {
                     #[cfg(feature = "deflate")]
                     Some(Ready::Inflated(kind, is_first, is_last)) => {
                         if is_first {
-                            messages.begin();
+                            messages.begin(kind == MessageKind::Text);
                         }
                         let inflated = self.deflate.as_ref().map_or(&[][..], |d| d.output());
-                        // Validated by the assembler as it was inflated: the store does
-                        // not vouch for it.
+                        // The store checks text as it copies it (the assembler did too,
+                        // as it was inflated: its verdict does not reach the store).
                         messages
-                            .append_unmasked(inflated, None, false)
+                            .append_unmasked(inflated, None)
                             .map_err(|e| self.fail(e.into()))?;
                         if is_last {
                             let message = finished(messages, kind).map_err(|e| self.fail(e))?;
@@ -153,12 +153,10 @@ impl Connection {
                 continue;
             }
             if self.assembler.at_message_start() {
-                messages.begin();
+                messages.begin(self.assembler.is_text());
             }
             // Text is checked by the store while it is copied.
-            let text = self.assembler.is_text();
-            let appended =
-                messages.append_unmasked(data, mask, text).map_err(|e| self.fail(e.into()))?;
+            let appended = messages.append_unmasked(data, mask).map_err(|e| self.fail(e.into()))?;
             let piece = self
                 .assembler
                 .on_payload_fed(appended, frame_end)
@@ -254,7 +252,7 @@ impl Connection {
         };
         messages.settle();
         if self.assembler.at_message_start() {
-            messages.begin();
+            messages.begin(self.assembler.is_text());
         }
         // At least one byte (the payload is pending), so a read into it makes progress.
         let len = usize::try_from(pending).map_or(max, |p| p.min(max)).max(1);
@@ -283,8 +281,7 @@ impl Connection {
         let mask = self.decoder.payload_mask();
         // The store takes no more than the room it lent, and the frame advances by what
         // it took. It unmasks the bytes in place and checks text in the same pass.
-        let text = self.assembler.is_text();
-        let data = messages.commit(len, mask, text).map_err(|e| self.fail(e.into()))?;
+        let data = messages.commit(len, mask).map_err(|e| self.fail(e.into()))?;
         let frame_end = self.decoder.skip_payload(data.len() as u64);
         if data.is_empty() && !frame_end {
             return Ok(None);
@@ -301,14 +298,14 @@ impl Connection {
     }
 }
 
-/// The whole message gathered in `messages`, ended as `kind`: marked checked when the
-/// store validated all of it as text itself (`DataChunk::as_whole_text` then trusts
-/// it).
+/// The whole message gathered in `messages`, ended as `kind`: as text without a second
+/// check when the store checked all of it as text itself.
 fn finished<B: MessageStore>(
     messages: &mut B,
-    kind: crate::message::MessageKind,
+    kind: MessageKind,
 ) -> Result<DataChunk<'_>, ConnectionError> {
-    let (bytes, valid) = messages.finish(kind)?;
-    let message = DataChunk::new(kind, bytes, true, true);
-    Ok(if valid { message.checked() } else { message })
+    Ok(match messages.finish(kind)? {
+        (_, Some(text)) => DataChunk::text(text, true, true),
+        (bytes, None) => DataChunk::new(kind, bytes, true, true),
+    })
 }

@@ -28,6 +28,12 @@ use crate::frame::{
 use crate::message::{
     Assembler, CloseFrame, ControlPayload, DataChunk, MessageError, MessageKind, Utf8Validator,
 };
+
+/// A whole text message, in one chunk.
+#[inline(always)]
+fn text(text: &str) -> DataChunk<'_> {
+    DataChunk::text(text, true, true)
+}
 use crate::{CloseCode, Role};
 
 /// Where a connection is in its life (RFC 6455 §4-§7).
@@ -326,21 +332,22 @@ impl Connection {
     ) -> Result<(Option<Event<'e>>, &'i mut [u8]), ConnectionError> {
         let (frame, rest) = input.split_at_mut(whole.header_len + whole.payload_len);
         let data = &mut frame[whole.header_len..];
-        let valid = match (whole.mask, whole.kind) {
+        let chunk = match (whole.mask, whole.kind) {
             // Text is unmasked and validated in one pass.
-            (Some(key), MessageKind::Text) => crate::accel::unmask_is_utf8(data, key),
+            (Some(key), MessageKind::Text) => crate::accel::unmask_to_str(data, key).map(text),
             (Some(key), MessageKind::Binary) => {
                 crate::frame::apply_mask(data, key, 0);
-                true
+                Some(DataChunk::new(MessageKind::Binary, data, true, true))
             }
-            (None, MessageKind::Text) => crate::accel::is_utf8(data),
-            (None, MessageKind::Binary) => true,
+            (None, MessageKind::Text) => crate::accel::to_str(data).map(text),
+            (None, MessageKind::Binary) => {
+                Some(DataChunk::new(MessageKind::Binary, data, true, true))
+            }
         };
-        if !valid {
-            return Err(self.fail(MessageError::InvalidUtf8.into()));
+        match chunk {
+            Some(chunk) => Ok((Some(Event::Data(chunk)), rest)),
+            None => Err(self.fail(MessageError::InvalidUtf8.into())),
         }
-        // Validated just above, these very bytes.
-        Ok((Some(Event::Data(DataChunk::new(whole.kind, data, true, true).checked())), rest))
     }
 
     /// Returns `true` while a compressed message is being received.
@@ -514,8 +521,10 @@ impl Connection {
             #[cfg(feature = "deflate")]
             Ready::Inflated(kind, is_first, is_last) => {
                 let data = self.deflate.as_ref().map_or(&[][..], |d| d.output());
-                // The assembler validated this very output.
-                Event::Data(DataChunk::new(kind, data, is_first, is_last).checked())
+                // The assembler validated this output as it was inflated; its verdict
+                // does not outlive the borrow, so a whole text is checked again if read
+                // as text.
+                Event::Data(DataChunk::new(kind, data, is_first, is_last))
             }
         }
     }

@@ -222,11 +222,14 @@ impl Connection {
         let (frame, rest) = input.split_at_mut(whole.header_len + whole.payload_len);
         let data = &mut frame[whole.header_len..];
         kept.unmask_rest(data, whole.mask);
-        if whole.kind == MessageKind::Text && !crate::accel::is_utf8(data) {
-            return Err(self.fail(MessageError::InvalidUtf8.into()));
-        }
-        // Validated just above, these very bytes.
-        Ok((Some(Event::Data(DataChunk::new(whole.kind, data, true, true).checked())), rest))
+        let chunk = match whole.kind {
+            MessageKind::Text => match crate::accel::to_str(data) {
+                Some(text) => DataChunk::text(text, true, true),
+                None => return Err(self.fail(MessageError::InvalidUtf8.into())),
+            },
+            MessageKind::Binary => DataChunk::new(whole.kind, data, true, true),
+        };
+        Ok((Some(Event::Data(chunk)), rest))
     }
 
     /// [`handle_read_message`](Self::handle_read_message) on the bytes of `buffer`:

@@ -1,6 +1,7 @@
 //! Message reassembly: fragment sequencing, size limit, fail-fast UTF-8 (RFC 6455 §5.4, §5.6).
 
-use super::{DataChunk, MessageError, MessageKind, Utf8Validator};
+use super::{DataChunk, MessageError, MessageKind};
+use crate::accel::Utf8Stream;
 use crate::frame::{FrameHeader, OpCode};
 
 /// Turns the data frames of one connection into message chunks.
@@ -10,6 +11,9 @@ use crate::frame::{FrameHeader, OpCode};
 /// accepted), and that text is valid UTF-8, failing on the byte that proves it. It never
 /// buffers payload: chunks borrow the caller's bytes. Control frames do not pass through
 /// here; they may arrive between fragments without disturbing it.
+///
+/// The first error fails the assembler for good: every later call returns the same
+/// error (the connection fails on it; a stack of its own starts a new assembler).
 #[derive(Clone, Debug)]
 pub struct Assembler {
     max_message_len: u64,
@@ -17,7 +21,8 @@ pub struct Assembler {
     frame_fin: bool,
     len: u64,
     delivered: bool,
-    utf8: Utf8Validator,
+    utf8: Utf8Stream,
+    failed: Option<MessageError>,
 }
 
 impl Assembler {
@@ -29,8 +34,14 @@ impl Assembler {
             frame_fin: false,
             len: 0,
             delivered: false,
-            utf8: Utf8Validator::new(),
+            utf8: Utf8Stream::new(),
+            failed: None,
         }
+    }
+
+    /// Remembers `error`, which every later call returns.
+    fn fail(&mut self, error: MessageError) -> MessageError {
+        *self.failed.get_or_insert(error)
     }
 
     /// Returns the kind of the message in progress, if any.
@@ -53,17 +64,27 @@ impl Assembler {
     /// # Errors
     /// [`MessageError::ContinuationWithoutStart`], [`MessageError::MessageInProgress`]
     /// or [`MessageError::MessageTooBig`].
+    /// (and after any error, that error again).
     pub fn on_header(&mut self, header: &FrameHeader) -> Result<(), MessageError> {
+        if let Some(error) = self.failed {
+            return Err(error);
+        }
         let kind = match (header.opcode, self.kind) {
             (OpCode::Continuation, Some(kind)) => kind,
-            (OpCode::Continuation, None) => return Err(MessageError::ContinuationWithoutStart),
-            (_, Some(_)) => return Err(MessageError::MessageInProgress),
-            (OpCode::Text, None) => MessageKind::Text,
+            (OpCode::Continuation, None) => {
+                return Err(self.fail(MessageError::ContinuationWithoutStart))
+            }
+            (_, Some(_)) => return Err(self.fail(MessageError::MessageInProgress)),
+            (OpCode::Text, None) => {
+                self.utf8.reset();
+                MessageKind::Text
+            }
             (_, None) => MessageKind::Binary,
         };
         let len = self.len.saturating_add(header.payload_len);
         if len > self.max_message_len {
-            return Err(MessageError::MessageTooBig { len, limit: self.max_message_len });
+            let limit = self.max_message_len;
+            return Err(self.fail(MessageError::MessageTooBig { len, limit }));
         }
         self.kind = Some(kind);
         self.len = len;
@@ -76,7 +97,8 @@ impl Assembler {
     /// piece that neither starts nor ends the message.
     ///
     /// # Errors
-    /// [`MessageError::InvalidUtf8`] for text that cannot be valid UTF-8.
+    /// [`MessageError::InvalidUtf8`] for text that cannot be valid UTF-8 (and after any
+    /// error, that error again).
     pub fn on_payload<'a>(
         &mut self,
         data: &'a [u8],
@@ -107,24 +129,32 @@ impl Assembler {
         frame_end: bool,
         feed: bool,
     ) -> Result<Option<DataChunk<'a>>, MessageError> {
+        if let Some(error) = self.failed {
+            return Err(error);
+        }
         // Only reachable after `on_header`; a stray call is treated as binary.
         let kind = self.kind.unwrap_or(MessageKind::Binary);
         let is_last = frame_end && self.frame_fin;
+        let mut text = None;
         if kind == MessageKind::Text {
             if feed {
-                self.utf8.feed(data).map_err(|_| MessageError::InvalidUtf8)?;
+                text =
+                    self.utf8.feed_str(data).map_err(|_| self.fail(MessageError::InvalidUtf8))?;
             }
-            if is_last {
-                self.utf8.finish().map_err(|_| MessageError::InvalidUtf8)?;
+            if is_last && self.utf8.finish().is_err() {
+                return Err(self.fail(MessageError::InvalidUtf8));
             }
         }
         if data.is_empty() && !is_last {
             return Ok(None);
         }
-        // Text fed to the validator above: exactly these bytes. (Fed elsewhere, the
-        // chunk is not delivered: the store's message is.)
-        let chunk = DataChunk::new(kind, data, !self.delivered, is_last);
-        let chunk = if feed { chunk.checked() } else { chunk };
+        let is_first = !self.delivered;
+        // Bytes the validator found valid on their own keep its verdict. (Fed
+        // elsewhere, the chunk is not delivered: the store's message is.)
+        let chunk = match text {
+            Some(text) => DataChunk::text(text, is_first, is_last),
+            None => DataChunk::new(kind, data, is_first, is_last),
+        };
         if is_last {
             self.kind = None;
             self.len = 0;
@@ -151,6 +181,7 @@ mod tests {
             a.on_header(&header(OpCode::Continuation, true, 0)),
             Err(MessageError::ContinuationWithoutStart)
         );
+        let mut a = Assembler::new(100);
         a.on_header(&header(OpCode::Text, false, 2)).unwrap();
         assert_eq!(
             a.on_header(&header(OpCode::Binary, true, 0)),
@@ -181,6 +212,33 @@ mod tests {
         let c = a.on_payload(&[], true).unwrap().unwrap();
         assert!(!c.is_first() && c.is_last() && c.payload().is_empty());
         assert_eq!(a.message_in_progress(), None);
+    }
+
+    #[test]
+    fn an_error_fails_every_later_call() {
+        let mut a = Assembler::new(100);
+        a.on_header(&header(OpCode::Text, true, 5)).unwrap();
+        assert_eq!(a.on_payload(&[0xFF, b'A', 0xE2, 0x82], false), Err(MessageError::InvalidUtf8));
+        // 80 would complete the E2 82 of the rejected piece.
+        assert_eq!(a.on_payload(&[0x80], true), Err(MessageError::InvalidUtf8));
+        assert_eq!(a.on_header(&header(OpCode::Binary, true, 1)), Err(MessageError::InvalidUtf8));
+        let mut a = Assembler::new(1);
+        assert!(a.on_header(&header(OpCode::Text, true, 2)).is_err());
+        assert_eq!(
+            a.on_header(&header(OpCode::Text, true, 0)),
+            Err(MessageError::MessageTooBig { len: 2, limit: 1 })
+        );
+    }
+
+    #[test]
+    fn a_whole_text_chunk_carries_the_verdict_and_a_piece_does_not() {
+        let mut a = Assembler::new(100);
+        a.on_header(&header(OpCode::Text, true, 2)).unwrap();
+        let c = a.on_payload("é".as_bytes(), true).unwrap().unwrap();
+        assert_eq!(c.as_whole_text(), Some("é"));
+        a.on_header(&header(OpCode::Text, true, 2)).unwrap();
+        let c = a.on_payload(&"é".as_bytes()[..1], false).unwrap().unwrap();
+        assert_eq!(c.as_whole_text(), None);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Pieces of data messages as delivered to the application.
 
+use crate::accel::Payload;
+
 /// Whether a data message is text or binary (its first frame's opcode).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MessageKind {
@@ -17,7 +19,9 @@ pub enum MessageKind {
 /// a valid UTF-8 prefix, and the whole message is valid UTF-8.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct DataChunk<'a> {
-    data: &'a [u8],
+    /// The bytes, carrying the validator's verdict when they are known to be UTF-8 (the
+    /// proof lives in `crate::accel`, where it is made).
+    data: Payload<'a>,
     /// Kind, first and last in one byte ([`TEXT`], [`FIRST`], [`LAST`]): a caller that
     /// keeps the chunk in memory reads each back with one load that store forwarding
     /// serves (separate byte fields were merged into one wider load that it could not
@@ -28,12 +32,18 @@ pub struct DataChunk<'a> {
 const TEXT: u8 = 1;
 const FIRST: u8 = 2;
 const LAST: u8 = 4;
-/// The connection fed exactly these bytes, in order, to the message's UTF-8 validator
-/// (see [`DataChunk::checked`]).
-const CHECKED: u8 = 8;
+
+/// The flags byte of a chunk.
+#[inline(always)]
+const fn flags(text: bool, is_first: bool, is_last: bool) -> u8 {
+    let text = if text { TEXT } else { 0 };
+    let first = if is_first { FIRST } else { 0 };
+    let last = if is_last { LAST } else { 0 };
+    text | first | last
+}
 
 impl<'a> DataChunk<'a> {
-    /// A chunk of a `kind` message.
+    /// A chunk of a `kind` message, not known to be UTF-8 on its own.
     #[inline(always)]
     pub(crate) const fn new(
         kind: MessageKind,
@@ -41,24 +51,16 @@ impl<'a> DataChunk<'a> {
         is_first: bool,
         is_last: bool,
     ) -> Self {
-        let text = match kind {
-            MessageKind::Text => TEXT,
-            MessageKind::Binary => 0,
-        };
-        let first = if is_first { FIRST } else { 0 };
-        let last = if is_last { LAST } else { 0 };
-        Self { data, flags: text | first | last }
+        let text = matches!(kind, MessageKind::Text);
+        Self { data: Payload::bytes(data), flags: flags(text, is_first, is_last) }
     }
 
-    /// Marks the chunk as bytes fed, exactly and in order, to one UTF-8 validator (a
-    /// whole text message completely): the connection's for a message it delivers in
-    /// place, the store's own for a message gathered in it (a store shared between
-    /// connections must not vouch for bytes it did not check itself).
-    /// [`as_whole_text`](Self::as_whole_text) then does not check them again. (The
-    /// fuzz targets check each delivered text message.)
+    /// A chunk of a text message whose bytes were found valid UTF-8 on their own (made
+    /// only by the crate's validator): [`as_whole_text`](Self::as_whole_text) does not
+    /// check them again.
     #[inline(always)]
-    pub(crate) const fn checked(self) -> Self {
-        Self { data: self.data, flags: self.flags | CHECKED }
+    pub(crate) const fn text(text: &'a str, is_first: bool, is_last: bool) -> Self {
+        Self { data: Payload::text(text), flags: flags(true, is_first, is_last) }
     }
 
     /// Text or binary.
@@ -72,7 +74,7 @@ impl<'a> DataChunk<'a> {
 
     /// The payload bytes of this piece (possibly empty for an empty message).
     pub const fn payload(&self) -> &'a [u8] {
-        self.data
+        self.data.as_bytes()
     }
 
     /// `true` for the first piece of a message.
@@ -92,19 +94,19 @@ impl<'a> DataChunk<'a> {
 
     /// The payload as text, when this is a whole text message.
     ///
-    /// The connection validated the text before it delivered it (RFC 6455 §8.1): a
-    /// message delivered in place was checked as these very bytes, and a message
-    /// gathered in a store was checked by the store as it copied the pieces, so this
-    /// is free. (Only a message whose bytes the connection's checks did not all cover
-    /// is checked again here: one inflated by `permessage-deflate` and gathered.)
+    /// The connection validated the text before it delivered it (RFC 6455 §8.1), and
+    /// the validator's verdict travels with the bytes, so this is free for a message
+    /// the connection delivered whole. (A message whose verdict was not kept is checked
+    /// again here: one inflated by `permessage-deflate`, or a chunk made of bytes the
+    /// connection did not check as one text.)
     #[inline]
     pub fn as_whole_text(&self) -> Option<&'a str> {
-        match self.kind() {
-            MessageKind::Text if self.is_whole() && self.flags & CHECKED != 0 => {
-                Some(crate::accel::validated_str(self.data))
-            }
-            MessageKind::Text if self.is_whole() => super::utf8::as_str(self.data),
-            _ => None,
+        if self.kind() != MessageKind::Text || !self.is_whole() {
+            return None;
+        }
+        match self.data.as_str() {
+            Some(text) => Some(text),
+            None => crate::accel::to_str(self.data.as_bytes()),
         }
     }
 }
@@ -113,7 +115,7 @@ impl core::fmt::Debug for DataChunk<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("DataChunk")
             .field("kind", &self.kind())
-            .field("data", &self.data)
+            .field("data", &self.payload())
             .field("is_first", &self.is_first())
             .field("is_last", &self.is_last())
             .finish()

@@ -1,10 +1,6 @@
 //! Incremental, fail-fast UTF-8 validation across chunk and frame boundaries.
 
-use core::str;
-
-use simdutf8::compat::Utf8Error;
-
-use crate::accel::{Continued, Key};
+use crate::accel::Utf8Stream;
 use crate::frame::mask::rotate;
 
 /// Validates a text message fed in pieces of any size.
@@ -16,6 +12,10 @@ use crate::frame::mask::rotate;
 /// such as U+FFFE are accepted. [`finish`](Self::finish) rejects a code point left
 /// incomplete at the end of the message.
 ///
+/// After an error the validator stays failed: every later call returns
+/// [`InvalidUtf8`] until [`reset`](Self::reset) (or [`finish`](Self::finish)) starts a
+/// new message.
+///
 /// ```
 /// use rfc6455::message::Utf8Validator;
 /// let mut v = Utf8Validator::new();
@@ -24,12 +24,11 @@ use crate::frame::mask::rotate;
 /// assert!(v.feed(&euro[1..]).is_ok());
 /// assert!(v.finish().is_ok());
 /// assert!(v.feed(&[0xED, 0xA0]).is_err()); // a surrogate fails on its second byte
+/// assert!(v.feed(b"more").is_err()); // and the validator stays failed
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Utf8Validator {
-    /// The last three bytes fed (zeros at the start of a message): a code point left
-    /// open lies in them, and the vector kernels check each piece against them.
-    last: [u8; 3],
+    stream: Utf8Stream,
 }
 
 /// The bytes fed to a [`Utf8Validator`] are not valid UTF-8.
@@ -39,34 +38,27 @@ pub struct InvalidUtf8;
 impl Utf8Validator {
     /// A validator at the start of a message.
     pub const fn new() -> Self {
-        Self { last: [0; 3] }
+        Self { stream: Utf8Stream::new() }
     }
 
-    /// Returns `true` when no code point is left incomplete.
+    /// Returns `true` when no code point is left incomplete (and no error was found).
     pub const fn is_complete(&self) -> bool {
-        open_tail_start(&self.last) == self.last.len()
+        self.stream.is_complete()
     }
 
-    /// Forgets any incomplete code point, ready for a new message.
+    /// Forgets any incomplete code point and any error, ready for a new message.
     pub fn reset(&mut self) {
-        self.last = [0; 3];
+        self.stream.reset();
     }
 
     /// Validates the next piece of the message.
     ///
     /// # Errors
-    /// [`InvalidUtf8`] as soon as the bytes seen so far cannot start valid UTF-8.
+    /// [`InvalidUtf8`] as soon as the bytes seen so far cannot start valid UTF-8, and
+    /// on every call after that.
+    #[inline]
     pub fn feed(&mut self, data: &[u8]) -> Result<(), InvalidUtf8> {
-        if data.is_empty() {
-            return Ok(());
-        }
-        let found = match crate::accel::continue_utf8(self.last, data) {
-            Some(found) => found,
-            None => {
-                Continued { valid: self.continues_scalar(data), last: last_after(self.last, data) }
-            }
-        };
-        self.settle(found)
+        self.stream.feed(data)
     }
 
     /// Unmasks the masked payload bytes `data` in place and validates them as the next
@@ -96,7 +88,7 @@ impl Utf8Validator {
     /// ```
     ///
     /// # Errors
-    /// [`InvalidUtf8`] as soon as the bytes seen so far cannot start valid UTF-8.
+    /// As [`feed`](Self::feed).
     ///
     /// [`apply_mask`]: crate::frame::apply_mask
     #[inline]
@@ -106,14 +98,7 @@ impl Utf8Validator {
         key: [u8; 4],
         offset: u64,
     ) -> Result<(), InvalidUtf8> {
-        let key: Key = rotate(key, offset);
-        match crate::accel::unmask_continue_utf8(self.last, data, key) {
-            Some(found) => self.settle(found),
-            None => {
-                crate::accel::xor_in_place(data, &crate::accel::repeated(key));
-                self.feed(data)
-            }
-        }
+        self.stream.feed_masked(data, rotate(key, offset))
     }
 
     /// [`feed_masked`](Self::feed_masked), writing the unmasked bytes of `src` to `dst`
@@ -135,7 +120,7 @@ impl Utf8Validator {
     /// ```
     ///
     /// # Errors
-    /// [`InvalidUtf8`] as soon as the bytes seen so far cannot start valid UTF-8.
+    /// As [`feed`](Self::feed).
     ///
     /// # Panics
     /// If `dst` and `src` differ in length.
@@ -147,122 +132,23 @@ impl Utf8Validator {
         key: [u8; 4],
         offset: u64,
     ) -> Result<(), InvalidUtf8> {
-        let key: Key = rotate(key, offset);
-        match crate::accel::unmask_copy_continue_utf8(self.last, dst, src, key) {
-            Some(found) => self.settle(found),
-            None => {
-                crate::accel::xor_copy(dst, src, &crate::accel::repeated(key));
-                self.feed(dst)
-            }
-        }
+        self.stream.feed_masked_into(dst, src, rotate(key, offset))
     }
 
-    /// Remembers the new end of the text, and fails if a byte of the piece fed proved
-    /// it invalid or if the piece ends in a byte that never starts a code point (the
-    /// pairwise checks see such a byte only with the byte after it).
-    #[inline]
-    fn settle(&mut self, found: Continued) -> Result<(), InvalidUtf8> {
-        self.last = found.last;
-        if found.valid && !matches!(self.last[2], 0xC0 | 0xC1 | 0xF5..=0xFF) {
-            Ok(())
-        } else {
-            Err(InvalidUtf8)
-        }
-    }
-
-    /// Whether `data` can continue the text so far (without vector kernels): the code
-    /// point left open is completed first, then whole code points are checked, then
-    /// the start of one that `data` leaves open.
-    fn continues_scalar(&self, mut data: &[u8]) -> bool {
-        let open = &self.last[open_tail_start(&self.last)..];
-        if let Some(&lead) = open.first() {
-            let take = (sequence_len(lead) - open.len()).min(data.len());
-            let mut code_point = [0u8; 4];
-            code_point[..open.len()].copy_from_slice(open);
-            code_point[open.len()..open.len() + take].copy_from_slice(&data[..take]);
-            if !is_prefix(&code_point[..open.len() + take]) {
-                return false;
-            }
-            data = &data[take..];
-        }
-        let (whole, tail) = data.split_at(open_tail_start(data));
-        validate(whole).is_ok() && is_prefix(tail)
-    }
-
-    /// Ends the message: fails if a code point is incomplete. Resets the validator.
+    /// Ends the message: fails if a code point is incomplete or an error was found.
+    /// Resets the validator either way.
     ///
     /// # Errors
-    /// [`InvalidUtf8`] when the message ended inside a code point.
+    /// [`InvalidUtf8`] when the message ended inside a code point or was invalid.
     pub fn finish(&mut self) -> Result<(), InvalidUtf8> {
-        let complete = self.is_complete();
-        self.reset();
-        if complete {
-            Ok(())
-        } else {
-            Err(InvalidUtf8)
-        }
-    }
-}
-
-/// The last three bytes of a text that ended in `last` and goes on with `fed`.
-fn last_after(last: [u8; 3], fed: &[u8]) -> [u8; 3] {
-    match *fed {
-        [.., a, b, c] => [a, b, c],
-        [a, b] => [last[2], a, b],
-        [a] => [last[1], last[2], a],
-        [] => last,
-    }
-}
-
-/// Returns `true` when `bytes` are valid UTF-8 or the valid start of one code point.
-fn is_prefix(bytes: &[u8]) -> bool {
-    match validate(bytes) {
-        Ok(()) => true,
-        Err(e) => e.error_len().is_none(),
-    }
-}
-
-/// Validates `bytes` as UTF-8 with SIMD where the CPU has it (simdutf8: AVX2 or SSE4.2,
-/// detected at run time with `std`, else chosen at compile time), reporting errors
-/// exactly as `core::str::from_utf8` does.
-#[inline]
-pub(crate) fn validate(bytes: &[u8]) -> Result<(), Utf8Error> {
-    simdutf8::compat::from_utf8(bytes).map(|_| ())
-}
-
-/// Where the sequence starts that a lead byte among the last three of `data` opens
-/// and `data` does not finish (`data.len()` when there is none).
-const fn open_tail_start(data: &[u8]) -> usize {
-    let len = data.len();
-    let mut back = 1;
-    while back <= len && back <= 3 {
-        match data[len - back] {
-            0x00..=0x7F => break,
-            0x80..=0xBF => back += 1,
-            lead => return if sequence_len(lead) > back { len - back } else { len },
-        }
-    }
-    len
-}
-
-/// Views UTF-8 as `&str`, checking it with the crate's fastest validator.
-#[inline]
-pub(crate) fn as_str(bytes: &[u8]) -> Option<&str> {
-    crate::accel::to_str(bytes)
-}
-
-/// The length of the sequence a lead byte starts (4 for F0 and above, valid or not).
-const fn sequence_len(lead: u8) -> usize {
-    match lead {
-        0xF0..=0xFF => 4,
-        0xE0..=0xEF => 3,
-        _ => 2,
+        self.stream.finish()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use core::str;
     use proptest::prelude::*;
     use std::prelude::rust_2021::*;
 
