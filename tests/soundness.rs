@@ -146,3 +146,33 @@ fn mixed_chunks_pushed_by_the_caller_are_checked() {
         Ok(Some(Message::Binary(_))) | Ok(None) | Err(_) => {}
     }
 }
+
+/// A header declaring a 16 MiB frame makes a `MessageBuffer` reserve at most 64 KiB
+/// ahead of the bytes that arrived, and it grows with them.
+#[test]
+fn a_declared_length_alone_reserves_at_most_64_kib() {
+    let mut server = Connection::server(Config::default());
+    let mut messages = MessageBuffer::new();
+    let len: u64 = 16 << 20;
+    let mut header = vec![0x82, 0xFF];
+    header.extend_from_slice(&len.to_be_bytes());
+    header.extend_from_slice(&[1, 2, 3, 4]);
+    let (event, rest) = server.handle_read_message(&mut header, &mut messages).unwrap();
+    assert!(event.is_none() && rest.is_empty());
+    let room = server.payload_room(&mut messages, 4096).unwrap().expect("payload pending");
+    assert_eq!(room.len(), 4096);
+    room.fill(7);
+    assert!(server.commit_payload(4096, &mut messages).unwrap().is_none());
+    let reserved = messages.capacity();
+    assert!(reserved <= 4096 + 64 * 1024, "reserved {reserved} bytes for 4 KiB that arrived");
+    // After 1 MiB arrived the reservation is still bounded by what arrived.
+    let mut arrived = 4096;
+    while arrived < 1 << 20 {
+        let room = server.payload_room(&mut messages, 4096).unwrap().expect("payload pending");
+        let n = room.len();
+        assert!(server.commit_payload(n, &mut messages).unwrap().is_none());
+        arrived += n;
+    }
+    let reserved = messages.capacity();
+    assert!(reserved <= 2 * arrived + 64 * 1024, "reserved {reserved} for {arrived} arrived");
+}
