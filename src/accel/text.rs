@@ -171,27 +171,35 @@ impl Utf8Stream {
     }
 }
 
-/// Received bytes, and whether they are known to be valid UTF-8 as a whole.
+/// Received bytes, whether they are known to be valid UTF-8 as a whole, and seven bits
+/// of the caller's (a data chunk's kind, first and last): one byte beside the slice, so
+/// a chunk stays three words.
 ///
-/// The flag is set only by [`Payload::text`], from a `&str`; the fields are private to
-/// this module, so [`as_str`](Self::as_str) views as text only bytes that were a `&str`.
+/// The UTF-8 bit is set only by [`Payload::text`], from a `&str`; the fields are private
+/// to this module, so [`as_str`](Self::as_str) views as text only bytes that were a
+/// `&str`.
 #[derive(Clone, Copy)]
 pub(crate) struct Payload<'a> {
     bytes: &'a [u8],
-    utf8: bool,
+    /// The caller's bits, and [`Payload::UTF8`].
+    tag: u8,
 }
 
 impl<'a> Payload<'a> {
-    /// Bytes not known to be UTF-8.
+    /// The bit of `tag` that says the bytes are UTF-8; the caller's bits are the others.
+    pub(crate) const UTF8: u8 = 0x80;
+
+    /// Bytes not known to be UTF-8, with the caller's `tag` (its [`Payload::UTF8`] bit
+    /// is ignored).
     #[inline(always)]
-    pub(crate) const fn bytes(bytes: &'a [u8]) -> Self {
-        Self { bytes, utf8: false }
+    pub(crate) const fn bytes(bytes: &'a [u8], tag: u8) -> Self {
+        Self { bytes, tag: tag & !Self::UTF8 }
     }
 
-    /// Text.
+    /// Text, with the caller's `tag`.
     #[inline(always)]
-    pub(crate) const fn text(text: &'a str) -> Self {
-        Self { bytes: text.as_bytes(), utf8: true }
+    pub(crate) const fn text(text: &'a str, tag: u8) -> Self {
+        Self { bytes: text.as_bytes(), tag: tag | Self::UTF8 }
     }
 
     /// The bytes.
@@ -200,12 +208,19 @@ impl<'a> Payload<'a> {
         self.bytes
     }
 
+    /// The caller's bits, and [`Payload::UTF8`] when the bytes are text.
+    #[inline(always)]
+    pub(crate) const fn tag(&self) -> u8 {
+        self.tag
+    }
+
     /// The bytes as `&str` when they came from one ([`Payload::text`]); else `None`.
     #[inline(always)]
     pub(crate) const fn as_str(&self) -> Option<&'a str> {
-        if self.utf8 {
-            // SAFETY: `utf8` is set only by `Payload::text`, over the bytes of a `&str`,
-            // and neither field changes after construction (private to this module).
+        if self.tag & Self::UTF8 != 0 {
+            // SAFETY: the `UTF8` bit is set only by `Payload::text`, over the bytes of a
+            // `&str` (`Payload::bytes` clears it), and neither field changes after
+            // construction (both private to this module).
             Some(unsafe { core::str::from_utf8_unchecked(self.bytes) })
         } else {
             None
@@ -213,10 +228,10 @@ impl<'a> Payload<'a> {
     }
 }
 
-/// Equal bytes are equal payloads, whether or not the verdict was kept.
+/// Equal bytes and caller's bits are equal payloads, whether or not the verdict was kept.
 impl PartialEq for Payload<'_> {
     fn eq(&self, other: &Self) -> bool {
-        self.bytes == other.bytes
+        self.bytes == other.bytes && (self.tag ^ other.tag) & !Self::UTF8 == 0
     }
 }
 

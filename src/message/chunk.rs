@@ -19,14 +19,13 @@ pub enum MessageKind {
 /// a valid UTF-8 prefix, and the whole message is valid UTF-8.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct DataChunk<'a> {
-    /// The bytes, carrying the validator's verdict when they are known to be UTF-8 (the
-    /// proof lives in `crate::accel`, where it is made).
+    /// The bytes; kind, first and last in one byte beside them ([`TEXT`], [`FIRST`],
+    /// [`LAST`]), with the validator's verdict when they are known to be UTF-8 (made
+    /// in `crate::accel`, the one place that can set it). A caller that keeps the
+    /// chunk in memory reads each flag back with one load that store forwarding serves
+    /// (separate byte fields were merged into one wider load that it could not serve,
+    /// which cost about 60 % of the time of a 16-byte message).
     data: Payload<'a>,
-    /// Kind, first and last in one byte ([`TEXT`], [`FIRST`], [`LAST`]): a caller that
-    /// keeps the chunk in memory reads each back with one load that store forwarding
-    /// serves (separate byte fields were merged into one wider load that it could not
-    /// serve, which cost about 60 % of the time of a 16-byte message).
-    flags: u8,
 }
 
 const TEXT: u8 = 1;
@@ -52,7 +51,7 @@ impl<'a> DataChunk<'a> {
         is_last: bool,
     ) -> Self {
         let text = matches!(kind, MessageKind::Text);
-        Self { data: Payload::bytes(data), flags: flags(text, is_first, is_last) }
+        Self { data: Payload::bytes(data, flags(text, is_first, is_last)) }
     }
 
     /// A chunk of a text message whose bytes were found valid UTF-8 on their own (made
@@ -60,12 +59,12 @@ impl<'a> DataChunk<'a> {
     /// check them again.
     #[inline(always)]
     pub(crate) const fn text(text: &'a str, is_first: bool, is_last: bool) -> Self {
-        Self { data: Payload::text(text), flags: flags(true, is_first, is_last) }
+        Self { data: Payload::text(text, flags(true, is_first, is_last)) }
     }
 
     /// Text or binary.
     pub const fn kind(&self) -> MessageKind {
-        if self.flags & TEXT != 0 {
+        if self.data.tag() & TEXT != 0 {
             MessageKind::Text
         } else {
             MessageKind::Binary
@@ -79,17 +78,17 @@ impl<'a> DataChunk<'a> {
 
     /// `true` for the first piece of a message.
     pub const fn is_first(&self) -> bool {
-        self.flags & FIRST != 0
+        self.data.tag() & FIRST != 0
     }
 
     /// `true` for the last piece of a message.
     pub const fn is_last(&self) -> bool {
-        self.flags & LAST != 0
+        self.data.tag() & LAST != 0
     }
 
     /// `true` when this piece is a whole message.
     pub const fn is_whole(&self) -> bool {
-        self.flags & (FIRST | LAST) == FIRST | LAST
+        self.data.tag() & (FIRST | LAST) == FIRST | LAST
     }
 
     /// The payload as text, when this is a whole text message.
@@ -119,5 +118,15 @@ impl core::fmt::Debug for DataChunk<'_> {
             .field("is_first", &self.is_first())
             .field("is_last", &self.is_last())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chunk_is_a_slice_and_a_byte() {
+        assert_eq!(size_of::<DataChunk<'_>>(), 3 * size_of::<usize>());
     }
 }
