@@ -106,10 +106,11 @@ const UNBOUNDED: Limits =
 ///
 /// The request target follows the same rules as in [`Request::parse`], by the same code:
 /// an origin-form URI (`/chat`) is what an HTTP stack usually hands over; an absolute-form
-/// one (`http://example.com/chat`, which hyper passes on as received) is accepted for
+/// one (`http://example.com/chat`, as an HTTP/1.1 client may send it) is accepted for
 /// `http` and `https` when the `Host` header names the same host and port, and then
 /// [`Request::host`] is the URI's authority; an authority-form URI (`example.com:443`) or
-/// `*` is refused with [`HandshakeError::UnsupportedTargetForm`].
+/// `*` is refused with [`HandshakeError::UnsupportedTargetForm`]. `http::Uri` has already
+/// dropped any `#fragment` and writes an empty absolute path as `/`.
 ///
 /// ```
 /// use rfc6455::handshake::http::validate_request;
