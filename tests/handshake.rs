@@ -53,16 +53,29 @@ fn design_client() -> ClientRequest<'static> {
     .with_headers(&[("Cookie", "__token=ubcxx13")])
 }
 
+/// A [`ResponseError`] without its borrow of the response bytes, so that
+/// [`response_for`] can return it after the bytes are dropped.
+#[derive(Debug, PartialEq, Eq)]
+enum Refused {
+    /// [`ResponseError::Rejected`] with its status code.
+    Rejected(u16),
+    /// [`ResponseError::Invalid`].
+    Invalid(HandshakeError),
+}
+
+/// Parses a complete response `body` to `request`: the head length and chosen
+/// subprotocol of a `101`, or why it was refused.
 fn response_for(
     request: &ClientRequest<'_>,
     body: &[u8],
-) -> Result<(usize, Option<String>), ResponseError<'static>> {
-    let owned: &'static [u8] = Box::leak(body.to_vec().into_boxed_slice());
-    match request.parse_response(owned, &Limits::default())? {
-        Status::Complete(accepted) => {
+) -> Result<(usize, Option<String>), Refused> {
+    match request.parse_response(body, &Limits::default()) {
+        Ok(Status::Complete(accepted)) => {
             Ok((accepted.head_len(), accepted.subprotocol().map(str::to_owned)))
         }
-        Status::Partial => panic!("partial"),
+        Ok(Status::Partial) => panic!("partial"),
+        Err(ResponseError::Rejected(rejected)) => Err(Refused::Rejected(rejected.status())),
+        Err(ResponseError::Invalid(error)) => Err(Refused::Invalid(error)),
     }
 }
 
@@ -176,15 +189,12 @@ fn design_example_client_rejects_any_wrong_accept() {
              Sec-WebSocket-Accept: {accept}\r\n\r\n"
         );
         let error = response_for(&design_client(), response.as_bytes()).unwrap_err();
-        assert!(matches!(error, ResponseError::Invalid(HandshakeError::InvalidAccept)), "{accept}");
+        assert_eq!(error, Refused::Invalid(HandshakeError::InvalidAccept), "{accept}");
     }
     let missing =
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
     let error = response_for(&design_client(), missing.as_bytes()).unwrap_err();
-    assert!(matches!(
-        error,
-        ResponseError::Invalid(HandshakeError::MissingHeader("Sec-WebSocket-Accept"))
-    ));
+    assert_eq!(error, Refused::Invalid(HandshakeError::MissingHeader("Sec-WebSocket-Accept")));
     let padded = format!(
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
          Sec-WebSocket-Accept: \t {DESIGN_ACCEPT} \r\n\r\n"
@@ -438,6 +448,200 @@ fn caller_rejections_carry_status_headers_and_body() {
     );
 }
 
+// ===== Request targets (RFC 9112 §3.2) =====
+
+/// A valid upgrade request with `target` on the request line and `host` as the `Host`
+/// header (`None`: no `Host` line), plus `extra` header lines.
+fn with_target(target: &str, host: Option<&str>, extra: &str) -> String {
+    let host = host.map(|h| format!("Host: {h}\r\n")).unwrap_or_default();
+    format!(
+        "GET {target} HTTP/1.1\r\n{host}Upgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n"
+    )
+}
+
+#[test]
+fn absolute_form_with_another_host_is_refused() {
+    // Before: accepted, `path()` was the whole URI and `SameHost` checked `Host`.
+    let wire = with_target(
+        "http://evil.example/chat",
+        Some("good.example"),
+        "Origin: http://good.example\r\n",
+    );
+    let error = parse(wire.as_bytes()).unwrap_err();
+    assert_eq!(error, HandshakeError::HostMismatch);
+    assert_eq!(error.status(), 400);
+    let mut out = Vec::new();
+    Reject::from_error(error).write(&mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{text}");
+    assert!(text.ends_with("\r\n\r\nHost header does not match the request target\n"), "{text}");
+}
+
+#[test]
+fn matching_absolute_form_is_accepted_with_its_path() {
+    let wire = with_target(
+        "http://good.example/chat?room=1",
+        Some("good.example"),
+        "Origin: http://good.example\r\n",
+    );
+    let request = parse(wire.as_bytes()).unwrap();
+    assert_eq!(request.path(), "/chat");
+    assert_eq!(request.query(), Some("room=1"));
+    assert_eq!(request.target(), "http://good.example/chat?room=1");
+    assert_eq!(request.host(), "good.example");
+    assert_eq!(request.header("Host"), Some(&b"good.example"[..]));
+    assert_eq!(OriginPolicy::SameHost.check(&request), Ok(()));
+    let mut out = Vec::new();
+    request.accept(&Accept::new(), &mut out).unwrap();
+    assert!(out.starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
+
+    // Without a path, the path is `/`.
+    for (target, query) in [("http://good.example", None), ("http://good.example?x", Some("x"))] {
+        let wire = with_target(target, Some("good.example"), "");
+        let request = parse(wire.as_bytes()).unwrap();
+        assert_eq!((request.path(), request.query()), ("/", query), "{target}");
+    }
+}
+
+#[test]
+fn absolute_form_authority_is_the_host_origin_policies_see() {
+    // The target's spelling wins; `Host` only has to agree with it.
+    let wire = with_target(
+        "http://Chat.Example:8080/",
+        Some("chat.example:8080"),
+        "Origin: http://chat.example:8080\r\n",
+    );
+    let request = parse(wire.as_bytes()).unwrap();
+    assert_eq!(request.host(), "Chat.Example:8080");
+    assert_eq!(OriginPolicy::SameHost.check(&request), Ok(()));
+
+    let wire = with_target(
+        "https://chat.example/",
+        Some("chat.example:443"),
+        "Origin: https://chat.example\r\n",
+    );
+    let request = parse(wire.as_bytes()).unwrap();
+    assert_eq!(request.host(), "chat.example");
+    assert_eq!(OriginPolicy::SameHost.check(&request), Ok(()));
+    let foreign = with_target(
+        "https://chat.example/",
+        Some("chat.example:443"),
+        "Origin: https://evil.example\r\n",
+    );
+    let request = parse(foreign.as_bytes()).unwrap();
+    assert_eq!(OriginPolicy::SameHost.check(&request), Err(HandshakeError::ForbiddenOrigin));
+}
+
+#[test]
+fn absolute_form_host_and_port_must_agree_with_host() {
+    let agreeing = [
+        ("http://h/", "h"),
+        ("http://h/", "H"),
+        ("http://h:80/", "h"),
+        ("http://h/", "h:80"),
+        ("http://h:/", "h"),
+        ("HTTP://h:8080/", "h:8080"),
+        ("https://h/", "h"),
+        ("https://h:443/", "h"),
+        ("https://h/", "h:443"),
+        ("http://10.0.0.1:8000/", "10.0.0.1:8000"),
+        ("http://[::1]/", "[::1]:80"),
+    ];
+    for (target, host) in agreeing {
+        assert!(parse(with_target(target, Some(host), "").as_bytes()).is_ok(), "{target} {host}");
+    }
+    let mismatched = [
+        ("http://h:8080/", "h"),
+        ("http://h/", "h:8080"),
+        ("http://h:8080/", "h:8081"),
+        ("http://h/", "h:443"),
+        ("https://h/", "h:80"),
+        ("https://h:8443/", "h:443"),
+        ("http://h/", "h.example"),
+        ("http://h.example/", "h"),
+        ("http://[::1]/", "[0:0::1]"),
+    ];
+    for (target, host) in mismatched {
+        let error = parse(with_target(target, Some(host), "").as_bytes()).unwrap_err();
+        assert_eq!(error, HandshakeError::HostMismatch, "{target} {host}");
+        assert_eq!(error.status(), 400);
+    }
+}
+
+#[test]
+fn absolute_form_still_needs_one_valid_host() {
+    let missing = with_target("http://h/chat", None, "");
+    assert_eq!(parse(missing.as_bytes()).unwrap_err(), HandshakeError::MissingHeader("Host"));
+    let twice = with_target("http://h/chat", Some("h"), "Host: h\r\n");
+    assert_eq!(parse(twice.as_bytes()).unwrap_err(), HandshakeError::DuplicateHeader("Host"));
+    let empty = with_target("http://h/chat", Some(""), "");
+    assert_eq!(parse(empty.as_bytes()).unwrap_err(), HandshakeError::InvalidHeader("Host"));
+}
+
+#[test]
+fn authority_and_asterisk_forms_are_refused_with_400() {
+    for target in ["good.example:443", "[::1]:8080", "localhost:", "*"] {
+        let error = parse(with_target(target, Some("good.example"), "").as_bytes()).unwrap_err();
+        assert_eq!(error, HandshakeError::UnsupportedTargetForm, "{target}");
+        assert_eq!(error.status(), 400);
+    }
+    // Refused at the request line, before any header is looked at.
+    let bare = b"GET * HTTP/1.1\r\n\r\n";
+    assert_eq!(parse(bare).unwrap_err(), HandshakeError::UnsupportedTargetForm);
+}
+
+#[test]
+fn absolute_form_takes_http_and_https_only() {
+    for target in ["ws://h/chat", "wss://h/chat", "ftp://h/", "file:///etc/passwd", "urn:x:y"] {
+        let error = parse(with_target(target, Some("h"), "").as_bytes()).unwrap_err();
+        assert_eq!(error, HandshakeError::UnsupportedTargetScheme, "{target}");
+        assert_eq!(error.status(), 400);
+    }
+    for target in ["chat", "?x=1", "1http://h/", "-://h/"] {
+        let error = parse(with_target(target, Some("h"), "").as_bytes()).unwrap_err();
+        assert_eq!(error, HandshakeError::InvalidTarget, "{target}");
+    }
+}
+
+#[test]
+fn absolute_form_authority_must_be_plain_host_and_port() {
+    // RFC 9110 §4.2.4: user info in an http(s) target is an error. It is also the classic
+    // way to make one URI name two hosts to two parsers.
+    let refused = [
+        "http://user@h/",
+        "http://user:secret@h/",
+        "http://h@evil.example/",
+        "http://@h/",
+        "http://%68/",
+        "http://h%2eexample/",
+        "http:///chat",
+        "http://:80/",
+        "http:/chat",
+        "http://h:65536/",
+        "http://h:http/",
+        "http://h#@evil.example/",
+        "http://[::1/",
+    ];
+    for target in refused {
+        let error = parse(with_target(target, Some("h"), "").as_bytes()).unwrap_err();
+        assert_eq!(error, HandshakeError::InvalidTargetAuthority, "{target}");
+        assert_eq!(error.status(), 400);
+    }
+}
+
+#[test]
+fn origin_form_is_unchanged() {
+    // A path that starts like an authority is a path; the host is `Host`.
+    let wire = with_target("//evil.example/chat?x", Some("good.example"), "");
+    let request = parse(wire.as_bytes()).unwrap();
+    assert_eq!((request.path(), request.query()), ("//evil.example/chat", Some("x")));
+    assert_eq!(request.host(), "good.example");
+    let wire = with_target("/a:b@c/?d=http://e", Some("h"), "");
+    let request = parse(wire.as_bytes()).unwrap();
+    assert_eq!((request.path(), request.query()), ("/a:b@c/", Some("d=http://e")));
+}
+
 // ===== Limits =====
 
 #[test]
@@ -611,16 +815,16 @@ fn client_checks_subprotocol_and_extensions_against_its_offer() {
     for (extra, expected) in cases {
         let wire = server_answer(&client, extra);
         match response_for(&client, wire.as_bytes()) {
-            Err(ResponseError::Invalid(error)) => assert_eq!(error, *expected, "{extra}"),
+            Err(Refused::Invalid(error)) => assert_eq!(error, *expected, "{extra}"),
             other => panic!("{extra}: {other:?}"),
         }
     }
     let plain = ClientRequest::new("h", "/", key);
     let wire = server_answer(&plain, "Sec-WebSocket-Protocol: chat\r\n");
-    assert!(matches!(
+    assert_eq!(
         response_for(&plain, wire.as_bytes()),
-        Err(ResponseError::Invalid(HandshakeError::UnexpectedSubprotocol))
-    ));
+        Err(Refused::Invalid(HandshakeError::UnexpectedSubprotocol))
+    );
 }
 
 #[test]
@@ -636,7 +840,7 @@ fn client_checks_upgrade_and_connection() {
     ];
     for (wire, expected) in cases {
         match response_for(&client, wire.as_bytes()) {
-            Err(ResponseError::Invalid(error)) => assert_eq!(error, *expected, "{wire}"),
+            Err(Refused::Invalid(error)) => assert_eq!(error, *expected, "{wire}"),
             other => panic!("{wire}: {other:?}"),
         }
     }

@@ -92,6 +92,10 @@ enum Divergence {
     /// `httparse` knows only HTTP/1.0 and 1.1; we parse `HTTP/DIGIT.DIGIT` (RFC 9112 §2.3)
     /// and accept 1.x with x >= 1 for a request (RFC 9112 §2.6).
     OtherVersion,
+    /// `httparse` takes any visible characters as a request target; we take origin-form
+    /// (starting with `/`) and absolute-form only (RFC 9112 §3.2), and refuse a target
+    /// of no form (`chat`) as [`HandshakeError::InvalidTarget`].
+    TargetForm,
 }
 
 fn first_line(buf: &[u8]) -> &[u8] {
@@ -108,6 +112,10 @@ fn divergences(buf: &[u8]) -> Vec<Divergence> {
     let line = first_line(buf);
     if line.iter().any(|&b| b >= 0x80) {
         found.push(Divergence::NonAsciiTarget);
+    }
+    let target = line.split(|&b| b == b' ').nth(1).unwrap_or_default();
+    if !target.starts_with(b"/") {
+        found.push(Divergence::TargetForm);
     }
     if let Some(at) = line.windows(5).position(|w| w == b"HTTP/") {
         let version = &line[at + 5..line.len().min(at + 8)];
@@ -197,6 +205,21 @@ fn crafted_requests_agree_with_httparse() {
         wire.extend_from_slice(b"\r\n");
         check(&wire, &httparse_request(&wire), &our_request(&wire)).unwrap();
     }
+    // Every request-target form: the same head length and headers where we accept.
+    let targets = [
+        ("http://h/chat?x=1", true),
+        ("HTTPS://h:443/", true),
+        ("http://evil.example/", false),
+        ("h:443", false),
+        ("*", false),
+        ("ws://h/", false),
+    ];
+    for (target, accepted) in targets {
+        let wire = format!("{}\r\n", base.replacen("/chat?x=1", target, 1));
+        let ours = our_request(wire.as_bytes());
+        check(wire.as_bytes(), &httparse_request(wire.as_bytes()), &ours).unwrap();
+        assert_eq!(matches!(ours, Outcome::Complete { .. }), accepted, "{target}: {ours:?}");
+    }
     let lines: &[&[u8]] = &[
         b"GET / HTTP/1.1\r\n\r\n",
         b"\r\n\r\nGET / HTTP/1.1\r\n\r\n",
@@ -250,6 +273,16 @@ fn documented_divergences_behave_as_documented() {
         our_request(b"GET / HTTP/1.1\nHost: h\n\n"),
         Outcome::Error(Some(HandshakeError::InvalidLineEnding))
     );
+    for target in ["chat", "a/b?c", "?x"] {
+        let wire = format!("GET {target} HTTP/1.1\r\nHost: h\r\n\r\n");
+        assert!(matches!(httparse_request(wire.as_bytes()), Outcome::Complete { .. }), "{target}");
+        assert_eq!(
+            our_request(wire.as_bytes()),
+            Outcome::Error(Some(HandshakeError::InvalidTarget)),
+            "{target}"
+        );
+        assert_eq!(divergences(wire.as_bytes()), [Divergence::TargetForm], "{target}");
+    }
     assert!(matches!(httparse_request(b"GET / HTTP/1.2\r\n\r\n"), Outcome::Error(_)));
     assert_eq!(
         our_request(b"GET / HTTP/1.2\r\n\r\n"),

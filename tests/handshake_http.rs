@@ -3,6 +3,7 @@
 #![cfg(feature = "http")]
 
 use http::{Method, StatusCode, Version};
+use proptest::prelude::*;
 use rfc6455::handshake::http::{
     accept_response, reject_response, validate_request, validate_response,
 };
@@ -196,10 +197,14 @@ fn request_line_checks_apply() {
     *utf8.uri_mut() = "/café".parse().unwrap();
     assert_eq!(validate(&utf8), Err(HandshakeError::InvalidTarget));
 
-    // An authority-form URI has no path: no valid target.
-    let mut authority = request_with("", &[]);
-    *authority.uri_mut() = "example.com:80".parse().unwrap();
-    assert_eq!(validate(&authority), Err(HandshakeError::InvalidTarget));
+    // Authority-form (`CONNECT`) and asterisk-form (`OPTIONS`) name no resource: refused
+    // as `Request::parse` refuses them (before, authority-form was `InvalidTarget` here and
+    // accepted there).
+    for uri in ["example.com:80", "*"] {
+        let mut incoming = request_with("", &[]);
+        *incoming.uri_mut() = uri.parse().unwrap();
+        assert_eq!(validate(&incoming), Err(HandshakeError::UnsupportedTargetForm), "{uri}");
+    }
 }
 
 #[test]
@@ -209,8 +214,178 @@ fn absolute_form_uri_gives_path_and_query() {
     let mut buf = Vec::new();
     let request = validate_request(&incoming, &mut buf).unwrap();
     assert_eq!((request.path(), request.query()), ("/feed", Some("x=1&y=2")));
+    assert_eq!(request.target(), "http://h/feed?x=1&y=2");
+    assert!(buf.starts_with(b"GET http://h/feed?x=1&y=2 HTTP/1.1\r\n"));
     *incoming.uri_mut() = "http://h".parse().unwrap();
-    assert_eq!(validate_request(&incoming, &mut buf).unwrap().target(), "/");
+    let request = validate_request(&incoming, &mut buf).unwrap();
+    // `http::Uri` writes the empty path of an absolute URI as `/`.
+    assert_eq!((request.path(), request.target()), ("/", "http://h/"));
+}
+
+#[test]
+fn absolute_form_uri_must_agree_with_host() {
+    // The case of the report: before, the authority was dropped and `Host` believed.
+    let mut incoming = request_with("host", &[("host", "good.example")]);
+    *incoming.uri_mut() = "http://evil.example/chat".parse().unwrap();
+    let error = validate(&incoming).unwrap_err();
+    assert_eq!((error, error.status()), (HandshakeError::HostMismatch, 400));
+    let response = reject_response(&Reject::from_error(error)).unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+
+    let mut incoming =
+        request_with("host", &[("host", "good.example:80"), ("origin", "http://good.example")]);
+    *incoming.uri_mut() = "http://good.example/chat".parse().unwrap();
+    let mut buf = Vec::new();
+    let request = validate_request(&incoming, &mut buf).unwrap();
+    assert_eq!((request.path(), request.host()), ("/chat", "good.example"));
+    assert_eq!(OriginPolicy::SameHost.check(&request), Ok(()));
+
+    let mut no_host = request_with("host", &[]);
+    *no_host.uri_mut() = "http://good.example/chat".parse().unwrap();
+    assert_eq!(validate(&no_host), Err(HandshakeError::MissingHeader("Host")));
+}
+
+/// What a parsed request says about its target, or the error.
+type TargetView = Result<(String, Option<String>, String), HandshakeError>;
+
+fn view(result: Result<Request<'_>, HandshakeError>) -> TargetView {
+    result.map(|r| (r.path().to_owned(), r.query().map(str::to_owned), r.host().to_owned()))
+}
+
+/// The same request through both paths: as bytes with `target` on the request line, and
+/// as an `http::Request` whose URI is `target` parsed by `http`. `None` when `http` does
+/// not take `target` as a URI.
+fn both_paths(target: &str, host: &str) -> Option<(TargetView, TargetView)> {
+    let uri: http::Uri = target.parse().ok()?;
+    let mut incoming = request_with("host", &[("host", host)]);
+    *incoming.uri_mut() = uri;
+    let mut buf = Vec::new();
+    let via_http = view(validate_request(&incoming, &mut buf));
+    let wire = format!(
+        "GET {target} HTTP/1.1\r\nupgrade: websocket\r\nconnection: Upgrade\r\n\
+         sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n\
+         host: {host}\r\n\r\n"
+    );
+    let direct = view(
+        Request::parse(wire.as_bytes(), &Limits::default())
+            .map(|s| s.complete().expect("a complete head")),
+    );
+    Some((via_http, direct))
+}
+
+#[test]
+fn request_targets_agree_with_the_byte_parser() {
+    let cases: &[(&str, &str, TargetView)] = &[
+        ("/chat?x=1", "h", Ok(("/chat".into(), Some("x=1".into()), "h".into()))),
+        ("http://h/chat?x=1", "h", Ok(("/chat".into(), Some("x=1".into()), "h".into()))),
+        ("http://h:80", "H", Ok(("/".into(), None, "h:80".into()))),
+        ("HTTPS://h/", "h:443", Ok(("/".into(), None, "h".into()))),
+        ("http://[::1]:8080/a", "[::1]:8080", Ok(("/a".into(), None, "[::1]:8080".into()))),
+        ("http://evil.example/chat", "good.example", Err(HandshakeError::HostMismatch)),
+        ("http://h:8080/", "h", Err(HandshakeError::HostMismatch)),
+        ("https://h/", "h:80", Err(HandshakeError::HostMismatch)),
+        ("h:443", "h", Err(HandshakeError::UnsupportedTargetForm)),
+        ("*", "h", Err(HandshakeError::UnsupportedTargetForm)),
+        ("ws://h/chat", "h", Err(HandshakeError::UnsupportedTargetScheme)),
+        ("wss://h/chat", "h", Err(HandshakeError::UnsupportedTargetScheme)),
+        ("ftp://h/", "h", Err(HandshakeError::UnsupportedTargetScheme)),
+        ("http://user@h/", "h", Err(HandshakeError::InvalidTargetAuthority)),
+        ("http://user:pw@h/", "h", Err(HandshakeError::InvalidTargetAuthority)),
+        ("http://h:/", "h:80", Ok(("/".into(), None, "h:".into()))),
+        ("http://h:65536/", "h", Err(HandshakeError::InvalidTargetAuthority)),
+    ];
+    // `http` itself refuses percent-encoding in an authority and `http:/chat`.
+    assert!(both_paths("http://h%2e/", "h").is_none());
+    assert!(both_paths("http:/chat", "h").is_none());
+    for (target, host, expected) in cases {
+        let (via_http, direct) = both_paths(target, host).expect("`http` parses the URI");
+        assert_eq!(&direct, expected, "{target} with Host {host}");
+        assert_eq!(via_http, direct, "{target} with Host {host}");
+    }
+}
+
+/// Targets of every form, built from parts that hit each rule.
+fn any_target() -> impl Strategy<Value = String> {
+    let scheme = prop::sample::select(vec!["http", "HTTP", "https", "ws", "wss", "ftp"]);
+    let userinfo = prop::option::weighted(0.1, prop::sample::select(vec!["u", "u:p", ""]));
+    let host = prop::sample::select(vec!["h", "H", "good.example", "[::1]", "10.0.0.1"]);
+    let port =
+        prop::option::of(prop::sample::select(vec!["", "80", "443", "8080", "0080", "70000"]));
+    let path = "(/[a-z:@]{0,3}){0,2}";
+    let query = prop::option::of("[a-z=&/?:]{0,6}");
+    (0u8..8, scheme, userinfo, host, port, path, query).prop_map(
+        |(form, scheme, userinfo, host, port, path, query)| {
+            let authority = match port {
+                Some(port) => format!("{host}:{port}"),
+                None => host.to_owned(),
+            };
+            let query = query.map(|q| format!("?{q}")).unwrap_or_default();
+            match form {
+                0 => "*".to_owned(),
+                1 => authority,
+                2 | 3 => format!("/{path}{query}"),
+                _ => {
+                    let userinfo = userinfo.map(|u| format!("{u}@")).unwrap_or_default();
+                    format!("{scheme}://{userinfo}{authority}{path}{query}")
+                }
+            }
+        },
+    )
+}
+
+fn any_host() -> impl Strategy<Value = String> {
+    let host = prop::sample::select(vec!["h", "H", "good.example", "[::1]", "10.0.0.1"]);
+    let port = prop::option::of(prop::sample::select(vec!["", "80", "443", "8080", "080"]));
+    (host, port).prop_map(|(host, port)| match port {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// `validate_request` and `Request::parse` agree on every target `http` can hold.
+    #[test]
+    fn generated_targets_agree_with_the_byte_parser(target in any_target(), host in any_host()) {
+        if let Some((via_http, direct)) = both_paths(&target, &host) {
+            prop_assert_eq!(via_http, direct, "{} with Host {}", target, host);
+        }
+    }
+}
+
+/// Guards against a vacuous agreement test: the generators reach every outcome, and
+/// `http` takes most of the targets.
+#[test]
+fn target_generators_cover_every_outcome() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+
+    let outcomes = [
+        Ok(()),
+        Err(HandshakeError::HostMismatch),
+        Err(HandshakeError::UnsupportedTargetForm),
+        Err(HandshakeError::UnsupportedTargetScheme),
+        Err(HandshakeError::InvalidTargetAuthority),
+    ];
+    let mut seen = [0; 5];
+    let mut compared = 0;
+    let mut runner = TestRunner::deterministic();
+    for _ in 0..2000 {
+        let target = any_target().new_tree(&mut runner).unwrap().current();
+        let host = any_host().new_tree(&mut runner).unwrap().current();
+        if let Some((_, direct)) = both_paths(&target, &host) {
+            compared += 1;
+            let outcome = direct.map(|_| ());
+            if let Some(at) = outcomes.iter().position(|o| *o == outcome) {
+                seen[at] += 1;
+            }
+        }
+    }
+    assert!(compared > 1500, "{compared} of 2000 targets compared");
+    for (outcome, count) in outcomes.iter().zip(seen) {
+        assert!(count >= 20, "{outcome:?} seen {count} times: {seen:?}");
+    }
 }
 
 /// Header to leave out, headers to add, the error.

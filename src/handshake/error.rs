@@ -20,7 +20,9 @@ pub enum HandshakeError {
     TooManyHeaders,
     /// The request method is not a token, or the request line is malformed.
     InvalidMethod,
-    /// The request target is empty or holds a byte outside `%x21-7E`.
+    /// The request target is empty, holds a byte outside `%x21-7E`, or has none of the
+    /// forms of RFC 9112 §3.2 (it neither starts with `/` nor is an absolute URI, e.g.
+    /// `chat`).
     InvalidTarget,
     /// The `HTTP-version` is not `HTTP/DIGIT.DIGIT`.
     InvalidHttpVersion,
@@ -44,6 +46,22 @@ pub enum HandshakeError {
     MissingHeader(&'static str),
     /// A header that may appear once appears more often (RFC 6455 §11.3, RFC 9112 §3.2).
     DuplicateHeader(&'static str),
+    /// The request target is in authority-form (`host:port`, used only by `CONNECT`,
+    /// RFC 9112 §3.2.3) or asterisk-form (`*`, used only by a server-wide `OPTIONS`,
+    /// RFC 9112 §3.2.4); neither names a resource to upgrade.
+    UnsupportedTargetForm,
+    /// The request target is an absolute URI whose scheme is not `http` or `https`, the
+    /// only ones RFC 6455 §4.2.1 allows there (`ws://` and `wss://` URIs are sent as an
+    /// origin-form target plus `Host`, RFC 6455 §4.1).
+    UnsupportedTargetScheme,
+    /// An absolute-form `http`/`https` target has no authority, or one that is not a plain
+    /// `host[:port]`: user info (RFC 9110 §4.2.4), percent-encoding, an empty host
+    /// (RFC 9110 §4.2.1), or a port that is not a number up to 65535.
+    InvalidTargetAuthority,
+    /// The `Host` header does not name the host and port of an absolute-form request
+    /// target (RFC 9112 §3.2, §3.2.2). Hosts compare ASCII case-insensitively; an absent
+    /// port is the target scheme's default (80 for `http`, 443 for `https`).
+    HostMismatch,
     /// A header value is malformed or lacks the required token; the name says which.
     InvalidHeader(&'static str),
     /// `Sec-WebSocket-Version` is absent or not `13` (RFC 6455 §4.2.2, status 426).
@@ -103,6 +121,10 @@ impl fmt::Display for HandshakeError {
             Self::MissingHeader(name) => return write!(f, "missing {name} header"),
             Self::DuplicateHeader(name) => return write!(f, "duplicate {name} header"),
             Self::InvalidHeader(name) => return write!(f, "invalid {name} header"),
+            Self::UnsupportedTargetForm => "request target in authority-form or asterisk-form",
+            Self::UnsupportedTargetScheme => "request target scheme is not http or https",
+            Self::InvalidTargetAuthority => "invalid authority in request target",
+            Self::HostMismatch => "Host header does not match the request target",
             Self::UnsupportedWebSocketVersion => "unsupported websocket version",
             Self::UnexpectedBody => "unexpected request body",
             Self::ForbiddenOrigin => "origin not allowed",
@@ -184,6 +206,10 @@ mod tests {
         assert_eq!(HandshakeError::MethodNotGet.status(), 405);
         assert_eq!(HandshakeError::ForbiddenOrigin.status(), 403);
         assert_eq!(HandshakeError::InvalidHeader("Sec-WebSocket-Key").status(), 400);
+        assert_eq!(HandshakeError::UnsupportedTargetForm.status(), 400);
+        assert_eq!(HandshakeError::UnsupportedTargetScheme.status(), 400);
+        assert_eq!(HandshakeError::InvalidTargetAuthority.status(), 400);
+        assert_eq!(HandshakeError::HostMismatch.status(), 400);
     }
 
     #[test]

@@ -99,9 +99,18 @@ const UNBOUNDED: Limits =
 /// Validates an upgrade request received by an HTTP stack, with every check of
 /// [`Request::parse`].
 ///
-/// `buf` is cleared and receives the request head as HTTP/1.1 bytes: the method, the path
-/// and query of the URI, the version and every header; the returned [`Request`] is a view
-/// of it. Header values that could not appear in a valid head (control bytes) are refused.
+/// `buf` is cleared and receives the request head as HTTP/1.1 bytes: the method, the URI
+/// as a request target in the form it was received, the version and every header; the
+/// returned [`Request`] is a view of it. Header values that could not appear in a valid
+/// head (control bytes) are refused.
+///
+/// The request target follows the same rules as in [`Request::parse`], by the same code:
+/// an origin-form URI (`/chat`) is what an HTTP stack usually hands over; an absolute-form
+/// one (`http://example.com/chat`, as an HTTP/1.1 client may send it) is accepted for
+/// `http` and `https` when the `Host` header names the same host and port, and then
+/// [`Request::host`] is the URI's authority; an authority-form URI (`example.com:443`) or
+/// `*` is refused with [`HandshakeError::UnsupportedTargetForm`]. `http::Uri` has already
+/// dropped any `#fragment` and writes an empty absolute path as `/`.
 ///
 /// ```
 /// use rfc6455::handshake::http::validate_request;
@@ -135,14 +144,9 @@ pub fn validate_request<'b, B>(
     buf: &'b mut Vec<u8>,
 ) -> Result<Request<'b>, HandshakeError> {
     buf.clear();
-    let uri = request.uri();
     buf.extend_from_slice(request.method().as_str().as_bytes());
     buf.push(b' ');
-    buf.extend_from_slice(uri.path().as_bytes());
-    if let Some(query) = uri.query() {
-        buf.push(b'?');
-        buf.extend_from_slice(query.as_bytes());
-    }
+    put_target(buf, request.uri());
     buf.push(b' ');
     buf.extend_from_slice(version_str(request.version()).as_bytes());
     put_headers(buf, request.headers())?;
@@ -354,6 +358,26 @@ impl ClientRequest<'_> {
         *request.version_mut() = Version::HTTP_11;
         copy_headers(&head, request.headers_mut())?;
         Ok(request)
+    }
+}
+
+/// Appends `uri` as a request target in the form the HTTP stack received it, so that
+/// [`Request::parse`] applies its rules on request-target forms (RFC 9112 §3.2) to it:
+/// origin-form `/path?query`, absolute-form `scheme://authority/path?query`,
+/// authority-form `host:port`, asterisk-form `*` (the `Display` of `http::Uri`).
+fn put_target(buf: &mut Vec<u8>, uri: &Uri) {
+    if let Some(scheme) = uri.scheme_str() {
+        buf.extend_from_slice(scheme.as_bytes());
+        buf.extend_from_slice(b"://");
+    }
+    if let Some(authority) = uri.authority() {
+        buf.extend_from_slice(authority.as_str().as_bytes());
+    }
+    // Empty for authority-form only; `/` for an absolute URI without a path.
+    buf.extend_from_slice(uri.path().as_bytes());
+    if let Some(query) = uri.query() {
+        buf.push(b'?');
+        buf.extend_from_slice(query.as_bytes());
     }
 }
 

@@ -10,8 +10,8 @@
 //! 1. Read bytes from the transport into a buffer and call
 //!    [`ServerHandshake::parse_request`] with everything received so far (or the pure
 //!    [`Request::parse`]). [`Status::Partial`] means "read more".
-//! 2. A [`Request`] is a validated, zero-copy view of the head: target, `Host`, `Origin`,
-//!    offered subprotocols and extensions, and every header. Bytes after
+//! 2. A [`Request`] is a validated, zero-copy view of the head: target (path and query),
+//!    host, `Origin`, offered subprotocols and extensions, and every header. Bytes after
 //!    [`Request::head_len`] belong to the frame layer (a client may pipeline its first
 //!    frame right behind the head).
 //! 3. Decide, then write the answer: [`Request::accept`] with an [`Accept`] (subprotocol,
@@ -90,6 +90,12 @@
 //!   its colon, no control bytes, token characters only in names. Empty lines before the
 //!   start line are skipped (RFC 9112 §2.2). `Name:value` without a space and any case of
 //!   field names are accepted.
+//! - Request targets (RFC 9112 §3.2): origin-form (`/chat`) and absolute-form
+//!   (`http://example.com/chat`, `http` and `https` only, with a plain `host[:port]`
+//!   authority) are accepted. In absolute-form the authority is the host the request is
+//!   for, and `Host` must name the same host and port or the request is refused (400).
+//!   Authority-form (`host:port`) and asterisk-form (`*`) are refused (400). The `http`
+//!   conversions apply the same rules by the same code.
 //! - Writers validate everything the caller supplies (tokens, header names and values,
 //!   offered subprotocols) and either write the whole message or return
 //!   [`UsageError::BufferTooSmall`] with the sink untouched.
@@ -104,6 +110,7 @@ pub mod http;
 mod negotiate;
 mod reject;
 mod server;
+mod target;
 mod write;
 
 pub use accept::{accept_key, AcceptKey, ClientKey};

@@ -154,8 +154,9 @@ pub enum OriginPolicy<'p> {
     /// Accept the listed serialized origins (`scheme://host[:port]`), compared
     /// ASCII case-insensitively.
     AllowList(&'p [&'p str]),
-    /// Accept an origin whose `host[:port]` equals the request's `Host`, ASCII
-    /// case-insensitively (Tornado's default `check_origin`).
+    /// Accept an origin whose `host[:port]` equals [`Request::host`], ASCII
+    /// case-insensitively (Tornado's default `check_origin`): the `Host` header, or the
+    /// authority of an absolute-form target, which wins over `Host` (RFC 9112 §3.2.2).
     SameHost,
 }
 

@@ -4,6 +4,7 @@
 use super::accept::{accept_key, is_valid_key, AcceptKey};
 use super::head::{split_once, Head, Headers, Kind, Scanner};
 use super::negotiate::{is_extension_list, is_token_list, list_contains, Extensions, Subprotocols};
+use super::target::parse_target;
 use super::write::{check_headers, write_all, Out};
 use super::{HandshakeError, Limits, Status, UsageError};
 use crate::FrameSink;
@@ -75,10 +76,43 @@ impl Default for ServerHandshake {
 /// one `Host`, `Upgrade: websocket`, a `Connection` token `Upgrade`, one
 /// `Sec-WebSocket-Version: 13`, one `Sec-WebSocket-Key` holding 16 bytes, and well-formed
 /// subprotocol and extension lists.
+///
+/// The request target is in origin-form (`/chat?room=1`) or absolute-form
+/// (`http://example.com/chat?room=1`, RFC 9112 §3.2.2, `http` and `https` only). In
+/// absolute-form the target's authority is the one the request is for
+/// ([`host`](Self::host)), and the `Host` header must name the same host and port
+/// ([`HandshakeError::HostMismatch`] otherwise); [`path`](Self::path) and
+/// [`query`](Self::query) are those of the URI. Authority-form (`host:port`) and
+/// asterisk-form (`*`) are refused with [`HandshakeError::UnsupportedTargetForm`].
+///
+/// ```
+/// use rfc6455::handshake::{HandshakeError, Limits, Request};
+///
+/// let head = |target: &str, host: &str| {
+///     format!(
+///         "GET {target} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n\
+///          Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+///          Sec-WebSocket-Version: 13\r\n\r\n"
+///     )
+/// };
+/// let wire = head("http://chat.example/room?id=7", "chat.example:80");
+/// let request = Request::parse(wire.as_bytes(), &Limits::default())?.complete().unwrap();
+/// assert_eq!((request.path(), request.query()), ("/room", Some("id=7")));
+/// assert_eq!(request.host(), "chat.example");
+/// assert_eq!(request.target(), "http://chat.example/room?id=7");
+///
+/// let wire = head("http://evil.example/room", "chat.example");
+/// let error = Request::parse(wire.as_bytes(), &Limits::default()).unwrap_err();
+/// assert_eq!((error, error.status()), (HandshakeError::HostMismatch, 400));
+/// # Ok::<(), HandshakeError>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Request<'a> {
     head: Head<'a>,
     target: &'a str,
+    path: &'a str,
+    query: Option<&'a str>,
+    /// The authority the request is for: `Host`, or an absolute-form target's authority.
     host: &'a str,
     origin: Option<&'a str>,
     key: &'a str,
@@ -110,9 +144,11 @@ impl<'a> Request<'a> {
 
     fn from_head(head: Head<'a>) -> Result<Self, HandshakeError> {
         let target = parse_request_line(head.start_line)?;
+        let parsed = parse_target(target)?;
         let seen = Self::collect(head.headers())?;
         let host = seen.host.ok_or(HandshakeError::MissingHeader("Host"))?;
         let host = host_str(host).ok_or(HandshakeError::InvalidHeader("Host"))?;
+        let host = parsed.authority_for(host)?;
         check_upgrade(&head, &seen)?;
         if seen.version != Some(b"13") {
             return Err(HandshakeError::UnsupportedWebSocketVersion);
@@ -126,7 +162,7 @@ impl<'a> Request<'a> {
             }
             None => None,
         };
-        Ok(Self { head, target, host, origin, key })
+        Ok(Self { head, target, path: parsed.path, query: parsed.query, host, origin, key })
     }
 
     /// One pass over the headers: single-instance headers, list syntax, body framing.
@@ -156,22 +192,30 @@ impl<'a> Request<'a> {
         Ok(seen)
     }
 
-    /// The request target verbatim: path and query, e.g. `/stock_info/?encoding=text`.
+    /// The request target verbatim, as the request line has it: path and query in
+    /// origin-form (`/stock_info/?encoding=text`), the whole URI in absolute-form
+    /// (`http://example.com/stock_info/?encoding=text`). Route on [`path`](Self::path) and
+    /// [`query`](Self::query), which are the same for both forms.
     pub const fn target(&self) -> &'a str {
         self.target
     }
 
-    /// The path part of the target (before any `?`).
-    pub fn path(&self) -> &'a str {
-        self.target.split_once('?').map_or(self.target, |(path, _)| path)
+    /// The path of the target, before any `?`: in absolute-form, the path after the
+    /// authority, `/` when the URI has none (`http://example.com?x=1` has path `/`).
+    pub const fn path(&self) -> &'a str {
+        self.path
     }
 
-    /// The query part of the target (after the first `?`), if any.
-    pub fn query(&self) -> Option<&'a str> {
-        self.target.split_once('?').map(|(_, query)| query)
+    /// The query of the target (after the first `?`), if any.
+    pub const fn query(&self) -> Option<&'a str> {
+        self.query
     }
 
-    /// The `Host` header value.
+    /// The authority the request is for, `host[:port]` as received: the `Host` header
+    /// value for an origin-form target, the target's authority for an absolute-form one
+    /// (RFC 9112 §3.2.2; `Host` was checked to name the same host and port, so the two
+    /// differ at most in ASCII case and in spelling out the default port).
+    /// [`OriginPolicy::SameHost`](super::OriginPolicy::SameHost) compares against this.
     pub const fn host(&self) -> &'a str {
         self.host
     }
@@ -356,7 +400,8 @@ impl<'r> Accept<'r> {
     }
 }
 
-/// Checks `method SP target SP HTTP/1.x` (already lexically valid) and returns the target.
+/// Checks `method SP target SP HTTP/1.x` (already lexically valid) and returns the target;
+/// its form is checked by [`parse_target`].
 fn parse_request_line(line: &[u8]) -> Result<&str, HandshakeError> {
     let (method, rest) = split_once(line, b' ').ok_or(HandshakeError::InvalidMethod)?;
     let (target, version) = split_once(rest, b' ').ok_or(HandshakeError::InvalidTarget)?;
