@@ -9,8 +9,9 @@
 // A counting global allocator has to implement `GlobalAlloc`, an unsafe trait.
 #![allow(unsafe_code)]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use core::alloc::{GlobalAlloc, Layout};
+use core::sync::atomic::{AtomicUsize, Ordering};
+use std::alloc::System;
 
 use rfc6455::deflate::DeflateParams;
 use rfc6455::message::MessageBuffer;
@@ -189,14 +190,15 @@ fn zlib_state_is_allocated_on_first_use() {
     let ((), inflate_state) = held_by(|| {
         assert_eq!(read_chunks(&mut conn, &hello), Ok(vec![33]));
     });
+    let inflate_buffer = conn.buffered_bytes();
     let ((), deflate_state) = held_by(|| {
         conn.send_binary(&[7; 100], &mut Vec::with_capacity(256)).unwrap();
     });
-    let buffers = conn.buffered_bytes();
+    let deflate_buffer = conn.buffered_bytes() - inflate_buffer;
     println!(
         "new client + enable_deflate: {at_enable} B; first compressed message received: \
-         +{inflate_state} B (of which {buffers} B output buffers); first compressed send: \
-         +{deflate_state} B"
+         +{inflate_state} B (of which {inflate_buffer} B output buffer); first compressed \
+         send: +{deflate_state} B (of which {deflate_buffer} B output buffer)"
     );
     assert!(at_enable <= 1024, "enable_deflate allocated {at_enable} B");
     assert!(
@@ -220,10 +222,16 @@ fn window_sizes() {
         let before = current();
         assert_eq!(read_chunks(&mut conn, &hello), Ok(vec![1]));
         let inflate = current() - before - conn.buffered_bytes();
-        let before = current();
-        conn.send_binary(&[7; 100], &mut Vec::with_capacity(256)).unwrap();
-        let deflate = current() - before;
-        println!("window 2^{bits}: inflate state {inflate} B, deflate state {deflate} B");
+        let mut sink = Vec::with_capacity(256);
+        let sink_len = sink.capacity();
+        let (before, buffers) = (current(), conn.buffered_bytes());
+        conn.send_binary(&[7; 100], &mut sink).unwrap();
+        assert_eq!(sink.capacity(), sink_len);
+        let deflate = current() - before - (conn.buffered_bytes() - buffers);
+        println!(
+            "window 2^{bits}: inflate state {inflate} B (peer_max_window_bits), deflate state \
+             {deflate} B (local_max_window_bits)"
+        );
     }
 }
 

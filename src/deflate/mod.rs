@@ -7,8 +7,11 @@
 //! [`Connection::enable_deflate`](crate::Connection::enable_deflate), after which
 //! messages are compressed on send (RSV1 on the first frame, the `00 00 FF FF` tail
 //! stripped) and inflated on receipt, with the message size limit checked *while*
-//! inflating, so a small frame that would inflate to gigabytes costs no more than the
-//! limit.
+//! inflating, so a small frame that would inflate to gigabytes is refused (1009) once
+//! it passes the limit. Inflated output is handed out in pieces of at most 64 KiB, so
+//! the connection holds no more than that of a message however large it is (a store
+//! that gathers the message holds the message, at most the limit). zlib's state is
+//! allocated by the first compressed message each way.
 //!
 //! The backend is zlib-rs (memory-safe Rust zlib): it builds without `std`, and it can
 //! compress with any window from 2^9 to 2^15 bytes, which the `*_max_window_bits`
@@ -20,7 +23,9 @@ mod codec;
 mod negotiate;
 mod params;
 
-pub(crate) use codec::{Compressor, Decompressor, InflateFailure};
+pub(crate) use codec::{
+    Compressor, Decompressor, InflateFailure, PIECE, RETAINED as INFLATE_RETAINED,
+};
 pub use negotiate::{accept_answer, accept_offer, offer, ExtensionHeader, PERMESSAGE_DEFLATE};
 pub use params::{DeflateConfig, DeflateParams, MAX_WINDOW_BITS, MIN_WINDOW_BITS};
 
