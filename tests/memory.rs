@@ -179,7 +179,30 @@ fn permessage_deflate_memory() {
     zlib_state_is_allocated_on_first_use();
     window_sizes();
     idle_after_a_15_mib_message();
+    idle_after_sending_15_mib();
     bomb_peak();
+}
+
+/// The sending side: compressing 15 MiB leaves at most one piece of buffers behind.
+fn idle_after_sending_15_mib() {
+    let message = vec![0; 15 * MIB];
+    let mut server = Connection::new(Role::Server, config(16 << 20), [0; 16]);
+    server.enable_deflate(DeflateParams::default());
+    server.send_binary(&[0; 100], &mut Vec::new()).unwrap();
+    let baseline = reset_peak();
+    let mut wire = Vec::new();
+    server.send_binary(&message, &mut wire).unwrap();
+    let sent = wire.len();
+    let peak = peak() - baseline;
+    drop(wire);
+    let held = current() as isize - baseline as isize;
+    let buffers = server.buffered_bytes();
+    println!(
+        "send: 15 MiB compressed to {sent} B; peak +{peak} B during the send (the caller's \
+         sink included); idle after: buffered_bytes {buffers} B, heap {held:+} B"
+    );
+    assert!(buffers <= PIECE, "buffered_bytes {buffers}");
+    assert!(held <= PIECE as isize, "{held}");
 }
 
 /// `enable_deflate` allocates (close to) nothing; the inflate state comes with the

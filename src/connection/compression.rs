@@ -131,6 +131,11 @@ impl Compression {
     pub(super) fn compress(&mut self, data: &[u8], message_end: bool) -> &[u8] {
         self.compressor.compress(data, message_end)
     }
+
+    /// Gives back the memory a large compressed message took, once it was written.
+    pub(super) fn compressed_written(&mut self) {
+        self.compressor.release_output();
+    }
 }
 
 impl Connection {

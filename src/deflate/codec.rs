@@ -172,8 +172,8 @@ impl Decompressor {
     }
 }
 
-/// The compressor's output buffer shrinks back to this before a small message, after
-/// a large one.
+/// The compressor's output buffer shrinks back to this once a larger message was
+/// written out.
 const SEND_RETAINED: usize = 64 * 1024;
 
 /// The sending half: compresses whole messages or fragments. zlib's state is allocated
@@ -207,10 +207,6 @@ impl Compressor {
         let (level, window_bits) = (self.level, self.window_bits);
         let deflate = self.deflate.get_or_insert_with(|| Deflate::new(level, false, window_bits));
         self.filled = 0;
-        if self.out.len() > SEND_RETAINED && input.len() < SEND_RETAINED / 2 {
-            self.out.truncate(SEND_RETAINED);
-            self.out.shrink_to_fit();
-        }
         loop {
             if self.out.len() - self.filled < 64 {
                 let grow = (input.len() / 2).max(self.out.len()).max(1024);
@@ -241,6 +237,15 @@ impl Compressor {
             }
         }
         &self.out[..len]
+    }
+
+    /// Gives back the output buffer's memory beyond 64 KiB, once the compressed bytes
+    /// were written out: a large message sent does not stay pinned.
+    pub(crate) fn release_output(&mut self) {
+        if self.out.len() > SEND_RETAINED {
+            self.out.truncate(SEND_RETAINED);
+            self.out.shrink_to_fit();
+        }
     }
 
     /// The size of the output buffer.
