@@ -223,6 +223,19 @@ fn zlib_state_is_allocated_on_first_use() {
          +{inflate_state} B (of which {inflate_buffer} B output buffer); first compressed \
          send: +{deflate_state} B (of which {deflate_buffer} B output buffer)"
     );
+    // Whole messages sent uncompressed never allocate the deflate state.
+    let mut config = config(1 << 20);
+    config.deflate.min_message_len = usize::MAX;
+    let mut receive_only = Connection::new(Role::Client, config, [1; 16]);
+    receive_only.enable_deflate(DeflateParams::default());
+    let mut sink = Vec::with_capacity(256);
+    let ((), uncompressed_send) = held_by(|| {
+        receive_only.send_binary(&[7; 100], &mut sink).unwrap();
+    });
+    println!(
+        "a 100-byte message sent uncompressed (min_message_len usize::MAX): +{uncompressed_send} B"
+    );
+    assert_eq!(uncompressed_send, 0);
     assert!(at_enable <= 1024, "enable_deflate allocated {at_enable} B");
     assert!(
         inflate_state > 30 * KIB,
