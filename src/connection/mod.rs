@@ -413,7 +413,11 @@ impl Connection {
             if self.inflate_due() {
                 return self.inflate_step(input);
             }
-            return self.decode_step(input, unmask);
+            return match self.decode_step(input, unmask)? {
+                // The header of a compressed data frame: its payload follows at once.
+                (Step::Header, rest) if self.inflate_due() => self.inflate_step(rest),
+                decoded => Ok(decoded),
+            };
         }
         let input =
             match self.decoder.decode_whole_masked(input).map_err(|e| self.fail(e.into()))? {
