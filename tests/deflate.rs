@@ -19,12 +19,28 @@ enum Piece {
     Ping(Vec<u8>),
 }
 
-/// A message that compresses well: `len` bytes cycling through a short pattern (text
-/// when `text`, a pattern of ASCII letters).
+/// A message that compresses well: about `len` bytes cycling through a short pattern
+/// (with `text`, of characters of one to four bytes, so that code points straddle the
+/// pieces they are inflated in).
 fn compressible(len: usize, seed: u8, text: bool) -> Vec<u8> {
-    let pattern: Vec<u8> = (0..(seed % 50 + 1))
-        .map(|i| if text { b'a' + (seed.wrapping_add(i) % 26) } else { seed.wrapping_mul(i) })
-        .collect();
+    if text {
+        let chars = ['a', 'é', '€', '𝄞', 'z', 'ß'];
+        let pattern: String =
+            (0..usize::from(seed % 50 + 1)).map(|i| chars[(usize::from(seed) + i) % 6]).collect();
+        let mut text = String::new();
+        while text.len() < len {
+            let room = len - text.len();
+            match pattern.char_indices().find(|&(at, c)| at + c.len_utf8() > room) {
+                Some((at, _)) => {
+                    text.push_str(&pattern[..at]);
+                    break;
+                }
+                None => text.push_str(&pattern),
+            }
+        }
+        return text.into_bytes();
+    }
+    let pattern: Vec<u8> = (0..(seed % 50 + 1)).map(|i| seed.wrapping_mul(i)).collect();
     pattern.iter().copied().cycle().take(len).collect()
 }
 
