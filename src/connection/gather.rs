@@ -2,8 +2,6 @@
 
 use super::read_buffer::Kept;
 use super::whole_message::Peeked;
-#[cfg(feature = "deflate")]
-use super::Ready;
 use super::{Connection, ConnectionError, Event, Step};
 use crate::message::{DataChunk, MessageKind, MessageStore};
 
@@ -122,33 +120,33 @@ impl Connection {
             let (data, frame_end, mask) = match step {
                 Step::NeedMore => return Ok((None, rest)),
                 Step::Header => continue,
+                // A piece of a compressed message, inflated by the connection.
+                #[cfg(feature = "deflate")]
+                Step::Inflated(chunk) => {
+                    let Some((kind, is_first, is_last)) = chunk else { continue };
+                    if is_first {
+                        messages.begin(kind == MessageKind::Text);
+                    }
+                    let inflated = self.deflate.as_ref().map_or(&[][..], |d| d.output());
+                    // The store checks text as it copies it (the assembler did too, as
+                    // it was inflated: its verdict does not reach the store).
+                    messages.append_unmasked(inflated, None).map_err(|e| self.fail(e.into()))?;
+                    if is_last {
+                        let message = finished(messages, kind).map_err(|e| self.fail(e))?;
+                        return Ok((Some(Event::Data(message)), rest));
+                    }
+                    continue;
+                }
                 Step::Payload { data, frame_end, mask } => (data, frame_end, mask),
             };
-            if self.control.is_some() || self.is_inflating() {
-                // Control payloads (at most 125 bytes) and compressed data are unmasked
-                // in place and take the usual path.
+            if self.control.is_some() {
+                // Control payloads (at most 125 bytes) are unmasked in place and take
+                // the usual path.
                 if let Some((key, offset)) = mask {
                     key.apply(data, offset);
                 }
-                match self.on_payload(data, frame_end).map_err(|e| self.fail(e))? {
-                    None => {}
-                    #[cfg(feature = "deflate")]
-                    Some(Ready::Inflated(kind, is_first, is_last)) => {
-                        if is_first {
-                            messages.begin(kind == MessageKind::Text);
-                        }
-                        let inflated = self.deflate.as_ref().map_or(&[][..], |d| d.output());
-                        // The store checks text as it copies it (the assembler did too,
-                        // as it was inflated: its verdict does not reach the store).
-                        messages
-                            .append_unmasked(inflated, None)
-                            .map_err(|e| self.fail(e.into()))?;
-                        if is_last {
-                            let message = finished(messages, kind).map_err(|e| self.fail(e))?;
-                            return Ok((Some(Event::Data(message)), rest));
-                        }
-                    }
-                    Some(ready) => return Ok((Some(self.event(ready)), rest)),
+                if let Some(ready) = self.on_payload(data, frame_end).map_err(|e| self.fail(e))? {
+                    return Ok((Some(self.event(ready)), rest));
                 }
                 continue;
             }

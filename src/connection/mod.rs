@@ -71,6 +71,10 @@ enum Step<'i> {
     Header,
     /// Payload bytes of the current frame; `mask` is where they still need unmasking.
     Payload { data: &'i mut [u8], frame_end: bool, mask: Option<(MaskKey, u64)> },
+    /// Compressed payload was inflated into the connection: the chunk of it to report
+    /// (kind, first, last), if any.
+    #[cfg(feature = "deflate")]
+    Inflated(Option<(MessageKind, bool, bool)>),
 }
 
 impl<'i> Step<'i> {
@@ -252,9 +256,13 @@ impl Connection {
     }
 
     /// The bytes this connection holds in buffers beyond its own size: with
-    /// permessage-deflate, the inflate and deflate output buffers (they grow with the
-    /// largest recent message and shrink back after it); otherwise 0. zlib's window
-    /// and tables are not counted.
+    /// permessage-deflate, the inflate output buffer (at most 64 KiB, since compressed
+    /// messages are inflated and reported in pieces of at most that; back to 4 KiB when
+    /// a message ends) and the deflate output buffer (it grows with the largest recent
+    /// message sent and shrinks back before a small one); otherwise 0. zlib's state is
+    /// not counted: about 47 KB to inflate, allocated by the first compressed message
+    /// received, and 250-380 KB to compress (by window size), by the first message
+    /// compressed.
     pub fn buffered_bytes(&self) -> usize {
         #[cfg(feature = "deflate")]
         if let Some(deflate) = &self.deflate {
@@ -302,6 +310,9 @@ impl Connection {
     ///
     /// The event borrows the input (data) or the connection (control payloads, inflated
     /// data); the rest borrows only the input. Drop the event before the next call.
+    /// With permessage-deflate, a compressed message is reported in chunks of at most
+    /// 64 KiB as it is inflated, one per call, so one compressed frame may give many;
+    /// the rest is not empty until the last of them was reported.
     ///
     /// After the peer's Close, or after a failure, input is consumed and ignored.
     ///
@@ -375,6 +386,12 @@ impl Connection {
             match step {
                 Step::NeedMore => return Ok((None, rest)),
                 Step::Header => {}
+                #[cfg(feature = "deflate")]
+                Step::Inflated(chunk) => {
+                    if let Some((kind, is_first, is_last)) = chunk {
+                        break Ready::Inflated(kind, is_first, is_last);
+                    }
+                }
                 Step::Payload { data, frame_end, .. } => {
                     if let Some(ready) =
                         self.on_payload(data, frame_end).map_err(|e| self.fail(e))?
@@ -396,6 +413,19 @@ impl Connection {
         input: &'i mut [u8],
         unmask: bool,
     ) -> Result<(Step<'i>, &'i mut [u8]), ConnectionError> {
+        // With permessage-deflate, frames are decoded step by step: compressed payload
+        // is taken only as far as zlib takes it (see `compression`).
+        #[cfg(feature = "deflate")]
+        if self.deflate.is_some() {
+            if self.inflate_due() {
+                return self.inflate_step(input);
+            }
+            return match self.decode_step(input, unmask)? {
+                // The header of a compressed data frame: its payload follows at once.
+                (Step::Header, rest) if self.inflate_due() => self.inflate_step(rest),
+                decoded => Ok(decoded),
+            };
+        }
         let input =
             match self.decoder.decode_whole_masked(input).map_err(|e| self.fail(e.into()))? {
                 Whole::Frame(header, data, rest) => {
@@ -405,6 +435,16 @@ impl Connection {
                 }
                 Whole::Partial(input) => input,
             };
+        self.decode_step(input, unmask)
+    }
+
+    /// [`next_step`](Self::next_step) through the decoder's states.
+    #[inline]
+    fn decode_step<'i>(
+        &mut self,
+        input: &'i mut [u8],
+        unmask: bool,
+    ) -> Result<(Step<'i>, &'i mut [u8]), ConnectionError> {
         let mask = self.decoder.payload_mask();
         let (step, rest) = self.decoder.decode_masked(input).map_err(|e| self.fail(e.into()))?;
         let step = match step {
@@ -481,13 +521,7 @@ impl Connection {
         frame_end: bool,
     ) -> Result<Option<Ready<'i>>, ConnectionError> {
         let Some(opcode) = self.control else {
-            #[cfg(feature = "deflate")]
-            if let Some(deflate) = self.deflate.as_mut().filter(|d| d.is_inflating()) {
-                let message_end = frame_end && self.assembler.is_final_frame();
-                let inflated = deflate.inflate(data, message_end, self.config.max_message_len)?;
-                let chunk = self.assembler.on_payload(inflated, frame_end)?;
-                return Ok(chunk.map(|c| Ready::Inflated(c.kind(), c.is_first(), c.is_last())));
-            }
+            // (Compressed payload takes `inflate_step` instead.)
             return Ok(self.assembler.on_payload(data, frame_end)?.map(Ready::Data));
         };
         // The header check bounds control payloads to 125 bytes, so this always fits.

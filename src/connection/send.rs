@@ -189,15 +189,10 @@ impl Connection {
                 }
                 let rsv = if first { 0b100 } else { 0 };
                 let payload = deflate.compress(data, message_end);
-                return write_frame(
-                    self.role,
-                    &mut self.masks,
-                    opcode,
-                    message_end,
-                    rsv,
-                    payload,
-                    out,
-                );
+                let written =
+                    write_frame(self.role, &mut self.masks, opcode, message_end, rsv, payload, out);
+                deflate.compressed_written();
+                return written;
             }
         }
         self.write_frame(opcode, message_end, data, out)

@@ -142,8 +142,9 @@ fn decompression_bomb_is_refused_while_inflating() {
     let mut c = Connection::new(Role::Client, config, [0; 16]);
     c.enable_deflate(DeflateParams::default());
     assert_eq!(receive(&mut c, &compressed_frame(&payload)), Err(1009));
+    // Inflated in pieces of at most 64 KiB: the connection never held more.
     let held = c.buffered_bytes();
-    assert!(held <= 2 << 20, "inflated buffer stayed near the limit: {held}");
+    assert!(held <= 64 << 10, "the inflate buffer grew to {held}");
 }
 
 #[test]

@@ -138,6 +138,17 @@ impl FrameDecoder {
         }
     }
 
+    /// The payload bytes of the current frame still to come: like
+    /// [`pending_payload`](Self::pending_payload), but `Some(0)` for an empty frame whose
+    /// header was decoded and whose (empty) payload step is still due.
+    #[cfg(feature = "deflate")]
+    pub(crate) const fn payload_remaining(&self) -> Option<u64> {
+        match self.state {
+            State::Payload { remaining, .. } => Some(remaining),
+            State::Header { .. } => None,
+        }
+    }
+
     /// Counts `len` payload bytes of the current frame that the caller received by
     /// other means (at most [`pending_payload`](Self::pending_payload)); returns `true`
     /// when they end the frame.
