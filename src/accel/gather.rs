@@ -26,8 +26,9 @@ pub(crate) trait Storage: sealed::Sealed {
     fn initialised(&self) -> &[u8];
     /// As [`initialised`](Self::initialised), mutably.
     fn initialised_mut(&mut self) -> &mut [u8];
-    /// Makes at least `len` bytes initialised (new ones zeroed), asking for up to
-    /// `ahead` more capacity when it grows; `false` when it cannot (a short slice).
+    /// Makes at least `len` bytes initialised (new ones zeroed); when that needs more
+    /// capacity, asks for exactly `ahead` more than `len`. `false` when it cannot (a
+    /// short slice).
     fn grow_to(&mut self, len: usize, ahead: usize) -> bool;
     /// Appends `data`, XORed with `pattern` when given, after the initialised bytes in
     /// one pass; `false` when it cannot (a slice).
@@ -78,10 +79,10 @@ impl Storage for Vec<u8> {
     #[inline]
     fn grow_to(&mut self, len: usize, ahead: usize) -> bool {
         if len > self.len() {
-            if len.saturating_add(ahead) > self.capacity() {
-                // Amortised: at least doubles. If it fails, `resize` asks again for
-                // what is needed.
-                let _ = self.try_reserve(len.saturating_add(ahead) - self.len());
+            if len > self.capacity() {
+                // `ahead` more than needed, exactly (the caller sizes it). If that
+                // fails, `resize` asks for what is needed.
+                let _ = self.try_reserve_exact(len.saturating_add(ahead) - self.len());
             }
             self.resize(len, 0);
         }
@@ -183,7 +184,9 @@ impl<S: Storage> Gather<S> {
             return Err(self.too_big(u64::MAX));
         };
         let written = match &mut self.check {
-            Check::Text(stream) => self.storage.grow_to(end, 0).then(|| {
+            // Growing, it asks for as much again as the message holds: moved a
+            // logarithmic number of times, reserved at most twice what arrived.
+            Check::Text(stream) => self.storage.grow_to(end, end).then(|| {
                 let dst = &mut self.storage.initialised_mut()[start..end];
                 // Unmasked text is copied by the same kernel, with a key that changes
                 // nothing: one pass either way.
@@ -212,7 +215,7 @@ impl<S: Storage> Gather<S> {
 
     /// Room for the next `len` bytes of the message, to be filled by the caller and
     /// added with [`commit`](Self::commit); `ahead` more bytes are expected after them
-    /// (a `Vec` asks for that much capacity, at least doubling).
+    /// (a `Vec` that must grow asks for that much more capacity).
     ///
     /// # Errors
     /// The length the message would have, when the storage cannot hold it.

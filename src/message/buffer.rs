@@ -186,8 +186,9 @@ impl Default for MessageBuffer {
     }
 }
 
-/// The most a `MessageBuffer` reserves ahead of the bytes that arrived, whatever a frame
-/// header declares: a peer's 14-byte header cannot make it reserve more.
+/// The most a `MessageBuffer` reserves ahead of the bytes that arrived on the word of a
+/// frame header alone (after more arrived, up to three times that): a peer's 14-byte
+/// header cannot make it reserve more.
 #[cfg(feature = "alloc")]
 const MAX_RESERVE_AHEAD: u64 = 64 * 1024;
 
@@ -417,10 +418,12 @@ impl sealed::Sealed for MessageBuffer {
 
     fn room(&mut self, len: usize, frame_rest: u64) -> Result<&mut [u8], MessageError> {
         // Room for more of the frame than this read asks, so that growth does not move
-        // the bytes gathered so far at each read, but never more than
-        // `MAX_RESERVE_AHEAD` beyond them on the word of a header alone (and at least
-        // doubling, so a large frame is moved a logarithmic number of times).
-        let ahead = frame_rest.saturating_sub(len as u64).min(MAX_RESERVE_AHEAD) as usize;
+        // the bytes gathered so far at each read: up to three times what arrived (so a
+        // large frame is moved a few times, each move quadrupling), but never more than
+        // `MAX_RESERVE_AHEAD` on the word of a header alone.
+        let arrived = (self.gather.bytes().len() + len) as u64;
+        let cap = MAX_RESERVE_AHEAD.max(3 * arrived);
+        let ahead = frame_rest.saturating_sub(len as u64).min(cap) as usize;
         self.gather
             .room(len, ahead)
             .map_err(|len| MessageError::MessageTooBig { len, limit: u64::MAX })
