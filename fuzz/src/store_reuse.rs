@@ -1,0 +1,343 @@
+//! Message stores shared between connections and reused after failures, the read
+//! entry points mixed within one message, and an `Assembler` driven directly after its
+//! errors: whatever the order, every `&str` the crate hands out must be UTF-8.
+//!
+//! Nothing else is asserted: mixing entry points or sharing a store is misuse the
+//! crate may answer with errors or garbled bytes, but never with an invalid `&str`
+//! (that is undefined behaviour reachable from safe code).
+//!
+//! The input is a list of operations, each an opcode byte and its arguments (see
+//! [`run`]). Three connection slots each have a queue of bytes to receive, which
+//! operations fill with frames (see [`crate::script`]) and drain through any entry point
+//! into any of four stores: two `MessageBuffer`s and two `SliceMessageBuffer`s over
+//! fixed arrays.
+
+use rfc6455::frame::{FrameHeader, OpCode};
+use rfc6455::message::{Assembler, DataChunk, Message, MessageBuffer, SliceMessageBuffer};
+use rfc6455::{Config, Connection, Event, ReadBuffer, Role};
+
+use crate::check_str;
+use crate::script::Writer;
+
+/// The most operations one input runs.
+const MAX_OPS: usize = 200;
+
+/// Checks the `&str`s a whole message in a store gives.
+fn check_message(message: Option<Message<'_>>) {
+    if let Some(Message::Text(s)) = message {
+        check_str(s);
+    }
+}
+
+/// Checks the `&str`s of an event.
+fn check_event(event: &Event<'_>) {
+    match event {
+        Event::Data(chunk) => check_chunk(chunk),
+        Event::Close(frame) => {
+            check_str(frame.reason());
+        }
+        Event::Ping(_) | Event::Pong(_) => {}
+    }
+}
+
+fn check_chunk(chunk: &DataChunk<'_>) {
+    if let Some(s) = chunk.as_whole_text() {
+        check_str(s);
+    }
+}
+
+/// Runs `$body` with `$s` bound to store `$i` (of four), whatever its type.
+macro_rules! with_store {
+    ($stores:expr, $i:expr, |$s:ident| $body:expr) => {
+        match $i % 4 {
+            0 => {
+                let $s = &mut $stores.0;
+                $body
+            }
+            1 => {
+                let $s = &mut $stores.1;
+                $body
+            }
+            2 => {
+                let $s = &mut $stores.2;
+                $body
+            }
+            _ => {
+                let $s = &mut $stores.3;
+                $body
+            }
+        }
+    };
+}
+
+/// One connection slot: the connection and the bytes queued for it.
+struct Slot {
+    conn: Connection,
+    /// Frames are written for this receiver (masked for a server), compressed with
+    /// permessage-deflate when the connection has it.
+    writer: Writer,
+    /// Bytes written and not read yet.
+    read_at: usize,
+}
+
+impl Slot {
+    fn new(flags: u8) -> Self {
+        let role = if flags & 1 != 0 { Role::Server } else { Role::Client };
+        let config = if flags & 2 != 0 {
+            // Small limits, so 1009 paths are reached with short inputs.
+            Config { max_frame_len: 200, max_message_len: 300, ..Config::default() }
+        } else {
+            crate::config()
+        };
+        let mut conn = Connection::new(role, config, [flags; 16]);
+        let deflate = flags & 4 != 0;
+        if deflate {
+            conn.enable_deflate(rfc6455::deflate::DeflateParams {
+                peer_no_context_takeover: flags & 8 != 0,
+                ..Default::default()
+            });
+        }
+        let writer = Writer::new(role == Role::Server, deflate.then_some(flags & 8 != 0));
+        Self { conn, writer, read_at: 0 }
+    }
+
+    /// Takes up to `n` queued bytes (all with 0).
+    fn take(&mut self, n: usize) -> Vec<u8> {
+        let queued = &self.writer.out[self.read_at..];
+        let n = if n == 0 { queued.len() } else { n.min(queued.len()) };
+        let bytes = queued[..n].to_vec();
+        self.read_at += n;
+        bytes
+    }
+
+    /// Drains what the connection wants to send (not looked at).
+    fn transmit(&mut self) {
+        let mut out = Vec::new();
+        while matches!(self.conn.poll_transmit(&mut out), Ok(true)) {}
+    }
+}
+
+/// Input bytes, taken from the front; zeros once they run out.
+struct Input<'a>(&'a [u8]);
+
+impl Input<'_> {
+    fn byte(&mut self) -> u8 {
+        match self.0.split_first() {
+            Some((&b, rest)) => {
+                self.0 = rest;
+                b
+            }
+            None => 0,
+        }
+    }
+
+    fn bytes(&mut self, n: usize) -> &[u8] {
+        let (a, b) = self.0.split_at(n.min(self.0.len()));
+        self.0 = b;
+        a
+    }
+}
+
+/// Runs the operations of `data`. Each is an opcode byte `op`, then arguments:
+/// - `op % 8 == 0`: a frame record for slot `op >> 3` (see [`crate::script`]);
+/// - `1`: read through an entry point: slot, entry point, store, amount (see [`read`]);
+/// - `2`: a new connection in slot `op >> 3` (flags byte: bit 0 server, bit 1 small
+///   limits, bit 2 permessage-deflate, bit 3 peer without context takeover, bit 4
+///   keep the old queue), reusing every store;
+/// - `3`: the assembler `op >> 3 & 1` takes a header (flags byte: opcode nibble, bit 4
+///   not FIN, bit 5 RSV1; a length byte);
+/// - `4`: the assembler takes payload (a flags byte: bit 0 frame end, bits 1-2 a store
+///   the chunk is pushed into, bit 3 do not push; a length byte and the bytes);
+/// - `5`: store `op >> 3` shows its message, or is released (a `MessageBuffer`);
+/// - `6`: a new assembler in slot `op >> 3 & 1` (limit from a byte);
+/// - `7`: raw bytes for slot `op >> 3` (a length byte, the bytes).
+pub fn run(data: &[u8]) {
+    let mut array0 = [0u8; 48];
+    let mut array1 = [0u8; 700];
+    let mut stores = (
+        MessageBuffer::with_retained_capacity(16),
+        MessageBuffer::new(),
+        SliceMessageBuffer::new(&mut array0),
+        SliceMessageBuffer::new(&mut array1),
+    );
+    let mut slots = [Slot::new(0), Slot::new(1), Slot::new(3)];
+    let mut read_buffers = [ReadBuffer::new(vec![0u8; 24]), ReadBuffer::new(vec![0u8; 200])];
+    let mut assemblers = [Assembler::new(64), Assembler::new(1 << 16)];
+    let mut input = Input(data);
+    for _ in 0..MAX_OPS {
+        if input.0.is_empty() {
+            break;
+        }
+        let op = input.byte();
+        let arg = usize::from(op >> 3);
+        match op % 8 {
+            0 => {
+                let slot = &mut slots[arg % 3];
+                let flags = input.byte();
+                let rest = slot.writer.record(flags, input.0);
+                input.0 = rest;
+            }
+            1 => {
+                let (slot, how, store, amount) = (input.byte(), input.byte(), input.byte(), input.byte());
+                let slot = &mut slots[usize::from(slot) % 3];
+                read(slot, how, store, amount, &mut stores, &mut read_buffers);
+                slot.transmit();
+            }
+            2 => {
+                let flags = input.byte();
+                let slot = &mut slots[arg % 3];
+                let mut new = Slot::new(flags);
+                if flags & 16 != 0 {
+                    // The old queue, what is left of it, goes to the new connection.
+                    new.writer.out = slot.take(0);
+                }
+                *slot = new;
+            }
+            3 => {
+                let (flags, len) = (input.byte(), input.byte());
+                let header = FrameHeader {
+                    fin: flags & 0x10 == 0,
+                    rsv: (flags >> 5) & 0b111,
+                    ..FrameHeader::new(OpCode::from_bits(flags), u64::from(len))
+                };
+                let _ = assemblers[arg & 1].on_header(&header);
+            }
+            4 => {
+                let flags = input.byte();
+                let len = usize::from(input.byte());
+                let payload = input.bytes(len).to_vec();
+                if let Ok(Some(chunk)) = assemblers[arg & 1].on_payload(&payload, flags & 1 != 0) {
+                    check_chunk(&chunk);
+                    if flags & 8 == 0 {
+                        let store = usize::from(flags >> 1);
+                        with_store!(stores, store, |s| check_message(s.push(&chunk).ok().flatten()));
+                    }
+                }
+            }
+            5 => match arg % 6 {
+                4 => stores.0.release(),
+                5 => stores.1.release(),
+                store => with_store!(stores, store, |s| check_message(s.message().ok().flatten())),
+            },
+            6 => assemblers[arg & 1] = Assembler::new(u64::from(input.byte()) * 4),
+            _ => {
+                let len = usize::from(input.byte());
+                let raw = input.bytes(len).to_vec();
+                slots[arg % 3].writer.out.extend_from_slice(&raw);
+            }
+        }
+    }
+    // Whatever the stores hold at the end.
+    check_message(stores.0.message().ok().flatten());
+    check_message(stores.1.message().ok().flatten());
+    check_message(stores.2.message().ok().flatten());
+    check_message(stores.3.message().ok().flatten());
+}
+
+/// Reads queued bytes of `slot` through one entry point, `how % 6`, continuing after
+/// errors (a failed connection ignores its input):
+/// - 0: `handle_read` on `amount` bytes, each data chunk also pushed into `store`;
+/// - 1: `handle_read_message` on `amount` bytes, gathering into `store`;
+/// - 2: `payload_room` in `store` for `amount` bytes, filled from the queue, then
+///   `commit_payload` of what was read (plus `how >> 4` when `how & 8`) into store
+///   `how >> 5` (the same one unless the input says otherwise);
+/// - 3: `read_message` with read buffer `how >> 3 & 1`: `amount` bytes are read into it;
+/// - 4: `read_messages`, the same;
+/// - 5: `handle_read` on `amount` bytes, chunks not kept.
+fn read(
+    slot: &mut Slot,
+    how: u8,
+    store: u8,
+    amount: u8,
+    stores: &mut (MessageBuffer, MessageBuffer, SliceMessageBuffer<'_>, SliceMessageBuffer<'_>),
+    read_buffers: &mut [ReadBuffer<Vec<u8>>; 2],
+) {
+    let store = usize::from(store);
+    let amount = usize::from(amount);
+    match how % 6 {
+        0 | 5 => {
+            let mut bytes = slot.take(amount);
+            let mut rest = &mut bytes[..];
+            while !rest.is_empty() {
+                match slot.conn.handle_read(rest) {
+                    Ok((event, r)) => {
+                        rest = r;
+                        if let Some(event) = event {
+                            check_event(&event);
+                            if let (Event::Data(chunk), 0) = (&event, how % 6) {
+                                with_store!(stores, store, |s| check_message(s.push(chunk).ok().flatten()));
+                            }
+                        }
+                    }
+                    Err(_) => break,
+                }
+            }
+        }
+        1 => {
+            let mut bytes = slot.take(amount);
+            let mut rest = &mut bytes[..];
+            while !rest.is_empty() {
+                let result = with_store!(stores, store, |s| match slot.conn.handle_read_message(rest, s) {
+                    Ok((event, r)) => {
+                        if let Some(event) = event {
+                            check_event(&event);
+                        }
+                        Some(r)
+                    }
+                    Err(_) => None,
+                });
+                match result {
+                    Some(r) => rest = r,
+                    None => break,
+                }
+            }
+            with_store!(stores, store, |s| check_message(s.message().ok().flatten()));
+        }
+        2 => {
+            let queued = slot.writer.out.len() - slot.read_at;
+            let read = with_store!(stores, store, |s| match slot.conn.payload_room(s, amount.max(1)) {
+                Ok(Some(room)) => {
+                    let n = room.len().min(queued);
+                    room[..n].copy_from_slice(&slot.writer.out[slot.read_at..slot.read_at + n]);
+                    Some(n)
+                }
+                Ok(None) | Err(_) => None,
+            });
+            if let Some(n) = read {
+                slot.read_at += n;
+                let commit_store = if how & 0x40 != 0 { usize::from(how >> 3) } else { store };
+                let len = if how & 0x80 != 0 { n + usize::from(how >> 4 & 3) } else { n };
+                with_store!(stores, commit_store, |s| {
+                    if let Ok(Some(event)) = slot.conn.commit_payload(len, s) {
+                        check_event(&event);
+                    }
+                    check_message(s.message().ok().flatten());
+                });
+            }
+        }
+        _ => {
+            let buffer = &mut read_buffers[usize::from(how >> 3) & 1];
+            let spare = buffer.spare();
+            let bytes = slot.take(amount.min(spare.len()));
+            spare[..bytes.len()].copy_from_slice(&bytes);
+            buffer.filled(bytes.len());
+            if how % 6 == 3 {
+                // Each event takes at least a header's two bytes of the buffer.
+                let mut events = 0;
+                while with_store!(stores, store, |s| match slot.conn.read_message(buffer, s) {
+                    Ok(Some(event)) => {
+                        check_event(&event);
+                        true
+                    }
+                    Ok(None) | Err(_) => false,
+                }) {
+                    events += 1;
+                    assert!(events <= 200, "read_message makes no progress");
+                }
+            } else {
+                let _ = with_store!(stores, store, |s| slot.conn.read_messages(buffer, s, |e| check_event(&e)));
+            }
+            with_store!(stores, store, |s| check_message(s.message().ok().flatten()));
+        }
+    }
+}
