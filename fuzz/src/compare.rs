@@ -33,7 +33,8 @@ fn seen(event: &RefEvent) -> Seen {
 /// exactly what the reference does: the same messages, control frames, Close or
 /// failure code, in the same order.
 pub fn check_plain(role: Role, stream: &[u8], got: &[Seen]) {
-    let want: Vec<Seen> = reference::decode(&settings(role, false), stream).events.iter().map(seen).collect();
+    let want: Vec<Seen> =
+        reference::decode(&settings(role, false), stream).events.iter().map(seen).collect();
     assert_eq!(got, &want[..], "the crate ({role:?}) disagrees with the reference");
 }
 
@@ -102,7 +103,8 @@ pub fn check_deflate(role: Role, peer_no_takeover: bool, stream: &[u8], got: &[S
     let explained = alt.as_ref().is_some_and(|(start, codes)| {
         let Some((Seen::Error(code), before)) = got.split_last() else { return false };
         let at = before.len();
-        let bound = if matches!(want.last(), Some(Seen::Error(_))) { want.len() - 1 } else { want.len() };
+        let bound =
+            if matches!(want.last(), Some(Seen::Error(_))) { want.len() - 1 } else { want.len() };
         at >= *start && at <= bound && codes.contains(code) && before == &want[..at]
     });
     assert!(

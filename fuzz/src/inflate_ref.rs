@@ -70,7 +70,8 @@ impl Inflater {
     /// Inflates `input`, continuing the message that started at `start` in the
     /// history; fails with `TOO_BIG` once the message is over `limit` bytes.
     fn run(&mut self, mut input: &[u8], start: usize, limit: u64) -> Result<(), u16> {
-        let cap = start.saturating_add(usize::try_from(limit).unwrap_or(usize::MAX)).saturating_add(1);
+        let cap =
+            start.saturating_add(usize::try_from(limit).unwrap_or(usize::MAX)).saturating_add(1);
         let flags = TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF | TINFL_FLAG_HAS_MORE_INPUT;
         while !self.ended {
             if self.filled == self.history.len() {
@@ -147,7 +148,8 @@ mod tests {
         assert_eq!(i.message(&[0xf2, 0x00, 0x11, 0x00, 0x00], 100).failures, [CORRUPT]);
         // §7.2.3.3: a stored block; §7.2.3.4: BFINAL set.
         let mut i = Inflater::new(false);
-        let out = i.message(&[0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00], 100);
+        let out =
+            i.message(&[0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00], 100);
         assert_eq!(out.output, b"Hello");
         let out = i.message(&[0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00], 100);
         assert_eq!((out.output.as_slice(), out.failures.len()), (&b"Hello"[..], 0));

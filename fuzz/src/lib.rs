@@ -19,7 +19,11 @@ pub fn config() -> Config {
 /// its chars (what safe code trusting it does, and where an invalid one reads out of
 /// bounds) finds at most one per byte. Returns it.
 pub fn check_str(s: &str) -> &str {
-    assert!(std::str::from_utf8(s.as_bytes()).is_ok(), "a &str over invalid UTF-8: {:x?}", s.as_bytes());
+    assert!(
+        std::str::from_utf8(s.as_bytes()).is_ok(),
+        "a &str over invalid UTF-8: {:x?}",
+        s.as_bytes()
+    );
     let chars = std::hint::black_box(s).chars().count();
     assert!(chars <= s.len());
     s
@@ -215,7 +219,10 @@ fn record(event: Option<Event<'_>>, messages: &mut MessageBuffer, seen: &mut Vec
         Some(Event::Data(chunk)) => {
             if chunk.is_whole() && chunk.kind() == rfc6455::message::MessageKind::Text {
                 assert!(std::str::from_utf8(chunk.payload()).is_ok(), "invalid text delivered");
-                assert_eq!(chunk.as_whole_text().map(check_str).map(str::as_bytes), Some(chunk.payload()));
+                assert_eq!(
+                    chunk.as_whole_text().map(check_str).map(str::as_bytes),
+                    Some(chunk.payload())
+                );
             }
             let whole = messages.push(&chunk).expect("chunks of one connection are consistent");
             if let Some(m) = whole {

@@ -104,7 +104,13 @@ pub struct Decoded {
 /// Decodes `stream` as the given receiver would: every event up to the end of the
 /// stream, the first failure, or the first Close.
 pub fn decode(settings: &Settings, stream: &[u8]) -> Decoded {
-    let mut r = Receiver { settings: *settings, out: Decoded::default(), header: Vec::new(), frame: None, utf8_from: 0 };
+    let mut r = Receiver {
+        settings: *settings,
+        out: Decoded::default(),
+        header: Vec::new(),
+        frame: None,
+        utf8_from: 0,
+    };
     for &byte in stream {
         if r.byte(byte).is_err() {
             break;
@@ -291,7 +297,10 @@ impl Receiver {
             8 => return self.close(&payload),
             _ if header.fin => {
                 let message = self.out.partial.take().expect("a data frame belongs to a message");
-                if message.text && !message.compressed && std::str::from_utf8(&message.payload).is_err() {
+                if message.text
+                    && !message.compressed
+                    && std::str::from_utf8(&message.payload).is_err()
+                {
                     // Stopped inside a code point (anything else failed on its byte).
                     self.out.partial = Some(message);
                     return self.fail(1007);
@@ -334,7 +343,13 @@ mod tests {
     use super::*;
 
     fn client() -> Settings {
-        Settings { server: false, deflate: false, max_frame_len: 100, max_message_len: 150, strict_length: true }
+        Settings {
+            server: false,
+            deflate: false,
+            max_frame_len: 100,
+            max_message_len: 150,
+            strict_length: true,
+        }
     }
 
     fn server() -> Settings {
@@ -345,15 +360,38 @@ mod tests {
     fn rfc_examples() {
         // RFC 6455 §5.7.
         let d = decode(&client(), &[0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]);
-        assert_eq!(d.events, [RefEvent::Message { text: true, compressed: false, payload: b"Hello".to_vec(), start: 0 }]);
-        let d = decode(&server(), &[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
-        assert_eq!(d.events, [RefEvent::Message { text: true, compressed: false, payload: b"Hello".to_vec(), start: 0 }]);
-        let d = decode(&client(), &[0x01, 0x03, 0x48, 0x65, 0x6c, 0x89, 0x00, 0x80, 0x02, 0x6c, 0x6f]);
+        assert_eq!(
+            d.events,
+            [RefEvent::Message {
+                text: true,
+                compressed: false,
+                payload: b"Hello".to_vec(),
+                start: 0
+            }]
+        );
+        let d =
+            decode(&server(), &[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+        assert_eq!(
+            d.events,
+            [RefEvent::Message {
+                text: true,
+                compressed: false,
+                payload: b"Hello".to_vec(),
+                start: 0
+            }]
+        );
+        let d =
+            decode(&client(), &[0x01, 0x03, 0x48, 0x65, 0x6c, 0x89, 0x00, 0x80, 0x02, 0x6c, 0x6f]);
         assert_eq!(
             d.events,
             [
                 RefEvent::Ping(vec![]),
-                RefEvent::Message { text: true, compressed: false, payload: b"Hello".to_vec(), start: 0 }
+                RefEvent::Message {
+                    text: true,
+                    compressed: false,
+                    payload: b"Hello".to_vec(),
+                    start: 0
+                }
             ]
         );
         let d = decode(&client(), &[0x8a, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]);

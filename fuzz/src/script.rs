@@ -10,8 +10,8 @@
 //! - bit 5: RSV1 set (and, on the first frame of a message with a compressor, the
 //!   message compressed; its continuations are compressed too);
 //! - bit 6: masked as the receiver does not expect;
-//! - bit 7: a long payload: two length bytes (big-endian, in units of 16 bytes, so up
-//!   to about 1 MiB) instead of one.
+//! - bit 7: a long payload: two length bytes (big-endian, in units of
+//!   [`Writer::long_unit`] bytes, 16 unless set: up to about 1 MiB) instead of one.
 //!
 //! The payload's bytes follow, as many as the input has; a payload longer than that is
 //! completed with `a`s, so limits can be reached with short inputs.
@@ -33,6 +33,8 @@ pub struct Writer {
     /// The data message being written is compressed.
     compressing: bool,
     frames: u32,
+    /// The unit of long payload lengths.
+    pub long_unit: usize,
     pub out: Vec<u8>,
 }
 
@@ -41,10 +43,11 @@ impl Writer {
     /// messages can be compressed, with or without context takeover.
     pub fn new(server: bool, deflate: Option<bool>) -> Self {
         let compressor = deflate.map(|no_takeover| {
-            let flags = create_comp_flags_from_zip_params(6, -15, 0);
+            // Level 1: the fastest (the fuzz targets compress long runs of `a`).
+            let flags = create_comp_flags_from_zip_params(1, -15, 0);
             (Box::new(CompressorOxide::new(flags)), no_takeover)
         });
-        Self { server, compressor, compressing: false, frames: 0, out: Vec::new() }
+        Self { server, compressor, compressing: false, frames: 0, long_unit: 16, out: Vec::new() }
     }
 
     /// Appends the frames of `script`; returns the bytes it did not use (none).
@@ -70,7 +73,9 @@ impl Writer {
         }
         let len = if flags & 0x80 != 0 {
             let b = take(2);
-            16 * (usize::from(b.first().copied().unwrap_or(0)) << 8 | usize::from(b.get(1).copied().unwrap_or(0)))
+            self.long_unit
+                * (usize::from(b.first().copied().unwrap_or(0)) << 8
+                    | usize::from(b.get(1).copied().unwrap_or(0)))
         } else {
             usize::from(take(1).first().copied().unwrap_or(0))
         };
@@ -105,7 +110,14 @@ impl Writer {
     }
 
     /// Appends one frame with `payload` as it is (masked when due).
-    pub fn raw_frame(&mut self, opcode: u8, fin: bool, rsv1: bool, wrong_mask: bool, payload: &[u8]) {
+    pub fn raw_frame(
+        &mut self,
+        opcode: u8,
+        fin: bool,
+        rsv1: bool,
+        wrong_mask: bool,
+        payload: &[u8],
+    ) {
         let masked = self.server != wrong_mask;
         self.out.push(u8::from(fin) << 7 | u8::from(rsv1) << 6 | opcode);
         let mask_bit = if masked { 0x80 } else { 0 };
@@ -125,13 +137,20 @@ impl Writer {
         if masked {
             self.out.extend_from_slice(&key);
         }
-        self.out.extend(payload.iter().enumerate().map(|(i, &b)| if masked { b ^ key[i % 4] } else { b }));
+        self.out.extend(
+            payload.iter().enumerate().map(|(i, &b)| if masked { b ^ key[i % 4] } else { b }),
+        );
     }
 }
 
 /// Compresses a piece of a message with a sync flush; at the message's end the tail is
 /// stripped (RFC 7692 §7.2.1) and, without takeover, the compressor starts over.
-fn compress(compressor: &mut CompressorOxide, mut input: &[u8], message_end: bool, no_takeover: bool) -> Vec<u8> {
+fn compress(
+    compressor: &mut CompressorOxide,
+    mut input: &[u8],
+    message_end: bool,
+    no_takeover: bool,
+) -> Vec<u8> {
     let mut out = Vec::new();
     let mut buf = vec![0u8; 4096];
     loop {

@@ -97,7 +97,9 @@ impl Slot {
                 ..Default::default()
             });
         }
-        let writer = Writer::new(role == Role::Server, deflate.then_some(flags & 8 != 0));
+        let mut writer = Writer::new(role == Role::Server, deflate.then_some(flags & 8 != 0));
+        // Long payloads up to 64 KiB: the stores' limits are far below.
+        writer.long_unit = 1;
         Self { conn, writer, read_at: 0 }
     }
 
@@ -138,19 +140,22 @@ impl Input<'_> {
     }
 }
 
-/// Runs the operations of `data`. Each is an opcode byte `op`, then arguments:
-/// - `op % 8 == 0`: a frame record for slot `op >> 3` (see [`crate::script`]);
-/// - `1`: read through an entry point: slot, entry point, store, amount (see [`read`]);
-/// - `2`: a new connection in slot `op >> 3` (flags byte: bit 0 server, bit 1 small
-///   limits, bit 2 permessage-deflate, bit 3 peer without context takeover, bit 4
-///   keep the old queue), reusing every store;
-/// - `3`: the assembler `op >> 3 & 1` takes a header (flags byte: opcode nibble, bit 4
-///   not FIN, bit 5 RSV1; a length byte);
-/// - `4`: the assembler takes payload (a flags byte: bit 0 frame end, bits 1-2 a store
-///   the chunk is pushed into, bit 3 do not push; a length byte and the bytes);
-/// - `5`: store `op >> 3` shows its message, or is released (a `MessageBuffer`);
-/// - `6`: a new assembler in slot `op >> 3 & 1` (limit from a byte);
-/// - `7`: raw bytes for slot `op >> 3` (a length byte, the bytes).
+/// Runs the operations of `data`. Each starts with a byte `op`: its low three bits say
+/// what it does, the five above (`arg`) how; some take more bytes.
+/// - `0`: a frame record (see [`crate::script`]) for slot `arg % 3`;
+/// - `1`: read through entry point `arg & 7`, with `arg >> 3` (see [`read`]); a byte
+///   follows: bits 0-1 the slot (3 is 0), bits 2-3 the store, bits 4-7 how many bytes
+///   (times 3; 0: all queued);
+/// - `2`: a new connection in slot `arg % 3`, reusing every store, from a flags byte:
+///   bit 0 server, bit 1 small limits, bit 2 permessage-deflate, bit 3 the peer
+///   without context takeover, bit 4 the old connection's unread bytes go to it;
+/// - `3`: assembler `arg & 1` takes a header: opcode text, continuation, binary, text
+///   (`arg >> 1 & 3`), FIN clear with `arg & 8`, RSV1 with `arg & 16`; a length byte;
+/// - `4`: assembler `arg & 1` takes payload, the frame's end with `arg & 2`; the chunk
+///   is pushed into store `arg >> 2 & 3` unless `arg & 16`; a length byte and the bytes;
+/// - `5`: store `arg % 6` shows its message (4 and 5: a `MessageBuffer` is released);
+/// - `6`: a new assembler in slot `arg & 1`, refusing messages over `(arg >> 1) * 32`;
+/// - `7`: raw bytes for slot `arg % 3`: a length byte, the bytes.
 pub fn run(data: &[u8]) {
     let mut array0 = [0u8; 48];
     let mut array1 = [0u8; 700];
@@ -169,48 +174,50 @@ pub fn run(data: &[u8]) {
             break;
         }
         let op = input.byte();
-        let arg = usize::from(op >> 3);
+        let arg = op >> 3;
         match op % 8 {
             0 => {
-                let slot = &mut slots[arg % 3];
+                let slot = &mut slots[usize::from(arg) % 3];
                 let flags = input.byte();
-                let rest = slot.writer.record(flags, input.0);
-                input.0 = rest;
+                input.0 = slot.writer.record(flags, input.0);
             }
             1 => {
-                let (slot, how, store, amount) = (input.byte(), input.byte(), input.byte(), input.byte());
-                let slot = &mut slots[usize::from(slot) % 3];
-                read(slot, how, store, amount, &mut stores, &mut read_buffers);
+                let b = input.byte();
+                let slot = &mut slots[usize::from(b & 3) % 3];
+                let amount = usize::from(b >> 4) * 3;
+                read(slot, arg, usize::from(b >> 2 & 3), amount, &mut stores, &mut read_buffers);
                 slot.transmit();
             }
             2 => {
                 let flags = input.byte();
-                let slot = &mut slots[arg % 3];
+                let slot = &mut slots[usize::from(arg) % 3];
                 let mut new = Slot::new(flags);
                 if flags & 16 != 0 {
-                    // The old queue, what is left of it, goes to the new connection.
                     new.writer.out = slot.take(0);
                 }
                 *slot = new;
             }
             3 => {
-                let (flags, len) = (input.byte(), input.byte());
+                let len = input.byte();
+                let opcode = [OpCode::Text, OpCode::Continuation, OpCode::Binary, OpCode::Text];
                 let header = FrameHeader {
-                    fin: flags & 0x10 == 0,
-                    rsv: (flags >> 5) & 0b111,
-                    ..FrameHeader::new(OpCode::from_bits(flags), u64::from(len))
+                    fin: arg & 8 == 0,
+                    rsv: if arg & 16 != 0 { 0b100 } else { 0 },
+                    ..FrameHeader::new(opcode[usize::from(arg >> 1 & 3)], u64::from(len))
                 };
-                let _ = assemblers[arg & 1].on_header(&header);
+                let _ = assemblers[usize::from(arg & 1)].on_header(&header);
             }
             4 => {
-                let flags = input.byte();
                 let len = usize::from(input.byte());
                 let payload = input.bytes(len).to_vec();
-                if let Ok(Some(chunk)) = assemblers[arg & 1].on_payload(&payload, flags & 1 != 0) {
+                let assembler = &mut assemblers[usize::from(arg & 1)];
+                if let Ok(Some(chunk)) = assembler.on_payload(&payload, arg & 2 != 0) {
                     check_chunk(&chunk);
-                    if flags & 8 == 0 {
-                        let store = usize::from(flags >> 1);
-                        with_store!(stores, store, |s| check_message(s.push(&chunk).ok().flatten()));
+                    if arg & 16 == 0 {
+                        let store = usize::from(arg >> 2 & 3);
+                        with_store!(stores, store, |s| check_message(
+                            s.push(&chunk).ok().flatten()
+                        ));
                     }
                 }
             }
@@ -219,11 +226,11 @@ pub fn run(data: &[u8]) {
                 5 => stores.1.release(),
                 store => with_store!(stores, store, |s| check_message(s.message().ok().flatten())),
             },
-            6 => assemblers[arg & 1] = Assembler::new(u64::from(input.byte()) * 4),
+            6 => assemblers[usize::from(arg & 1)] = Assembler::new(u64::from(arg >> 1) * 32),
             _ => {
                 let len = usize::from(input.byte());
                 let raw = input.bytes(len).to_vec();
-                slots[arg % 3].writer.out.extend_from_slice(&raw);
+                slots[usize::from(arg) % 3].writer.out.extend_from_slice(&raw);
             }
         }
     }
@@ -234,28 +241,29 @@ pub fn run(data: &[u8]) {
     check_message(stores.3.message().ok().flatten());
 }
 
-/// Reads queued bytes of `slot` through one entry point, `how % 6`, continuing after
-/// errors (a failed connection ignores its input):
-/// - 0: `handle_read` on `amount` bytes, each data chunk also pushed into `store`;
-/// - 1: `handle_read_message` on `amount` bytes, gathering into `store`;
-/// - 2: `payload_room` in `store` for `amount` bytes, filled from the queue, then
-///   `commit_payload` of what was read (plus `how >> 4` when `how & 8`) into store
-///   `how >> 5` (the same one unless the input says otherwise);
-/// - 3: `read_message` with read buffer `how >> 3 & 1`: `amount` bytes are read into it;
-/// - 4: `read_messages`, the same;
-/// - 5: `handle_read` on `amount` bytes, chunks not kept.
+/// Reads queued bytes of `slot` (`amount` of them, all with 0) through one entry
+/// point, `how & 7`, into `store`, continuing after errors (a failed connection
+/// ignores its input); `how >> 3` is `extra`:
+/// - 0: `handle_read`, each data chunk also pushed into the store;
+/// - 1: `handle_read_message`;
+/// - 2: `payload_room` for `amount` bytes (at least one), filled from the queue, then
+///   `commit_payload` of what was read (plus `extra` bytes), into the same store;
+/// - 3: the same, committed into the next store;
+/// - 4: `read_message` with read buffer `extra & 1`, after reading into it;
+/// - 5: `read_messages`, the same;
+/// - 6: `handle_read`, chunks not kept;
+/// - 7: `handle_read_message` on the bytes one at a time.
 fn read(
     slot: &mut Slot,
     how: u8,
-    store: u8,
-    amount: u8,
+    store: usize,
+    amount: usize,
     stores: &mut (MessageBuffer, MessageBuffer, SliceMessageBuffer<'_>, SliceMessageBuffer<'_>),
     read_buffers: &mut [ReadBuffer<Vec<u8>>; 2],
 ) {
-    let store = usize::from(store);
-    let amount = usize::from(amount);
-    match how % 6 {
-        0 | 5 => {
+    let extra = usize::from(how >> 3);
+    match how & 7 {
+        kind @ (0 | 6) => {
             let mut bytes = slot.take(amount);
             let mut rest = &mut bytes[..];
             while !rest.is_empty() {
@@ -264,8 +272,10 @@ fn read(
                         rest = r;
                         if let Some(event) = event {
                             check_event(&event);
-                            if let (Event::Data(chunk), 0) = (&event, how % 6) {
-                                with_store!(stores, store, |s| check_message(s.push(chunk).ok().flatten()));
+                            if let (Event::Data(chunk), 0) = (&event, kind) {
+                                with_store!(stores, store, |s| check_message(
+                                    s.push(chunk).ok().flatten()
+                                ));
                             }
                         }
                     }
@@ -273,55 +283,62 @@ fn read(
                 }
             }
         }
-        1 => {
+        kind @ (1 | 7) => {
             let mut bytes = slot.take(amount);
-            let mut rest = &mut bytes[..];
-            while !rest.is_empty() {
-                let result = with_store!(stores, store, |s| match slot.conn.handle_read_message(rest, s) {
-                    Ok((event, r)) => {
-                        if let Some(event) = event {
-                            check_event(&event);
+            let step = if kind == 7 { 1 } else { bytes.len().max(1) };
+            for piece in bytes.chunks_mut(step) {
+                let mut rest = piece;
+                while !rest.is_empty() {
+                    let result = with_store!(stores, store, |s| match slot
+                        .conn
+                        .handle_read_message(rest, s)
+                    {
+                        Ok((event, r)) => {
+                            if let Some(event) = event {
+                                check_event(&event);
+                            }
+                            Some(r)
                         }
-                        Some(r)
+                        Err(_) => None,
+                    });
+                    match result {
+                        Some(r) => rest = r,
+                        None => break,
                     }
-                    Err(_) => None,
-                });
-                match result {
-                    Some(r) => rest = r,
-                    None => break,
                 }
             }
             with_store!(stores, store, |s| check_message(s.message().ok().flatten()));
         }
-        2 => {
+        kind @ (2 | 3) => {
             let queued = slot.writer.out.len() - slot.read_at;
-            let read = with_store!(stores, store, |s| match slot.conn.payload_room(s, amount.max(1)) {
-                Ok(Some(room)) => {
-                    let n = room.len().min(queued);
-                    room[..n].copy_from_slice(&slot.writer.out[slot.read_at..slot.read_at + n]);
-                    Some(n)
-                }
-                Ok(None) | Err(_) => None,
-            });
+            let read =
+                with_store!(stores, store, |s| match slot.conn.payload_room(s, amount.max(1)) {
+                    Ok(Some(room)) => {
+                        let n = room.len().min(queued);
+                        room[..n].copy_from_slice(&slot.writer.out[slot.read_at..slot.read_at + n]);
+                        Some(n)
+                    }
+                    Ok(None) | Err(_) => None,
+                });
             if let Some(n) = read {
                 slot.read_at += n;
-                let commit_store = if how & 0x40 != 0 { usize::from(how >> 3) } else { store };
-                let len = if how & 0x80 != 0 { n + usize::from(how >> 4 & 3) } else { n };
+                let commit_store = if kind == 3 { store + 1 } else { store };
                 with_store!(stores, commit_store, |s| {
-                    if let Ok(Some(event)) = slot.conn.commit_payload(len, s) {
+                    if let Ok(Some(event)) = slot.conn.commit_payload(n + extra, s) {
                         check_event(&event);
                     }
                     check_message(s.message().ok().flatten());
                 });
             }
         }
-        _ => {
-            let buffer = &mut read_buffers[usize::from(how >> 3) & 1];
+        kind => {
+            let buffer = &mut read_buffers[extra & 1];
             let spare = buffer.spare();
-            let bytes = slot.take(amount.min(spare.len()));
+            let n = if amount == 0 { spare.len() } else { amount.min(spare.len()) };
+            let bytes = if n == 0 { Vec::new() } else { slot.take(n) };
             spare[..bytes.len()].copy_from_slice(&bytes);
             buffer.filled(bytes.len());
-            if how % 6 == 3 {
+            if kind == 4 {
                 // Each event takes at least a header's two bytes of the buffer.
                 let mut events = 0;
                 while with_store!(stores, store, |s| match slot.conn.read_message(buffer, s) {
@@ -335,7 +352,9 @@ fn read(
                     assert!(events <= 200, "read_message makes no progress");
                 }
             } else {
-                let _ = with_store!(stores, store, |s| slot.conn.read_messages(buffer, s, |e| check_event(&e)));
+                let _ = with_store!(stores, store, |s| slot
+                    .conn
+                    .read_messages(buffer, s, |e| check_event(&e)));
             }
             with_store!(stores, store, |s| check_message(s.message().ok().flatten()));
         }
