@@ -41,7 +41,7 @@ pub enum Seen {
 }
 
 /// Feeds `stream` to a fresh connection of `role`, cut into pieces of the sizes in
-/// `splits` (cycled; 0 means the rest), and checks the invariants that hold for any
+/// `splits` (cycled; 0 means the rest; times `len / 8192` for a longer stream), and checks the invariants that hold for any
 /// input. Returns what was seen and every byte `poll_transmit` wrote.
 pub fn drive(role: Role, stream: &[u8], splits: &[u8]) -> (Vec<Seen>, Vec<u8>) {
     drive_with(Connection::new(role, config(), [5; 16]), role, stream, splits, Read::Chunks)
@@ -107,10 +107,12 @@ fn drive_with(
     let mut out = Vec::new();
     let mut at = 0;
     let mut i = 0;
+    // A long stream (a script's long frames) is cut in proportionally longer pieces.
+    let unit = (owned.len() / 8192).max(1);
     let mut buffer = ReadBuffer::new(vec![0u8; if let Read::Buffered(n) = read { n } else { 0 }]);
     while at < owned.len() {
         let size = match splits.get(i % splits.len().max(1)) {
-            Some(&s) if s > 0 => usize::from(s),
+            Some(&s) if s > 0 => usize::from(s) * unit,
             _ => owned.len() - at,
         };
         i += 1;

@@ -14,7 +14,10 @@
 //!   [`Writer::long_unit`] bytes, 16 unless set: up to about 1 MiB) instead of one.
 //!
 //! The payload's bytes follow, as many as the input has; a payload longer than that is
-//! completed with `a`s, so limits can be reached with short inputs.
+//! completed with `a`s, so limits can be reached with short inputs. A frame whose
+//! payload on the wire would be over [`CUT_OVER`] bytes (over every frame limit of the
+//! targets, so refused on its header) keeps its length but only its first
+//! [`CUT_TO`] payload bytes: the stream ends inside it.
 
 use miniz_oxide::deflate::core::{create_comp_flags_from_zip_params, CompressorOxide};
 use miniz_oxide::deflate::stream::deflate;
@@ -22,6 +25,11 @@ use miniz_oxide::MZFlush;
 
 /// The opcodes bits 0-2 select: the common ones twice as often.
 pub const OPCODES: [u8; 8] = [0x0, 0x1, 0x2, 0x8, 0x9, 0xA, 0x1, 0x0];
+
+/// Payloads longer than this on the wire are cut...
+pub const CUT_OVER: usize = 70_000;
+/// ...to this many bytes.
+pub const CUT_TO: usize = 1024;
 
 /// Turns scripts into wire bytes for one receiver.
 pub struct Writer {
