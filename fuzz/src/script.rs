@@ -13,8 +13,9 @@
 //! - bit 7: a long payload: two length bytes (big-endian, in units of
 //!   [`Writer::long_unit`] bytes, 16 unless set: up to about 1 MiB) instead of one.
 //!
-//! The payload's bytes follow, as many as the input has; a payload longer than that is
-//! completed with `a`s, so limits can be reached with short inputs. A frame whose
+//! The payload's bytes follow, as many as the input has (for a long payload, a count
+//! byte says how many of its bytes are given), and the payload is completed with `a`s,
+//! so limits can be reached with short inputs. A frame whose
 //! payload on the wire would be over [`CUT_OVER`] bytes (over every frame limit of the
 //! targets, so refused on its header) keeps its length but only its first
 //! [`CUT_TO`] payload bytes: the stream ends inside it.
@@ -87,7 +88,8 @@ impl Writer {
         } else {
             usize::from(take(1).first().copied().unwrap_or(0))
         };
-        let mut payload = take(len).to_vec();
+        let given = if flags & 0x80 != 0 { usize::from(take(1).first().copied().unwrap_or(0)) } else { len };
+        let mut payload = take(given.min(len)).to_vec();
         payload.resize(len, b'a');
         let opcode = OPCODES[usize::from(flags & 7)];
         let fin = flags & 0x10 == 0;
