@@ -88,7 +88,11 @@ impl Writer {
         } else {
             usize::from(take(1).first().copied().unwrap_or(0))
         };
-        let given = if flags & 0x80 != 0 { usize::from(take(1).first().copied().unwrap_or(0)) } else { len };
+        let given = if flags & 0x80 != 0 {
+            usize::from(take(1).first().copied().unwrap_or(0))
+        } else {
+            len
+        };
         let mut payload = take(given.min(len)).to_vec();
         payload.resize(len, b'a');
         let opcode = OPCODES[usize::from(flags & 7)];

@@ -140,7 +140,7 @@ impl Input<'_> {
     }
 }
 
-/// Runs the operations of `data`. Each starts with a byte `op`: its low three bits say
+/// Runs the operations of `data` (after [`assembler_pieces`]). Each starts with a byte `op`: its low three bits say
 /// what it does, the five above (`arg`) how; some take more bytes.
 /// - `0`: a frame record (see [`crate::script`]) for slot `arg % 3`;
 /// - `1`: read through entry point `arg & 7`, with `arg >> 3` (see [`read`]); a byte
@@ -157,6 +157,7 @@ impl Input<'_> {
 /// - `6`: a new assembler in slot `arg & 1`, refusing messages over `(arg >> 1) * 32`;
 /// - `7`: raw bytes for slot `arg % 3`: a length byte, the bytes.
 pub fn run(data: &[u8]) {
+    assembler_pieces(data);
     let mut array0 = [0u8; 48];
     let mut array1 = [0u8; 700];
     let mut stores = (
@@ -239,6 +240,22 @@ pub fn run(data: &[u8]) {
     check_message(stores.1.message().ok().flatten());
     check_message(stores.2.message().ok().flatten());
     check_message(stores.3.message().ok().flatten());
+}
+
+/// The whole input also as one final text frame given to a fresh `Assembler` in
+/// pieces, cut before each zero byte, whatever it says about the earlier ones: a
+/// short way to the states after an error.
+fn assembler_pieces(data: &[u8]) {
+    let mut assembler = Assembler::new(1 << 16);
+    if assembler.on_header(&FrameHeader::new(OpCode::Text, data.len() as u64)).is_err() {
+        return;
+    }
+    let mut pieces = data.split(|&b| b == 0).peekable();
+    while let Some(piece) = pieces.next() {
+        if let Ok(Some(chunk)) = assembler.on_payload(piece, pieces.peek().is_none()) {
+            check_chunk(&chunk);
+        }
+    }
 }
 
 /// Reads queued bytes of `slot` (`amount` of them, all with 0) through one entry
