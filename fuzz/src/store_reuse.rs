@@ -13,7 +13,9 @@
 //! fixed arrays.
 
 use rfc6455::frame::{FrameHeader, OpCode};
-use rfc6455::message::{Assembler, DataChunk, Message, MessageBuffer, SliceMessageBuffer};
+use rfc6455::message::{
+    Assembler, DataChunk, Message, MessageBuffer, MessageStore, SliceMessageBuffer,
+};
 use rfc6455::{Config, Connection, Event, ReadBuffer, Role};
 
 use crate::check_str;
@@ -140,7 +142,7 @@ impl Input<'_> {
     }
 }
 
-/// Runs the operations of `data` (after [`assembler_pieces`]). Each starts with a byte `op`: its low three bits say
+/// Runs the operations of `data` (after [`assembler_pieces`] and [`shared_store`]). Each starts with a byte `op`: its low three bits say
 /// what it does, the five above (`arg`) how; some take more bytes.
 /// - `0`: a frame record (see [`crate::script`]) for slot `arg % 3`;
 /// - `1`: read through entry point `arg & 7`, with `arg >> 3` (see [`read`]); a byte
@@ -158,6 +160,9 @@ impl Input<'_> {
 /// - `7`: raw bytes for slot `arg % 3`: a length byte, the bytes.
 pub fn run(data: &[u8]) {
     assembler_pieces(data);
+    let mut array = [0u8; 256];
+    shared_store(&mut MessageBuffer::new(), data);
+    shared_store(&mut SliceMessageBuffer::new(&mut array), data);
     let mut array0 = [0u8; 48];
     let mut array1 = [0u8; 700];
     let mut stores = (
@@ -256,6 +261,46 @@ fn assembler_pieces(data: &[u8]) {
             check_chunk(&chunk);
         }
     }
+}
+
+/// The input cut before each zero byte, as payloads of text frames in a fixed story
+/// around one store: clients `a` and `b` take turns gathering fragmented messages in
+/// it (either may fail), then a new client reads the first fragment of its message
+/// with `handle_read` and gathers the rest in it. A short way to a store whose
+/// validator saw bytes of another message than it holds.
+fn shared_store<B: MessageStore>(store: &mut B, data: &[u8]) {
+    let pieces: Vec<&[u8]> = data.split(|&b| b == 0).collect();
+    let frame = |i: usize, opcode: u8, fin: bool| {
+        let mut writer = Writer::new(false, None);
+        writer.frame(opcode, fin, false, false, pieces.get(i).copied().unwrap_or_default());
+        writer.out
+    };
+    let gather = |conn: &mut Connection, store: &mut B, mut bytes: Vec<u8>| {
+        let mut rest = &mut bytes[..];
+        while !rest.is_empty() {
+            match conn.handle_read_message(rest, store) {
+                Ok((event, r)) => {
+                    if let Some(event) = event {
+                        check_event(&event);
+                    }
+                    rest = r;
+                }
+                Err(_) => break,
+            }
+        }
+    };
+    let mut a = Connection::client(crate::config(), [1; 16]);
+    let mut b = Connection::client(crate::config(), [2; 16]);
+    gather(&mut a, store, frame(0, 1, false));
+    gather(&mut b, store, frame(1, 1, false));
+    gather(&mut a, store, frame(2, 0, true));
+    gather(&mut b, store, frame(3, 0, true));
+    let mut c = Connection::client(crate::config(), [3; 16]);
+    let mut first = frame(4, 1, false);
+    if let Ok((Some(event), _)) = c.handle_read(&mut first) {
+        check_event(&event);
+    }
+    gather(&mut c, store, frame(5, 0, true));
 }
 
 /// Reads queued bytes of `slot` (`amount` of them, all with 0) through one entry
