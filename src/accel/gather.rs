@@ -16,7 +16,7 @@ use alloc::vec::Vec;
 use crate::message::InvalidUtf8;
 
 use super::text::Utf8Stream;
-use super::{repeated, rotated, xor_copy, xor_in_place, Key};
+use super::{repeated, rotated, xor_copy, Key};
 
 /// Where a [`Gather`] keeps its bytes: a caller's slice, or (with `alloc`) a `Vec`
 /// whose length is how much of it was ever written, which may exceed the message.
@@ -250,7 +250,8 @@ impl<S: Storage> Gather<S> {
             check => {
                 *check = Check::None;
                 if let Some(key) = mask {
-                    xor_in_place(piece, &repeated(key));
+                    // (Short pieces a word at a time, without building a pattern.)
+                    crate::frame::apply_mask(piece, key, 0);
                 }
                 Ok(())
             }
