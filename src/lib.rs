@@ -19,11 +19,26 @@
 //!
 //! # Driving a connection
 //! After the opening handshake, the caller moves bytes and time; the [`Connection`]
-//! decides. The loop, over an in-memory pipe here:
+//! decides. Methods come in four groups, as in quinn-proto:
+//! - **getters** (`&self`): [`state`](Connection::state),
+//!   [`can_send`](Connection::can_send), [`close_code`](Connection::close_code),
+//!   [`failure`](Connection::failure), [`should_close_transport`](Connection::should_close_transport), ...;
+//! - **`handle_*`** (input): received bytes through a [`MessageReader`] (whole messages)
+//!   or [`handle_read`](Connection::handle_read) (pieces, zero copy), then
+//!   [`handle_timeout`](Connection::handle_timeout), [`handle_eof`](Connection::handle_eof)
+//!   and [`handle_write_closed`](Connection::handle_write_closed);
+//! - **commands**: [`send_text`](Connection::send_text), [`send_binary`](Connection::send_binary),
+//!   [`send_fragment`](Connection::send_fragment), [`send_ping`](Connection::send_ping),
+//!   [`close`](Connection::close), each writing a whole frame into a [`FrameSink`];
+//! - **`poll_*`** (output): [`poll_transmit`](Connection::poll_transmit) until `false`,
+//!   then [`poll_timeout`](Connection::poll_timeout).
+//!
+//! The loop, over an in-memory pipe here: the server echoes a message straight from the
+//! reader (a message borrows the reader, never the connection).
 //!
 //! ```
-//! use rfc6455::message::{Message, SliceMessageBuffer};
-//! use rfc6455::{Config, Connection, Event, SliceSink};
+//! use rfc6455::message::SliceMessageBuffer;
+//! use rfc6455::{CloseCode, Config, Connection, MessageReader, Received, SliceSink};
 //!
 //! let mut client = Connection::client(Config::default(), [42; 16]); // seed: 16 random bytes
 //! let mut server = Connection::server(Config::default());
@@ -31,42 +46,50 @@
 //! // 1. A command writes one whole frame into a sink.
 //! let mut wire = [0u8; 256];
 //! let mut out = SliceSink::new(&mut wire);
-//! client.send_text("ping me", &mut out).unwrap();
-//! client.send_ping(b"are you there?", &mut out).unwrap();
-//! let sent = out.len();
+//! client.send_text("echo me", &mut out)?;
+//! client.send_ping(b"are you there?", &mut out)?;
+//! client.close(CloseCode::NORMAL, "done", &mut out)?;
+//! let mut input = out.filled();
 //!
-//! // 2. Received bytes go in (any split); each call returns at most one event and the
-//! //    rest of the input. Messages are gathered without allocating.
+//! // 2. Received bytes go into the space the reader lends, in any split; whole
+//! //    messages come out. No allocation: the read buffer is an array, and messages
+//! //    that do not arrive whole in one read are gathered in a caller slice.
 //! let mut storage = [0u8; 1024];
-//! let mut messages = SliceMessageBuffer::new(&mut storage);
+//! let mut reader = MessageReader::new([0u8; 512], SliceMessageBuffer::new(&mut storage));
 //! let mut replies = [0u8; 256];
 //! let mut reply_sink = SliceSink::new(&mut replies);
-//! let mut input = &mut wire[..sent];
 //! while !input.is_empty() {
-//!     let (event, rest) = server.handle_read(input).expect("valid frames");
-//!     input = rest;
-//!     match event {
-//!         Some(Event::Data(chunk)) => {
-//!             if let Some(Message::Text(text)) = messages.push(&chunk).unwrap() {
-//!                 assert_eq!(text, "ping me");
-//!             }
+//!     let spare = reader.spare(&mut server)?; // a failure's error comes out here
+//!     let n = spare.len().min(input.len()).min(10); // a transport's short reads
+//!     spare[..n].copy_from_slice(&input[..n]);
+//!     input = &input[n..];
+//!     reader.filled(n);
+//!     while let Some(message) = reader.next(&mut server) {
+//!         match message {
+//!             Received::Text(text) => server.send_text(text, &mut reply_sink)?, // echo
+//!             Received::Ping(payload) => assert_eq!(payload, b"are you there?"),
+//!             Received::Close(close) => assert_eq!(close.reason(), "done"),
+//!             _ => {}
 //!         }
-//!         Some(Event::Ping(payload)) => assert_eq!(payload, b"are you there?"),
-//!         _ => {}
 //!     }
-//!     // 3. Drain what the protocol sends on its own (here: the pong).
-//!     while server.poll_transmit(&mut reply_sink).unwrap() {}
+//!     // 3. Drain what the protocol sends on its own (the pong, the close reply), then
+//!     //    write the sink's bytes to the transport.
+//!     while server.poll_transmit(&mut reply_sink)? {}
 //! }
-//! assert_eq!(reply_sink.filled()[0], 0x8A); // a pong frame
+//! assert_eq!(&reply_sink.filled()[..9], b"\x81\x07echo me");
+//! assert!(server.should_close_transport()); // the close handshake is done
 //!
-//! // 4. Timers: ask when to call back, then hand in the time.
-//! assert_eq!(server.poll_timeout(), None); // no keepalive configured
+//! // 4. Timers: ask when to call back, then hand in the time in your unit (here the
+//! //    close timer, armed by the Close the server sent).
+//! if let Some(deadline) = server.poll_timeout() {
+//!     server.handle_timeout(deadline);
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! To receive whole messages only, call
-//! [`handle_read_message`](Connection::handle_read_message) instead: a message that lies
-//! whole in the input is delivered in place, and the pieces of any other are gathered in
-//! the buffer you pass, unmasked while they are copied.
+//! [`handle_read`](Connection::handle_read) is the other way in: it delivers the pieces of
+//! messages as they arrive, unmasked in place in your buffer, for a stack that streams
+//! messages of any size through a buffer of any size.
 //!
 //! # Guarantees
 //! - No input makes the crate panic, allocate without a bound, or loop without

@@ -482,14 +482,16 @@ impl Connection {
     /// stays [`handle_eof`](Self::handle_eof).
     ///
     /// ```
-    /// use rfc6455::{CloseCode, Config, Connection, Event};
+    /// use rfc6455::{CloseCode, Config, Connection, Event, SliceSink};
     /// let mut server = Connection::server(Config::default());
     /// let mut client = Connection::client(Config::default(), [9; 16]);
-    /// let mut wire = Vec::new();
-    /// client.close(CloseCode::GOING_AWAY, "", &mut wire)?;
+    /// let mut wire = [0u8; 16];
+    /// let mut out = SliceSink::new(&mut wire);
+    /// client.close(CloseCode::GOING_AWAY, "", &mut out)?;
+    /// let len = out.len();
     /// // The server's write fails (the client is gone), but the Close was read.
     /// server.handle_write_closed();
-    /// let (event, _) = server.handle_read(&mut wire)?;
+    /// let (event, _) = server.handle_read(&mut wire[..len])?;
     /// assert!(matches!(event, Some(Event::Close(c)) if c.code() == Some(CloseCode::GOING_AWAY)));
     /// assert!(!server.wants_transmit() && server.should_close_transport());
     /// # Ok::<(), Box<dyn std::error::Error>>(())

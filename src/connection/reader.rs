@@ -31,15 +31,17 @@ use crate::message::{DataChunk, MessageError, MessageKind, MessageStore};
 ///
 /// ```
 /// use rfc6455::message::SliceMessageBuffer;
-/// use rfc6455::{Config, Connection, MessageReader, Received};
+/// use rfc6455::{Config, Connection, MessageReader, Received, SliceSink};
 /// let mut client = Connection::client(Config::default(), [7; 16]);
 /// let mut server = Connection::server(Config::default());
-/// let mut wire = Vec::new(); // a `Vec` is a `FrameSink`; so is a `SliceSink`
-/// client.send_text("Hello", &mut wire)?;
+/// let mut wire = [0u8; 64];
+/// let mut out = SliceSink::new(&mut wire); // with `alloc`, a `Vec<u8>` is a sink too
+/// client.send_text("Hello", &mut out)?;
 ///
 /// let mut reader = MessageReader::new([0u8; 256], SliceMessageBuffer::new(&mut []));
-/// let mut echo = Vec::new();
-/// let mut input = &wire[..];
+/// let mut echo_buf = [0u8; 64];
+/// let mut echo = SliceSink::new(&mut echo_buf);
+/// let mut input = out.filled();
 /// while !input.is_empty() {
 ///     // The transport's read: into the space the reader lends.
 ///     let spare = reader.spare(&mut server)?;
@@ -53,7 +55,7 @@ use crate::message::{DataChunk, MessageError, MessageKind, MessageStore};
 ///         }
 ///     }
 /// }
-/// assert_eq!(echo, b"\x81\x05Hello");
+/// assert_eq!(echo.filled(), b"\x81\x05Hello");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
@@ -208,7 +210,7 @@ impl<R: AsRef<[u8]> + AsMut<[u8]>, S: MessageStore> MessageReader<R, S> {
     ///     Ok(reader.next(conn))
     /// }
     /// # let mut conn = Connection::client(rfc6455::Config::default(), [1; 16]);
-    /// # let mut reader = MessageReader::default();
+    /// # let mut reader = MessageReader::new([0u8; 64], rfc6455::message::SliceMessageBuffer::new(&mut []));
     /// # let mut socket: &[u8] = b"\x81\x02hi";
     /// # assert_eq!(recv(&mut conn, &mut reader, &mut socket).unwrap(), Some(Received::Text("hi")));
     /// ```

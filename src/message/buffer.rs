@@ -38,8 +38,8 @@ impl<'b> SliceMessageBuffer<'b> {
     }
 }
 
-/// Gathers the chunks of each message into a growable buffer that is reused from one
-/// message to the next (feature `alloc`).
+/// Where a [`MessageReader`](crate::MessageReader) gathers messages, in a growable
+/// buffer that is reused from one message to the next (feature `alloc`).
 ///
 /// Growth is bounded by the connection's `max_message_len`, which refuses oversized
 /// messages on the frame header. After a message larger than
@@ -47,14 +47,18 @@ impl<'b> SliceMessageBuffer<'b> {
 /// next message starts, so an idle connection does not pin a large allocation.
 ///
 /// ```
-/// use rfc6455::message::{Message, MessageBuffer};
-/// use rfc6455::{Config, Connection, Event};
-/// let mut messages = MessageBuffer::new();
+/// use rfc6455::message::MessageBuffer;
+/// use rfc6455::{Config, Connection, MessageReader, Received};
 /// let mut client = Connection::client(Config::default(), [7; 16]);
-/// let mut wire = [0x82, 0x03, 1, 2, 3];
-/// let (event, _rest) = client.handle_read(&mut wire).unwrap();
-/// let Some(Event::Data(chunk)) = event else { panic!("expected data") };
-/// assert_eq!(messages.push(&chunk).unwrap(), Some(Message::Binary(&[1, 2, 3])));
+/// // A small read buffer, so the message is gathered in the store.
+/// let mut reader = MessageReader::new([0u8; 4], MessageBuffer::new());
+/// for piece in [&[0x82, 0x03, 1][..], &[2, 3]] {
+///     reader.feed(piece);
+///     if let Some(message) = reader.next(&mut client) {
+///         assert_eq!(message, Received::Binary(&[1, 2, 3]));
+///     }
+/// }
+/// assert!(reader.store_mut().capacity() >= 3);
 /// ```
 #[cfg(feature = "alloc")]
 #[derive(Debug)]

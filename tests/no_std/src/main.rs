@@ -6,8 +6,8 @@
 
 use core::panic::PanicInfo;
 
-use rfc6455::message::{Message, SliceMessageBuffer};
-use rfc6455::{Config, Connection, Event, ReadBuffer, SliceSink, State};
+use rfc6455::message::SliceMessageBuffer;
+use rfc6455::{Config, Connection, Event, MessageReader, Received, SliceSink, State};
 
 #[panic_handler]
 fn panic(_: &PanicInfo<'_>) -> ! {
@@ -24,7 +24,6 @@ fn exit(code: i32) -> ! {
 
 fn run() -> bool {
     let mut client = Connection::client(Config::default(), [7; 16]);
-    let mut server = Connection::server(Config::default());
     let mut wire = [0u8; 128];
     let mut out = SliceSink::new(&mut wire);
     if client.send_text("no_std", &mut out).is_err()
@@ -33,52 +32,47 @@ fn run() -> bool {
         return false;
     }
     let len = out.len();
-    // `handle_read` unmasks in place: the buffered read below gets the bytes as sent.
+    // `handle_read` unmasks in place: the reader below gets the bytes as sent.
     let sent = wire;
-    let mut storage = [0u8; 32];
-    let mut messages = SliceMessageBuffer::new(&mut storage);
+    let mut server = Connection::server(Config::default());
     let mut got_text = false;
     let mut input = &mut wire[..len];
     while !input.is_empty() {
         let Ok((event, rest)) = server.handle_read(input) else { return false };
         input = rest;
         if let Some(Event::Data(chunk)) = event {
-            if let Ok(Some(Message::Text("no_std"))) = messages.push(&chunk) {
-                got_text = true;
-            }
+            got_text |= chunk.as_whole_text() == Some("no_std");
         }
     }
     let mut replies = [0u8; 16];
     let mut sink = SliceSink::new(&mut replies);
     while let Ok(true) = server.poll_transmit(&mut sink) {}
-    got_text && server.state() == State::Closed && sink.len() == 4 && read_buffered(&sent[..len])
+    got_text && server.state() == State::Closed && sink.len() == 4 && read_whole(&sent[..len])
 }
 
-/// The same bytes through a `ReadBuffer` on the stack, in two reads that cut the text
-/// frame: it is kept, then delivered whole in place, and no message store is needed.
-fn read_buffered(wire: &[u8]) -> bool {
+/// The same bytes through a `MessageReader` on the stack, in two reads that cut the text
+/// frame: it is kept, then delivered whole in place, and the message store (an empty
+/// slice) is never needed.
+fn read_whole(wire: &[u8]) -> bool {
     let mut server = Connection::server(Config::default());
-    let mut buffer = ReadBuffer::new([0u8; 64]);
-    let mut messages = SliceMessageBuffer::new(&mut []);
+    let mut reader = MessageReader::new([0u8; 64], SliceMessageBuffer::new(&mut []));
     let (mut got_text, mut got_close) = (false, false);
     for read in [&wire[..5], &wire[5..]] {
-        let spare = buffer.spare();
+        let Ok(spare) = reader.spare(&mut server) else { return false };
         if spare.len() < read.len() {
             return false;
         }
         spare[..read.len()].copy_from_slice(read);
-        buffer.filled(read.len());
-        loop {
-            match server.read_message(&mut buffer, &mut messages) {
-                Ok(Some(Event::Data(m))) => got_text |= m.as_whole_text() == Some("no_std"),
-                Ok(Some(Event::Close(_))) => got_close = true,
-                Ok(Some(_)) => {}
-                Ok(None) => break,
-                Err(_) => return false,
+        reader.filled(read.len());
+        while let Some(received) = reader.next(&mut server) {
+            match received {
+                Received::Text(text) => got_text |= text == "no_std",
+                Received::Close(_) => got_close = true,
+                _ => {}
             }
         }
     }
-    got_text && got_close && buffer.is_empty()
+    got_text && got_close && reader.buffered() == 0 && server.failure().is_none()
 }
 
 /// The precompiled `core` was built with unwinding and names this symbol; with
