@@ -41,8 +41,8 @@ mod params;
 pub(crate) use codec::{
     Compressor, Decompressor, InflateFailure, PIECE, RETAINED as INFLATE_RETAINED,
 };
-pub(crate) use negotiate::{accept_answer, accept_offer, offer, ExtensionHeader};
 pub use negotiate::PERMESSAGE_DEFLATE;
+pub(crate) use negotiate::{accept_answer, accept_offer, offer, ExtensionHeader};
 pub use params::{DeflateConfig, DeflateParams, MAX_WINDOW_BITS, MIN_WINDOW_BITS};
 
 #[cfg(test)]

@@ -318,8 +318,8 @@ impl<'r> ClientRequest<'r> {
             self.check_extensions(extensions)?;
         }
         // Every offered subprotocol fits (`check`); one that does not was never offered.
-        let negotiated = Negotiated::new(head.len, subprotocol)
-            .ok_or(HandshakeError::UnexpectedSubprotocol)?;
+        let negotiated =
+            Negotiated::new(head.len, subprotocol).ok_or(HandshakeError::UnexpectedSubprotocol)?;
         #[cfg(feature = "deflate")]
         let negotiated = match self.deflate.filter(|policy| policy.enabled) {
             Some(policy) => {

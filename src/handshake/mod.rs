@@ -80,10 +80,11 @@
 //! // The server's answer, followed by its first frame in the same read.
 //! let mut buf = format!(
 //!     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
-//!      Connection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n\x81\x02hi",
+//!      Connection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n",
 //!     accept_key(key.as_str().as_bytes()) // what the server computes
 //! )
 //! .into_bytes();
+//! buf.extend_from_slice(b"\x81\x02hi");
 //! let mut handshake = ClientHandshake::new(request, Limits::default());
 //! let Status::Complete(upgrade) = handshake.parse_response(&buf)? else {
 //!     unreachable!("read more, then call again");

@@ -185,10 +185,11 @@ impl ServerUpgrade {
 /// // The server's answer and its first frame (unmasked "hi") in the same read.
 /// let mut buf = format!(
 ///     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-///      Sec-WebSocket-Accept: {}\r\nSet-Cookie: id=1\r\n\r\n\x81\x02hi",
+///      Sec-WebSocket-Accept: {}\r\nSet-Cookie: id=1\r\n\r\n",
 ///     accept_key(key.as_str().as_bytes())
 /// )
 /// .into_bytes();
+/// buf.extend_from_slice(b"\x81\x02hi");
 /// let Status::Complete(upgrade) = handshake.parse_response(&buf)? else { unreachable!() };
 /// assert_eq!(upgrade.headers(&buf).find(|h| h.is("Set-Cookie")).map(|h| h.value), Some(&b"id=1"[..]));
 ///
