@@ -186,14 +186,9 @@ impl fmt::Display for ResponseError {
     }
 }
 
-impl core::error::Error for ResponseError {
-    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
-        match self {
-            Self::Rejected(_) => None,
-            Self::Invalid(error) => Some(error),
-        }
-    }
-}
+/// The message of an [`Invalid`](Self::Invalid) response is its [`HandshakeError`]'s,
+/// so it is not repeated as a source.
+impl core::error::Error for ResponseError {}
 
 /// A response with a status other than 101: its status code and where its head ends.
 ///
