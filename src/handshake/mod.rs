@@ -23,7 +23,7 @@
 //!
 //! ```
 //! use rfc6455::handshake::{Accept, Limits, Reject, ServerHandshake, Status};
-//! use rfc6455::{Config, Event};
+//! use rfc6455::{Config, Event, SliceSink};
 //!
 //! // One read: the request head and the client's first frame (masked "hi").
 //! let mut buf = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
@@ -35,16 +35,17 @@
 //!     Ok(Status::Complete(request)) => request,
 //!     Ok(Status::Partial) => unreachable!("read more, then call again"),
 //!     Err(error) => {
-//!         let mut response = Vec::new();
-//!         Reject::from_error(error).write(&mut response)?; // send it, then close
+//!         let mut storage = [0u8; 256];
+//!         Reject::from_error(error).write(&mut SliceSink::new(&mut storage))?; // send, close
 //!         return Err(error.into());
 //!     }
 //! };
 //! assert_eq!(request.path(), "/chat");
 //! let config = Config::default();
-//! let mut response = Vec::new(); // or a `SliceSink` over a stack buffer
+//! let mut storage = [0u8; 256];
+//! let mut response = SliceSink::new(&mut storage); // or a `Vec<u8>` with `alloc`
 //! let upgrade = request.accept(&Accept::new(), &mut response)?;
-//! assert!(response.starts_with(b"HTTP/1.1 101 Switching Protocols\r\n")); // send it
+//! assert!(response.filled().starts_with(b"HTTP/1.1 101 Switching Protocols\r\n")); // send it
 //!
 //! let mut conn = upgrade.into_connection(config);
 //! let (event, _) = conn.handle_read(upgrade.leftover(&mut buf))?;
@@ -69,13 +70,14 @@
 //!
 //! ```
 //! use rfc6455::handshake::{accept_key, ClientHandshake, ClientKey, ClientRequest, Limits, Status};
-//! use rfc6455::{Config, Event};
+//! use rfc6455::{Config, Event, SliceSink};
 //!
 //! let key = ClientKey::from_random([7; 16]); // 16 bytes from the caller's RNG
 //! let request = ClientRequest::from_uri("ws://example.com/chat", key)?;
-//! let mut out = Vec::new();
+//! let mut storage = [0u8; 512];
+//! let mut out = SliceSink::new(&mut storage); // or a `Vec<u8>` with `alloc`
 //! request.write(&mut out)?; // send it
-//! assert!(out.starts_with(b"GET /chat HTTP/1.1\r\nHost: example.com\r\n"));
+//! assert!(out.filled().starts_with(b"GET /chat HTTP/1.1\r\nHost: example.com\r\n"));
 //!
 //! // The server's answer, followed by its first frame in the same read.
 //! let mut buf = format!(

@@ -102,7 +102,7 @@ impl Negotiated {
 ///
 /// ```
 /// use rfc6455::handshake::{Accept, Limits, ServerHandshake, Status};
-/// use rfc6455::{Config, Event};
+/// use rfc6455::{Config, Event, SliceSink};
 ///
 /// // The request head, and the client's first frame (masked "hi") in the same read.
 /// let mut buf = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
@@ -115,8 +115,8 @@ impl Negotiated {
 ///     unreachable!("the head is complete");
 /// };
 /// let accept = Accept::new().with_subprotocol(request.select_subprotocol(&["chat"]));
-/// let mut response = Vec::new();
-/// let upgrade = request.accept(&accept, &mut response)?; // send `response`
+/// let mut storage = [0u8; 256];
+/// let upgrade = request.accept(&accept, &mut SliceSink::new(&mut storage))?; // send it
 /// assert_eq!(upgrade.subprotocol(), Some("chat"));
 ///
 /// let mut conn = upgrade.into_connection(Config::default());
