@@ -11,6 +11,9 @@ use rfc6455::{Config, Connection, Event, SliceSink};
 
 const NONCE: [u8; 16] = *b"the sample nonce";
 
+/// An upgrade with the buffer its head was parsed from.
+type Side<U> = (U, Vec<u8>);
+
 /// Runs a whole exchange over in-memory buffers: the client's request (with `frames`
 /// from the client appended behind it), the server's 101 (with `server_frames` behind
 /// it). Returns both upgrades and the buffers they were parsed from.
@@ -19,7 +22,7 @@ fn exchange(
     decide: impl FnOnce(&rfc6455::handshake::Request<'_>) -> Accept<'static>,
     client_frames: &[u8],
     server_frames: &[u8],
-) -> ((ServerUpgrade, Vec<u8>), Result<(ClientUpgrade, Vec<u8>), ResponseError>) {
+) -> (Side<ServerUpgrade>, Result<Side<ClientUpgrade>, ResponseError>) {
     let mut request_buf = Vec::new();
     client.write(&mut request_buf).unwrap();
     request_buf.extend_from_slice(client_frames);
@@ -146,14 +149,15 @@ fn a_subprotocol_longer_than_the_limit_is_refused() {
 
 #[test]
 fn handshake_errors_go_into_box_dyn_error_with_question_mark() {
-    fn server(wire: &[u8]) -> Result<ServerUpgrade, Box<dyn std::error::Error>> {
+    // `core::error::Error` is `std::error::Error`.
+    fn server(wire: &[u8]) -> Result<ServerUpgrade, Box<dyn core::error::Error>> {
         let mut handshake = ServerHandshake::new(Limits::default());
         let Status::Complete(request) = handshake.parse_request(wire)? else {
             return Err("partial".into());
         };
         Ok(request.accept(&Accept::new(), &mut Vec::new())?)
     }
-    fn client(wire: &[u8]) -> Result<ClientUpgrade, Box<dyn std::error::Error + Send + Sync>> {
+    fn client(wire: &[u8]) -> Result<ClientUpgrade, Box<dyn core::error::Error + Send + Sync>> {
         let request = ClientRequest::from_uri("ws://h/", ClientKey::from_random(NONCE))?;
         let mut handshake = ClientHandshake::new(request, Limits::default());
         handshake.parse_response(wire)?.complete().ok_or_else(|| "partial".into())
