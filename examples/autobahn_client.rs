@@ -7,9 +7,10 @@
 use std::net::TcpStream;
 use std::process::ExitCode;
 
-use rfc6455::blocking::{Error, Received, WebSocket};
-use rfc6455::message::MessageBuffer;
+use rfc6455::blocking::{Error, WebSocket};
 use rfc6455::Config;
+use rfc6455::MessageReader;
+use rfc6455::Received;
 
 /// Section 9 sends 16 MiB messages; leave headroom.
 const LIMIT: u64 = 64 << 20;
@@ -19,13 +20,13 @@ fn open(base: &str, path: &str) -> Result<WebSocket<TcpStream>, Error> {
     let authority = base.trim_start_matches("ws://").trim_end_matches('/');
     let stream = TcpStream::connect(authority)?;
     stream.set_nodelay(true)?;
-    let config = Config { max_frame_len: LIMIT, max_message_len: LIMIT, ..Config::default() };
+    let config = Config::default().with_max_frame_len(LIMIT).with_max_message_len(LIMIT);
     WebSocket::connect(stream, &uri, config)
 }
 
 /// Echoes every message until the connection is over; returns the last text received.
 fn echo_until_closed(mut ws: WebSocket<TcpStream>) -> Result<Option<String>, Error> {
-    let mut buffer = MessageBuffer::new();
+    let mut buffer = MessageReader::default();
     let mut last_text = None;
     loop {
         let sent = match ws.read(&mut buffer) {

@@ -7,18 +7,19 @@
 use std::net::{TcpListener, TcpStream};
 use std::thread;
 
-use rfc6455::blocking::{Error, Received, WebSocket};
-use rfc6455::message::MessageBuffer;
+use rfc6455::blocking::{Error, WebSocket};
 use rfc6455::Config;
+use rfc6455::MessageReader;
+use rfc6455::Received;
 
 /// Section 9 sends 16 MiB messages; leave headroom.
 const LIMIT: u64 = 64 << 20;
 
 fn echo(stream: TcpStream) -> Result<(), Error> {
     stream.set_nodelay(true)?;
-    let config = Config { max_frame_len: LIMIT, max_message_len: LIMIT, ..Config::default() };
+    let config = Config::default().with_max_frame_len(LIMIT).with_max_message_len(LIMIT);
     let mut ws = WebSocket::accept(stream, config)?;
-    let mut buffer = MessageBuffer::new();
+    let mut buffer = MessageReader::default();
     loop {
         let sent = match ws.read(&mut buffer) {
             Ok(Received::Text(text)) => ws.send_text(text),

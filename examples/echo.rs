@@ -9,15 +9,16 @@ use core::net::SocketAddr;
 use std::net::{TcpListener, TcpStream};
 use std::thread;
 
-use rfc6455::blocking::{Error, Received, WebSocket};
-use rfc6455::message::MessageBuffer;
+use rfc6455::blocking::{Error, WebSocket};
+use rfc6455::MessageReader;
+use rfc6455::Received;
 use rfc6455::{CloseCode, Config};
 
 fn serve(stream: TcpStream) -> Result<(), Error> {
     let peer = stream.peer_addr()?;
     let mut ws = WebSocket::accept(stream, Config::default())?;
     println!("server: {peer} upgraded");
-    let mut buffer = MessageBuffer::new();
+    let mut buffer = MessageReader::default();
     loop {
         match ws.read(&mut buffer) {
             Ok(Received::Text(text)) => ws.send_text(text)?,
@@ -46,7 +47,7 @@ fn client(addr: SocketAddr) -> Result<(), Error> {
     let uri = format!("ws://{addr}/echo");
     let mut ws = WebSocket::connect(TcpStream::connect(addr)?, &uri, Config::default())?;
     println!("client: connected to {uri}");
-    let mut buffer = MessageBuffer::new();
+    let mut buffer = MessageReader::default();
 
     ws.send_text("Hello, WebSocket")?;
     println!("client: echoed {:?}", ws.read(&mut buffer)?);

@@ -10,9 +10,10 @@ use std::net::TcpStream;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use rfc6455::blocking::{Error, Received, WebSocket};
+use rfc6455::blocking::{Error, WebSocket};
 use rfc6455::handshake::{ClientKey, ClientRequest, Limits};
-use rfc6455::message::MessageBuffer;
+use rfc6455::MessageReader;
+use rfc6455::Received;
 use rfc6455::{random_mask_seed, CloseCode, Config};
 
 /// How long any single expectation may wait.
@@ -36,7 +37,7 @@ struct Scenario {
     /// The peer compresses: permessage-deflate must be negotiated (feature `deflate`).
     expect_deflate: bool,
     failures: usize,
-    buffer: MessageBuffer,
+    buffer: MessageReader<Vec<u8>, rfc6455::message::MessageBuffer>,
 }
 
 impl Scenario {
@@ -78,7 +79,7 @@ impl Scenario {
             Received::Binary(b) => Got::Binary(b.to_vec()),
             Received::Ping(p) => Got::Ping(p.as_bytes().to_vec()),
             Received::Pong(p) => Got::Pong(p.as_bytes().to_vec()),
-            Received::Close(c) => Got::Close(c.code().map(|c| c.0), c.reason().to_owned()),
+            Received::Close(c) => Got::Close(c.code().map(u16::from), c.reason().to_owned()),
         })
     }
 
@@ -220,14 +221,14 @@ impl Scenario {
             }
             self.finish(&mut ws)?;
             match ws.close_code() {
-                Some(CloseCode(4002)) => Ok(()),
+                Some(code) if code.get() == 4002 => Ok(()),
                 code => Err(format!("close code {code:?}")),
             }
         });
         self.report("server closes with 4002 \"server bye\"", result);
 
         let result = self.connect(&[]).and_then(|mut ws| {
-            ws.close(CloseCode(4001), "client bye").map_err(|e| e.to_string())?;
+            ws.close(CloseCode::new(4001), "client bye").map_err(|e| e.to_string())?;
             match self.next_message(&mut ws)? {
                 Got::Close(Some(4001), _) => {}
                 got => return Err(format!("close reply {}", describe(&got))),
@@ -255,7 +256,7 @@ impl Scenario {
 }
 
 fn config() -> Config {
-    Config { close_timeout: 5_000, ..Config::default() }
+    Config::default().with_close_timeout(5_000)
 }
 
 fn describe(got: &Got) -> String {
@@ -284,7 +285,7 @@ fn main() -> ExitCode {
     };
     let expect_deflate = args.next().as_deref() == Some("--expect-deflate");
     let mut scenario =
-        Scenario { url, label, expect_deflate, failures: 0, buffer: MessageBuffer::new() };
+        Scenario { url, label, expect_deflate, failures: 0, buffer: MessageReader::default() };
     scenario.run();
     if scenario.failures == 0 {
         ExitCode::SUCCESS

@@ -17,9 +17,10 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::Mutex;
 use std::thread;
 
-use rfc6455::blocking::{Error, Received, WebSocket};
+use rfc6455::blocking::{Error, WebSocket};
 use rfc6455::handshake::{Accept, Limits};
-use rfc6455::message::MessageBuffer;
+use rfc6455::MessageReader;
+use rfc6455::Received;
 use rfc6455::{CloseCode, Config};
 
 /// The last Close received from a client: `CODE REASON`.
@@ -33,7 +34,7 @@ fn serve(stream: TcpStream) -> Result<(), Error> {
     let mut ws = WebSocket::accept_with(stream, Config::default(), &Limits::default(), |r| {
         Ok(Accept::new().with_subprotocol(r.select_subprotocol(&SUBPROTOCOLS)))
     })?;
-    let mut buffer = MessageBuffer::new();
+    let mut buffer = MessageReader::default();
     loop {
         let sent = match ws.read(&mut buffer) {
             Ok(Received::Text(text)) => match text.strip_prefix("cmd:") {
@@ -45,7 +46,7 @@ fn serve(stream: TcpStream) -> Result<(), Error> {
                 ws.send_text(&format!("pong:{}", String::from_utf8_lossy(payload.as_bytes())))
             }
             Ok(Received::Close(close)) => {
-                let code = close.code().map_or(String::new(), |c| c.0.to_string());
+                let code = close.code().map_or(String::new(), |c| c.get().to_string());
                 *LAST_CLOSE.lock().unwrap_or_else(|e| e.into_inner()) =
                     format!("{code} {}", close.reason());
                 Ok(())
@@ -65,7 +66,7 @@ fn serve(stream: TcpStream) -> Result<(), Error> {
 fn run(ws: &mut WebSocket<TcpStream>, command: &str) -> Result<(), Error> {
     if let Some(rest) = command.strip_prefix("close:") {
         let (code, reason) = rest.split_once(':').unwrap_or((rest, ""));
-        let code = code.parse().map_or(CloseCode::NORMAL, CloseCode);
+        let code = code.parse().map_or(CloseCode::NORMAL, CloseCode::new);
         return ws.close(code, reason);
     }
     if let Some(payload) = command.strip_prefix("ping:") {

@@ -45,11 +45,12 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use rfc6455::blocking::{Error, Received, WebSocket};
+use rfc6455::blocking::{Error, WebSocket};
 use rfc6455::handshake::{
     Accept, HandshakeError, Limits, OriginPolicy, Reject, Request, ServerHandshake, Status,
 };
-use rfc6455::message::MessageBuffer;
+use rfc6455::MessageReader;
+use rfc6455::Received;
 use rfc6455::{random_mask_seed, CloseCode, Config};
 
 /// `println!` that never panics: after Ctrl-C the terminal may be gone while the server
@@ -135,15 +136,12 @@ impl Settings {
     }
 
     fn config(&self) -> Config {
-        Config {
+        Config::new()
             // Clients only send subscriptions.
-            max_frame_len: 4096,
-            max_message_len: 4096,
-            keepalive_interval: Some(self.keepalive_ms),
-            keepalive_timeout: Some(self.keepalive_ms),
-            close_timeout: 3_000,
-            ..Config::default()
-        }
+            .with_max_frame_len(4096)
+            .with_max_message_len(4096)
+            .with_keepalive(Some(self.keepalive_ms), Some(self.keepalive_ms))
+            .with_close_timeout(3_000)
     }
 }
 
@@ -685,12 +683,12 @@ fn stream_quotes(mut ws: WebSocket<TcpStream>, peer: SocketAddr, encoding: Encod
     };
     if close.is_ok() {
         // Let the close handshake finish (bounded by the close timeout).
-        let mut buffer = MessageBuffer::new();
+        let mut buffer = MessageReader::default();
         while ws.read(&mut buffer).is_ok() {}
     }
     match result {
         Err(e @ (Error::Io(_) | Error::Protocol(_))) => say!("#{id}: dropped: {e}"),
-        _ => say!("#{id}: closed ({:?})", ws.close_code().map(|c| c.0)),
+        _ => say!("#{id}: closed ({:?})", ws.close_code().map(u16::from)),
     }
     hub.streams.fetch_sub(1, Ordering::Relaxed);
 }
@@ -705,7 +703,7 @@ fn pump(
     let hello = lock(&hub.market).hello(encoding);
     ws.send_text(&hello)?;
     let mut watch = [true; LISTING.len()];
-    let mut buffer = MessageBuffer::with_retained_capacity(4096);
+    let mut buffer = MessageReader::default();
     loop {
         if hub.stopping() {
             return Ok(Stop::Shutdown);

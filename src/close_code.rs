@@ -13,13 +13,24 @@ use core::fmt;
 /// use rfc6455::CloseCode;
 /// assert!(CloseCode::NORMAL.is_valid_on_wire());
 /// assert!(!CloseCode::NO_STATUS.is_sendable()); // 1005 is for local reporting only
-/// assert!(CloseCode(4000).is_valid_on_wire());  // private use
-/// assert!(!CloseCode(2000).is_valid_on_wire()); // reserved for future RFCs
+/// assert!(CloseCode::new(4000).is_valid_on_wire());  // private use
+/// assert!(!CloseCode::from(2000).is_valid_on_wire()); // reserved for future RFCs
+/// assert_eq!(CloseCode::GOING_AWAY.get(), 1001);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CloseCode(pub u16);
+pub struct CloseCode(u16);
 
 impl CloseCode {
+    /// The code `code`, whatever its value (see [`is_valid_on_wire`](Self::is_valid_on_wire)).
+    pub const fn new(code: u16) -> Self {
+        Self(code)
+    }
+
+    /// The code as a number.
+    pub const fn get(self) -> u16 {
+        self.0
+    }
+
     /// 1000: normal closure; the purpose of the connection was fulfilled.
     pub const NORMAL: Self = Self(1000);
     /// 1001: the endpoint is going away (server shutdown, page navigation).
@@ -98,11 +109,11 @@ mod tests {
         let invalid: &[u16] =
             &[0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535];
         for &c in valid {
-            assert!(CloseCode(c).is_valid_on_wire(), "{c} should be valid");
+            assert!(CloseCode::new(c).is_valid_on_wire(), "{c} should be valid");
         }
         for &c in invalid {
-            assert!(!CloseCode(c).is_valid_on_wire(), "{c} should be invalid");
-            assert!(!CloseCode(c).is_sendable());
+            assert!(!CloseCode::new(c).is_valid_on_wire(), "{c} should be invalid");
+            assert!(!CloseCode::new(c).is_sendable());
         }
     }
 }

@@ -118,7 +118,9 @@ mod sink;
 pub use close_code::CloseCode;
 #[cfg(feature = "std")]
 pub use connection::random_mask_seed;
-pub use connection::{Config, Connection, ConnectionError, Event, ReadBuffer, SendError, State};
+pub use connection::{
+    Config, Connection, ConnectionError, Event, MessageReader, Received, SendError, State,
+};
 pub use role::Role;
 pub use sink::{BufferTooSmall, FrameSink, SliceSink};
 

@@ -7,10 +7,10 @@ use std::net::{TcpListener, TcpStream};
 use std::thread;
 use std::time::Instant;
 
-use rfc6455::blocking::{Error, Received, WebSocket};
+use rfc6455::blocking::{Error, WebSocket};
 use rfc6455::handshake::{Accept, Limits, Reject};
-use rfc6455::message::MessageBuffer;
-use rfc6455::{CloseCode, Config, ConnectionError};
+use rfc6455::Received;
+use rfc6455::{CloseCode, Config, ConnectionError, MessageReader};
 
 fn listener() -> (TcpListener, String) {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -40,7 +40,7 @@ fn echo_round_trip_and_clean_close_in_both_roles() {
     let (l, addr) = listener();
     let server = thread::spawn(move || {
         let mut ws = WebSocket::accept(l.accept().unwrap().0, Config::default()).unwrap();
-        let mut buf = MessageBuffer::new();
+        let mut buf = MessageReader::default();
         let mut echoed = 0;
         loop {
             match ws.read(&mut buf) {
@@ -60,7 +60,7 @@ fn echo_round_trip_and_clean_close_in_both_roles() {
     });
     let mut ws =
         WebSocket::connect(raw(&addr), &format!("ws://{addr}/"), Config::default()).unwrap();
-    let mut buf = MessageBuffer::new();
+    let mut buf = MessageReader::default();
     let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 253) as u8).collect();
     ws.send_text("").unwrap();
     assert_eq!(ws.read(&mut buf).unwrap(), Received::Text(""));
@@ -119,7 +119,7 @@ fn frame_pipelined_behind_the_request_is_not_lost() {
     let (l, addr) = listener();
     let server = thread::spawn(move || {
         let mut ws = WebSocket::accept(l.accept().unwrap().0, Config::default()).unwrap();
-        let mut buf = MessageBuffer::new();
+        let mut buf = MessageReader::default();
         let got = ws.read(&mut buf).map(|r| format!("{r:?}"));
         got
     });
@@ -133,12 +133,11 @@ fn frame_pipelined_behind_the_request_is_not_lost() {
 #[test]
 fn keepalive_fails_a_silent_peer_with_1001() {
     let (l, addr) = listener();
-    let config =
-        Config { keepalive_interval: Some(50), keepalive_timeout: Some(100), ..Config::default() };
+    let config = Config::default().with_keepalive(Some(50), Some(100));
     let server = thread::spawn(move || {
         let mut ws = WebSocket::accept(l.accept().unwrap().0, config).unwrap();
         let start = Instant::now();
-        let mut buf = MessageBuffer::new();
+        let mut buf = MessageReader::default();
         let err = loop {
             if let Err(e) = ws.read(&mut buf) {
                 break e;
@@ -163,12 +162,12 @@ fn keepalive_fails_a_silent_peer_with_1001() {
 #[test]
 fn server_close_gives_up_on_a_silent_client_after_the_timeout() {
     let (l, addr) = listener();
-    let config = Config { close_timeout: 200, ..Config::default() };
+    let config = Config::default().with_close_timeout(200);
     let server = thread::spawn(move || {
         let mut ws = WebSocket::accept(l.accept().unwrap().0, config).unwrap();
         ws.close(CloseCode::GOING_AWAY, "shutdown").unwrap();
         let start = Instant::now();
-        let mut buf = MessageBuffer::new();
+        let mut buf = MessageReader::default();
         let result = ws.read(&mut buf).map(|r| format!("{r:?}"));
         (result.is_err(), start.elapsed(), ws.close_code())
     });
@@ -188,7 +187,7 @@ fn protocol_error_sends_the_close_code_then_ends() {
     let (l, addr) = listener();
     let server = thread::spawn(move || {
         let mut ws = WebSocket::accept(l.accept().unwrap().0, Config::default()).unwrap();
-        let mut buf = MessageBuffer::new();
+        let mut buf = MessageReader::default();
         match ws.read(&mut buf) {
             Err(Error::Protocol(e)) => e.close_code(),
             other => panic!("{other:?}"),
@@ -208,7 +207,7 @@ fn read_timeout_returns_none_then_the_message() {
     let (l, addr) = listener();
     let server = thread::spawn(move || {
         let mut ws = WebSocket::accept(l.accept().unwrap().0, Config::default()).unwrap();
-        let mut buf = MessageBuffer::new();
+        let mut buf = MessageReader::default();
         let start = Instant::now();
         let first = ws.read_timeout(&mut buf, Duration::from_millis(100)).unwrap().is_none();
         let waited = start.elapsed();
@@ -219,7 +218,7 @@ fn read_timeout_returns_none_then_the_message() {
     });
     let mut ws =
         WebSocket::connect(raw(&addr), &format!("ws://{addr}/"), Config::default()).unwrap();
-    let mut buf = MessageBuffer::new();
+    let mut buf = MessageReader::default();
     assert_eq!(ws.read(&mut buf).unwrap(), Received::Text("go"));
     ws.send_text("late").unwrap();
     let (first, waited, second) = server.join().unwrap();
@@ -235,7 +234,7 @@ fn permessage_deflate_is_negotiated_and_used() {
     let server = thread::spawn(move || {
         let mut ws = WebSocket::accept(l.accept().unwrap().0, Config::default()).unwrap();
         let enabled = ws.connection().is_deflate_enabled();
-        let mut buf = MessageBuffer::new();
+        let mut buf = MessageReader::default();
         if let Ok(Received::Text(t)) = ws.read(&mut buf) {
             ws.send_text(t).unwrap();
         }
@@ -246,7 +245,7 @@ fn permessage_deflate_is_negotiated_and_used() {
     assert!(ws.connection().is_deflate_enabled());
     let text = "compressible ".repeat(10_000);
     ws.send_text(&text).unwrap();
-    let mut buf = MessageBuffer::new();
+    let mut buf = MessageReader::default();
     assert_eq!(ws.read(&mut buf).unwrap(), Received::Text(&text));
     assert!(server.join().unwrap());
 }

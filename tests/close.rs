@@ -74,7 +74,7 @@ fn client_initiated_close_completes_when_the_server_answers() {
 
 #[test]
 fn server_initiated_close_times_out_without_an_answer() {
-    let mut server = Connection::server(Config { close_timeout: 100, ..Config::default() });
+    let mut server = Connection::server(Config::default().with_close_timeout(100));
     server.handle_timeout(0);
     let mut out = Vec::new();
     server.close(CloseCode::GOING_AWAY, "restart", &mut out).unwrap();
@@ -132,7 +132,7 @@ fn local_close_refuses_unsendable_codes_and_long_reasons() {
     let mut out = Vec::new();
     for code in [1005u16, 1006, 1015, 999, 5000] {
         assert!(matches!(
-            server.close(CloseCode(code), "", &mut out),
+            server.close(CloseCode::new(code), "", &mut out),
             Err(SendError::CloseFrame(_))
         ));
     }

@@ -4,7 +4,7 @@
 mod support;
 
 use rfc6455::frame::OpCode;
-use rfc6455::{Config, Connection, Event};
+use rfc6455::{Config, Connection, Event, MessageReader, Received};
 use support::{client_frame, drive, parse_frames, Seen};
 
 #[test]
@@ -92,7 +92,7 @@ fn text_failure(frames: &[Vec<u8>], cuts: &[usize]) -> (Vec<u8>, Option<u16>) {
                         delivered.extend_from_slice(c.payload());
                     }
                 }
-                Err(e) => return (delivered, Some(e.close_code().0)),
+                Err(e) => return (delivered, Some(e.close_code().get())),
             }
         }
     }
@@ -121,7 +121,7 @@ fn invalid_utf8_fails_in_the_middle_of_a_frame() {
             match server.handle_read(rest) {
                 Ok((_, r)) => rest = r,
                 Err(e) => {
-                    failed_at = Some((consumed + len, e.close_code().0));
+                    failed_at = Some((consumed + len, e.close_code().get()));
                     break;
                 }
             }
@@ -178,44 +178,41 @@ fn truncated_code_point_at_message_end_is_1007() {
 }
 
 #[test]
-fn a_store_shared_between_connections_never_yields_unchecked_text() {
-    // Misuse: one store for two connections, each in the middle of a message. B's last
-    // piece is valid after B's first, but lands after A's first piece: the store, which
-    // checks the bytes it holds, refuses it (1007) rather than deliver a "message"
-    // that neither connection validated as a whole.
+fn a_store_moved_between_connections_never_yields_unchecked_text() {
+    // Misuse: one store handed from connection to connection, each in the middle of a
+    // message. B's last piece is valid after B's first, but lands after A's first
+    // piece: the store, which checks the bytes it holds, refuses it (1007) rather than
+    // deliver a "message" that neither connection validated as a whole.
     use rfc6455::message::MessageBuffer;
     let (mut a, mut b) =
         (Connection::server(Config::default()), Connection::server(Config::default()));
-    let (mut shared, mut own) = (MessageBuffer::new(), MessageBuffer::new());
-    let mut a_first = client_frame(OpCode::Text, false, b"A");
-    let mut b_first = client_frame(OpCode::Text, false, &[0xE2, 0x82]);
-    let mut b_last = client_frame(OpCode::Continuation, true, &[0xAC]);
-    assert!(a.handle_read_message(&mut a_first, &mut shared).unwrap().0.is_none());
-    assert!(b.handle_read_message(&mut b_first, &mut own).unwrap().0.is_none());
-    let error = b.handle_read_message(&mut b_last, &mut shared).unwrap_err();
-    assert_eq!(error.close_code().0, 1007);
-    assert_eq!(shared.message().unwrap(), None);
+    let mut shared = MessageReader::new([0u8; 64], MessageBuffer::new());
+    let mut own = MessageReader::new([0u8; 64], MessageBuffer::new());
+    shared.feed(&client_frame(OpCode::Text, false, b"A"));
+    assert!(shared.next(&mut a).is_none());
+    own.feed(&client_frame(OpCode::Text, false, &[0xE2, 0x82]));
+    assert!(own.next(&mut b).is_none());
+    shared.feed(&client_frame(OpCode::Continuation, true, &[0xAC]));
+    assert_eq!(shared.next(&mut b), None);
+    assert_eq!(b.failure().unwrap().close_code().get(), 1007);
 }
 
 #[test]
 fn a_gathered_text_message_is_checked_once_and_trusted() {
-    // Pieces of one message gathered by the connection: the store checked every byte,
-    // so the text views need no second check, and a code point split across the
-    // fragments is accepted.
-    use rfc6455::message::{Message, MessageBuffer};
+    // Pieces of one message gathered by the reader: the store checked every byte, so
+    // the text view needs no second check, and a code point split across the fragments
+    // is accepted.
+    use rfc6455::message::MessageBuffer;
     let mut conn = Connection::server(Config::default());
-    let mut messages = MessageBuffer::new();
-    let mut first = client_frame(OpCode::Text, false, &[b'a', 0xE2, 0x82]);
-    let mut last = client_frame(OpCode::Continuation, true, &[0xAC, b'b']);
-    assert!(conn.handle_read_message(&mut first, &mut messages).unwrap().0.is_none());
-    let (event, _) = conn.handle_read_message(&mut last, &mut messages).unwrap();
-    let Some(Event::Data(message)) = event else { panic!("expected the message") };
-    assert_eq!(message.as_whole_text(), Some("a\u{20ac}b"));
-    assert_eq!(messages.message().unwrap(), Some(Message::Text("a\u{20ac}b")));
+    let mut reader = MessageReader::new([0u8; 64], MessageBuffer::new());
+    reader.feed(&client_frame(OpCode::Text, false, &[b'a', 0xE2, 0x82]));
+    assert!(reader.next(&mut conn).is_none());
+    reader.feed(&client_frame(OpCode::Continuation, true, &[0xAC, b'b']));
+    assert_eq!(reader.next(&mut conn), Some(Received::Text("a\u{20ac}b")));
     // A message ending inside a code point fails on its last fragment.
-    let mut first = client_frame(OpCode::Text, false, b"x");
-    let mut last = client_frame(OpCode::Continuation, true, &[0xE2, 0x82]);
-    assert!(conn.handle_read_message(&mut first, &mut messages).unwrap().0.is_none());
-    let error = conn.handle_read_message(&mut last, &mut messages).unwrap_err();
-    assert_eq!(error.close_code().0, 1007);
+    reader.feed(&client_frame(OpCode::Text, false, b"x"));
+    assert!(reader.next(&mut conn).is_none());
+    reader.feed(&client_frame(OpCode::Continuation, true, &[0xE2, 0x82]));
+    assert!(reader.next(&mut conn).is_none());
+    assert_eq!(conn.failure().unwrap().close_code().get(), 1007);
 }

@@ -37,9 +37,14 @@ fn exchange(
     ((server_upgrade, request_buf), client_upgrade.map(|upgrade| (upgrade, response_buf)))
 }
 
+/// The one text message in `input`, whole or inflated in one piece.
 fn text_of(conn: &mut Connection, input: &mut [u8]) -> Option<String> {
     match conn.handle_read(input) {
         Ok((Some(Event::Data(chunk)), _)) => chunk.as_whole_text().map(str::to_owned),
+        #[cfg(feature = "deflate")]
+        Ok((Some(Event::Inflated { is_first: true, is_last: true, .. }), _)) => {
+            String::from_utf8(conn.inflated().to_vec()).ok()
+        }
         _ => None,
     }
 }
@@ -218,9 +223,13 @@ mod deflate {
     fn negotiated_deflate_compresses_both_ways() {
         let config = Config::default();
         let client = ClientRequest::new("h", "/", ClientKey::from_random(NONCE))
-            .with_deflate(config.deflate);
-        let ((server_upgrade, _), client_side) =
-            exchange(client, |_| Accept::new().with_deflate(Config::default().deflate), b"", b"");
+            .with_deflate(*config.deflate());
+        let ((server_upgrade, _), client_side) = exchange(
+            client,
+            |_| Accept::new().with_deflate(*Config::default().deflate()),
+            b"",
+            b"",
+        );
         let (client_upgrade, _) = client_side.unwrap();
         assert!(server_upgrade.deflate().is_some());
         assert_eq!(

@@ -10,7 +10,7 @@ mod support;
 use rfc6455::frame::OpCode;
 use rfc6455::handshake::{HandshakeError, Limits, ServerHandshake, Status};
 use rfc6455::message::MessageBuffer;
-use rfc6455::{Config, Connection, Event, Role};
+use rfc6455::{Config, Connection, MessageReader, Role};
 use support::{client_frame, frame};
 
 /// What feeding a stream to a connection did.
@@ -28,29 +28,40 @@ struct Outcome {
 
 fn feed(role: Role, config: Config, wire: &mut [u8], drain: bool) -> (Outcome, Connection) {
     let mut conn = Connection::new(role, config, [4; 16]);
-    let mut buffer = MessageBuffer::with_retained_capacity(0);
+    let store = MessageBuffer::with_retained_capacity(0);
+    let mut reader = MessageReader::new(vec![0u8; 16 * 1024], store);
     let mut outcome = Outcome { error: None, messages: 0, buffered: 0, replies: 0 };
     let mut out = Vec::new();
-    let mut rest = wire;
+    let mut rest = &wire[..];
     while !rest.is_empty() {
-        match conn.handle_read(rest) {
-            Ok((event, r)) => {
-                rest = r;
-                if let Some(Event::Data(chunk)) = event {
-                    outcome.messages += usize::from(buffer.extend(&chunk));
-                    outcome.buffered = outcome.buffered.max(buffer.capacity());
+        let spare = match reader.spare(&mut conn) {
+            Ok(spare) => spare,
+            Err(e) => {
+                outcome.error = Some(e.close_code().get());
+                break;
+            }
+        };
+        let n = spare.len().min(rest.len());
+        spare[..n].copy_from_slice(&rest[..n]);
+        rest = &rest[n..];
+        reader.filled(n);
+        while let Some(received) = reader.next(&mut conn) {
+            outcome.messages += usize::from(received.data().is_some());
+            if drain {
+                while conn.poll_transmit(&mut out).unwrap() {
+                    outcome.replies += 1;
                 }
             }
-            Err(e) => {
-                outcome.error = Some(e.close_code().0);
-                rest = &mut [];
-            }
         }
+        outcome.buffered = outcome.buffered.max(reader.store_mut().capacity());
         if drain {
             while conn.poll_transmit(&mut out).unwrap() {
                 outcome.replies += 1;
             }
         }
+    }
+    if outcome.error.is_none() {
+        outcome.error = conn.failure().map(|e| e.close_code().get());
     }
     if !drain {
         while conn.poll_transmit(&mut out).unwrap() {
@@ -78,11 +89,11 @@ fn a_million_one_byte_continuation_frames() {
         wire.extend_from_slice(&piece);
     }
     wire.extend(client_frame(OpCode::Continuation, true, b"x"));
-    let roomy = Config { max_message_len: 2_000_000, ..Config::default() };
+    let roomy = Config::default().with_max_message_len(2_000_000);
     let (o, _) = feed(Role::Server, roomy, &mut wire.clone(), true);
     assert_eq!((o.error, o.messages), (None, 1));
     assert!(o.buffered <= 2 * 1_000_000, "buffered {}", o.buffered);
-    let tight = Config { max_message_len: 500_000, ..Config::default() };
+    let tight = Config::default().with_max_message_len(500_000);
     let (o, _) = feed(Role::Server, tight, &mut wire, true);
     assert_eq!((o.error, o.messages), (Some(1009), 0));
     assert!(o.buffered <= 2 * 500_000, "buffered {}", o.buffered);

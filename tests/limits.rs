@@ -5,7 +5,7 @@ mod support;
 
 use rfc6455::frame::OpCode;
 use rfc6455::message::MessageBuffer;
-use rfc6455::{Config, Connection, Event};
+use rfc6455::{Config, Connection, MessageReader};
 use support::{client_frame, drive, parse_frames, Seen};
 
 #[test]
@@ -27,7 +27,7 @@ fn top_bit_of_64_bit_length_is_a_protocol_error() {
 
 #[test]
 fn frame_limit() {
-    let config = Config { max_frame_len: 100, ..Config::default() };
+    let config = Config::default().with_max_frame_len(100);
     let mut server = Connection::server(config);
     assert_eq!(
         drive(&mut server, &client_frame(OpCode::Binary, true, &[0; 100]), &[]).0,
@@ -41,7 +41,7 @@ fn frame_limit() {
 
 #[test]
 fn message_limit_spans_fragments() {
-    let config = Config { max_message_len: 10, ..Config::default() };
+    let config = Config::default().with_max_message_len(10);
     let mut server = Connection::server(config);
     let ok = [
         client_frame(OpCode::Text, false, b"01234"),
@@ -60,62 +60,74 @@ fn message_limit_spans_fragments() {
     assert_eq!(seen, [Seen::Error(1009)]);
 }
 
+/// Reads `wire` into `reader` in reads of at most `read` bytes; returns each message's
+/// bytes with the store's capacity when it was delivered.
+fn read_messages(
+    server: &mut Connection,
+    reader: &mut MessageReader<Vec<u8>, MessageBuffer>,
+    wire: &[u8],
+    read: usize,
+) -> Vec<(Vec<u8>, usize)> {
+    let mut delivered = Vec::new();
+    let mut rest = wire;
+    while !rest.is_empty() {
+        let spare = reader.spare(server).unwrap();
+        let n = spare.len().min(rest.len()).min(read);
+        spare[..n].copy_from_slice(&rest[..n]);
+        rest = &rest[n..];
+        reader.filled(n);
+        while reader.has_next(server) {
+            let capacity = reader.store_mut().capacity();
+            let message = reader.next(server).unwrap().data().unwrap().to_vec();
+            delivered.push((message, capacity));
+        }
+    }
+    delivered
+}
+
 #[test]
 fn message_buffer_never_exceeds_the_limit_and_shrinks_back() {
-    let config = Config { max_message_len: 1 << 20, ..Config::default() };
+    let config = Config::default().with_max_message_len(1 << 20);
     let mut server = Connection::server(config);
-    let mut buffer = MessageBuffer::with_retained_capacity(1024);
-    let mut wire = [
+    let store = MessageBuffer::with_retained_capacity(1024);
+    let mut reader = MessageReader::new(vec![0u8; 16 * 1024], store);
+    let wire = [
         client_frame(OpCode::Binary, true, &vec![7; 1 << 20]),
         client_frame(OpCode::Binary, true, b"small"),
     ]
     .concat();
-    let mut rest = wire.as_mut_slice();
-    let mut capacities = Vec::new();
-    while !rest.is_empty() {
-        let (event, r) = server.handle_read(rest).unwrap();
-        rest = r;
-        if let Some(Event::Data(chunk)) = event {
-            if buffer.push(&chunk).unwrap().is_some() {
-                capacities.push(buffer.capacity());
-            }
-        }
-    }
+    let delivered = read_messages(&mut server, &mut reader, &wire, usize::MAX);
+    let capacities: Vec<usize> = delivered.iter().map(|(_, c)| *c).collect();
     assert!(capacities[0] >= 1 << 20 && capacities[0] < 3 << 20, "{capacities:?}");
-    assert!(capacities[1] <= 1024, "shrunk back: {capacities:?}");
+    // The small message is delivered in place; the store gave its memory back.
+    assert_eq!(delivered[1].0, b"small");
+    assert!(reader.store_mut().capacity() <= 1024, "shrunk back: {capacities:?}");
 }
 
-/// `handle_read_message` in 4 KiB reads: a 1 MiB message is gathered (no more than
-/// about twice its size), stays while lent, and the next read empties the buffer and
-/// gives back all but the retained capacity, even when that read holds a whole message.
+/// A reader in 4 KiB reads: a 1 MiB message is gathered (no more than about twice its
+/// size), stays while lent, and the next read empties the store and gives back all but
+/// the retained capacity, even when that read holds a whole message.
 #[test]
 fn gathered_message_memory_is_given_back_on_the_next_read() {
-    let config = Config { max_message_len: 1 << 20, ..Config::default() };
+    let config = Config::default().with_max_message_len(1 << 20);
     let mut server = Connection::server(config);
-    let mut buffer = MessageBuffer::new();
+    let mut reader = MessageReader::new(vec![0u8; 4096], MessageBuffer::new());
     assert_eq!(MessageBuffer::DEFAULT_RETAINED_CAPACITY, 4096);
-    let mut wire = client_frame(OpCode::Binary, true, &vec![7; 1 << 20]);
-    let mut delivered = 0;
-    for piece in wire.chunks_mut(4096) {
-        let mut rest = piece;
-        while !rest.is_empty() {
-            let (event, r) = server.handle_read_message(rest, &mut buffer).unwrap();
-            rest = r;
-            if let Some(Event::Data(message)) = event {
-                assert_eq!(message.payload(), &vec![7; 1 << 20][..]);
-                delivered += 1;
-            }
-        }
-    }
-    assert_eq!(delivered, 1);
-    let held = buffer.capacity();
+    let wire = client_frame(OpCode::Binary, true, &vec![7; 1 << 20]);
+    let delivered = read_messages(&mut server, &mut reader, &wire, 4096);
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(delivered[0].0, vec![7; 1 << 20]);
+    // Held while lent (the capacity when it was delivered); the next call gives it back.
+    let held = delivered[0].1;
     assert!((1 << 20..=2 << 20).contains(&held), "{held}");
-    let mut small = client_frame(OpCode::Binary, true, b"small");
-    let (event, _) = server.handle_read_message(&mut small, &mut buffer).unwrap();
-    assert!(matches!(event, Some(Event::Data(m)) if m.payload() == b"small"));
-    assert!(buffer.capacity() <= MessageBuffer::DEFAULT_RETAINED_CAPACITY, "{}", buffer.capacity());
-    buffer.release();
-    assert_eq!(buffer.capacity(), 0);
+    assert!(reader.store_mut().capacity() <= MessageBuffer::DEFAULT_RETAINED_CAPACITY);
+    let small = client_frame(OpCode::Binary, true, b"small");
+    let delivered = read_messages(&mut server, &mut reader, &small, 4096);
+    assert_eq!(delivered[0].0, b"small");
+    let capacity = reader.store_mut().capacity();
+    assert!(capacity <= MessageBuffer::DEFAULT_RETAINED_CAPACITY, "{capacity}");
+    reader.store_mut().release();
+    assert_eq!(reader.store_mut().capacity(), 0);
 }
 
 #[test]
@@ -162,8 +174,7 @@ fn non_minimal_length_is_strict_by_default_and_can_be_relaxed() {
     wire.extend_from_slice(b"abcde");
     let mut server = Connection::server(Config::default());
     assert_eq!(drive(&mut server, &wire, &[]).0, [Seen::Error(1002)]);
-    let mut server =
-        Connection::server(Config { strict_length_encoding: false, ..Config::default() });
+    let mut server = Connection::server(Config::default().with_strict_length_encoding(false));
     assert_eq!(drive(&mut server, &wire, &[]).0, [Seen::Binary(b"abcde".to_vec())]);
 }
 

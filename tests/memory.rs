@@ -1,7 +1,7 @@
 //! What permessage-deflate costs in memory, counted by a global allocator: zlib's state
 //! (allocated on first use), an idle connection after a 15 MiB message, and the peak
 //! of an inflate bomb refused with 1009, through `handle_read` (chunks) and
-//! `handle_read_message` (whole messages gathered in a `MessageBuffer`).
+//! a `MessageReader` (whole messages gathered in a `MessageBuffer`).
 //!
 //! One `#[test]` runs every case in sequence, so no other test of this binary
 //! allocates while one measures. Run with `--nocapture` to see the numbers.
@@ -15,7 +15,7 @@ use std::alloc::System;
 
 use rfc6455::deflate::DeflateParams;
 use rfc6455::message::MessageBuffer;
-use rfc6455::{Config, Connection, Event, Role};
+use rfc6455::{Config, Connection, Event, MessageReader, Role};
 
 /// Counts the bytes currently allocated and the most allocated at once.
 struct Counting;
@@ -99,8 +99,9 @@ const READ: usize = 16 * KIB;
 
 fn config(max_message_len: u64) -> Config {
     let mut config =
-        Config { max_message_len, max_frame_len: max_message_len, ..Config::default() };
-    config.deflate.min_message_len = 0;
+        Config::default().with_max_message_len(max_message_len).with_max_frame_len(max_message_len);
+    config = config
+        .with_deflate(rfc6455::deflate::DeflateConfig { min_message_len: 0, ..*config.deflate() });
     config
 }
 
@@ -130,41 +131,48 @@ fn read_chunks(conn: &mut Connection, wire: &[u8]) -> Result<Vec<usize>, u16> {
     for piece in owned.chunks_mut(READ) {
         let mut rest = piece;
         while !rest.is_empty() {
-            let (event, r) = conn.handle_read(rest).map_err(|e| e.close_code().0)?;
+            let (event, r) = conn.handle_read(rest).map_err(|e| e.close_code().get())?;
             rest = r;
-            if let Some(Event::Data(chunk)) = event {
-                assert!(chunk.payload().len() <= PIECE, "a chunk of {}", chunk.payload().len());
-                len += chunk.payload().len();
-                if chunk.is_last() {
-                    lengths.push(core::mem::take(&mut len));
-                }
+            let (piece, last) = match event {
+                Some(Event::Data(chunk)) => (chunk.payload().len(), chunk.is_last()),
+                Some(Event::Inflated { is_last, .. }) => (conn.inflated().len(), is_last),
+                _ => continue,
+            };
+            assert!(piece <= PIECE, "a chunk of {piece}");
+            len += piece;
+            if last {
+                lengths.push(core::mem::take(&mut len));
             }
         }
     }
     Ok(lengths)
 }
 
-/// As [`read_chunks`], with `handle_read_message` gathering into `store`.
+/// As [`read_chunks`], through `reader` (whole messages, gathered in its store).
 fn read_messages(
     conn: &mut Connection,
     wire: &[u8],
-    store: &mut MessageBuffer,
+    reader: &mut MessageReader<Vec<u8>, MessageBuffer>,
 ) -> Result<Vec<usize>, u16> {
-    let mut owned = wire.to_vec();
+    let owned = wire.to_vec();
     let mut lengths = Vec::new();
-    for piece in owned.chunks_mut(READ) {
-        let mut rest = piece;
-        while !rest.is_empty() {
-            let (event, r) = conn.handle_read_message(rest, store).map_err(|e| e.close_code().0)?;
-            rest = r;
-            if let Some(Event::Data(message)) = event {
-                assert!(message.is_whole());
-                assert!(message.payload().iter().all(|&b| b == 0));
-                lengths.push(message.payload().len());
-            }
+    let mut rest = &owned[..];
+    while !rest.is_empty() {
+        let spare = reader.spare(conn).map_err(|e| e.close_code().get())?;
+        let n = spare.len().min(rest.len());
+        spare[..n].copy_from_slice(&rest[..n]);
+        rest = &rest[n..];
+        reader.filled(n);
+        while let Some(message) = reader.next(conn) {
+            let data = message.data().expect("a message");
+            assert!(data.iter().all(|&b| b == 0));
+            lengths.push(data.len());
         }
     }
-    Ok(lengths)
+    match conn.failure() {
+        Some(e) => Err(e.close_code().get()),
+        None => Ok(lengths),
+    }
 }
 
 /// Bytes allocated by `f`, still held when it returns.
@@ -225,7 +233,10 @@ fn zlib_state_is_allocated_on_first_use() {
     );
     // Whole messages sent uncompressed never allocate the deflate state.
     let mut config = config(1 << 20);
-    config.deflate.min_message_len = usize::MAX;
+    config = config.with_deflate(rfc6455::deflate::DeflateConfig {
+        min_message_len: usize::MAX,
+        ..*config.deflate()
+    });
     let mut receive_only = Connection::new(Role::Client, config, [1; 16]);
     receive_only.enable_deflate(DeflateParams::default());
     let mut sink = Vec::with_capacity(256);
@@ -296,17 +307,17 @@ fn idle_after_a_15_mib_message() {
 
     // Whole messages: the store holds the message until the next read or `release`.
     let mut conn = client(16 << 20, DeflateParams::default());
-    let mut store = MessageBuffer::new();
-    assert_eq!(read_messages(&mut conn, &small, &mut store), Ok(vec![100]));
-    store.release();
+    let mut reader = MessageReader::new(vec![0u8; READ], MessageBuffer::new());
+    assert_eq!(read_messages(&mut conn, &small, &mut reader), Ok(vec![100]));
+    reader.store_mut().release();
     let baseline = current();
-    assert_eq!(read_messages(&mut conn, &wire, &mut store), Ok(vec![15 * MIB]));
+    assert_eq!(read_messages(&mut conn, &wire, &mut reader), Ok(vec![15 * MIB]));
     let buffers = conn.buffered_bytes();
     let with_store = current() as isize - baseline as isize;
-    store.release();
+    reader.store_mut().release();
     let released = current() as isize - baseline as isize;
     println!(
-        "handle_read_message: idle after the 15 MiB message: buffered_bytes {buffers} B, \
+        "MessageReader: idle after the 15 MiB message: buffered_bytes {buffers} B, \
          heap {with_store:+} B with the message in the store ({} B), {released:+} B after \
          release()",
         15 * MIB
@@ -335,18 +346,18 @@ fn bomb_peak() {
     assert!(grew <= PIECE + 4 * KIB, "peak +{grew}");
 
     let mut conn = client(LIMIT as u64, DeflateParams::default());
-    let mut store = MessageBuffer::new();
-    assert_eq!(read_messages(&mut conn, &small, &mut store), Ok(vec![100]));
-    store.release();
+    let mut reader = MessageReader::new(vec![0u8; READ], MessageBuffer::new());
+    assert_eq!(read_messages(&mut conn, &small, &mut reader), Ok(vec![100]));
+    reader.store_mut().release();
     let baseline = reset_peak();
-    assert_eq!(read_messages(&mut conn, &bomb_copy, &mut store), Err(1009));
+    assert_eq!(read_messages(&mut conn, &bomb_copy, &mut reader), Err(1009));
     let grew = peak() - baseline - bomb.len();
     println!(
-        "handle_read_message: bomb refused with 1009; peak +{grew} B over the baseline \
+        "MessageReader: bomb refused with 1009; peak +{grew} B over the baseline \
          (limit {LIMIT} B + {} B), store capacity {} B",
         grew as isize - LIMIT as isize,
-        store.capacity()
+        reader.store_mut().capacity()
     );
     assert!(grew <= LIMIT + PIECE, "peak +{grew}");
-    store.release();
+    reader.store_mut().release();
 }

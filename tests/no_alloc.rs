@@ -1,35 +1,63 @@
 //! A whole conversation using only caller buffers: what a `no_std`, no-`alloc` user has.
 
-use rfc6455::message::{Message, MessageKind, SliceMessageBuffer};
-use rfc6455::{CloseCode, Config, Connection, Event, SliceSink, State};
+use rfc6455::message::{MessageKind, SliceMessageBuffer};
+use rfc6455::{CloseCode, Config, Connection, MessageReader, Received, SliceSink, State};
 
 /// Moves every byte of `wire` through `conn` with a 16-byte read buffer, returning the
 /// whole messages and the number of bytes `poll_transmit` produced.
 fn pump(conn: &mut Connection, wire: &[u8], storage: &mut [u8]) -> (usize, [u8; 64], usize) {
-    let mut messages = SliceMessageBuffer::new(storage);
+    let mut reader = MessageReader::new([0u8; 16], SliceMessageBuffer::new(storage));
     let mut count = 0;
     let mut last = [0u8; 64];
     let mut replies = [0u8; 512];
     let mut reply_sink = SliceSink::new(&mut replies);
-    for piece in wire.chunks(16) {
-        let mut read_buf = [0u8; 16];
-        read_buf[..piece.len()].copy_from_slice(piece);
-        let mut rest = &mut read_buf[..piece.len()];
-        while !rest.is_empty() {
-            let (event, r) = conn.handle_read(rest).unwrap();
-            rest = r;
-            if let Some(Event::Data(chunk)) = event {
-                if let Some(message) = messages.push(&chunk).unwrap() {
-                    count += 1;
-                    let bytes = message.as_bytes();
-                    last[..bytes.len()].copy_from_slice(bytes);
-                    assert!(matches!(message, Message::Text(_)));
-                }
+    let mut rest = wire;
+    while !rest.is_empty() {
+        let spare = reader.spare(conn).unwrap();
+        let n = spare.len().min(rest.len());
+        spare[..n].copy_from_slice(&rest[..n]);
+        rest = &rest[n..];
+        reader.filled(n);
+        while let Some(received) = reader.next(conn) {
+            if let Received::Text(text) = received {
+                count += 1;
+                last[..text.len()].copy_from_slice(text.as_bytes());
             }
             while conn.poll_transmit(&mut reply_sink).unwrap() {}
         }
+        while conn.poll_transmit(&mut reply_sink).unwrap() {}
     }
     (count, last, reply_sink.len())
+}
+
+/// Feeds `wire` to `conn` through `reader` in reads of at most `read` bytes; calls
+/// `on_received` with each message and returns the error that failed the connection.
+fn read_all<R, S>(
+    conn: &mut Connection,
+    reader: &mut MessageReader<R, S>,
+    wire: &[u8],
+    read: usize,
+    mut on_received: impl FnMut(Received<'_>),
+) -> Option<CloseCode>
+where
+    R: AsRef<[u8]> + AsMut<[u8]>,
+    S: rfc6455::message::MessageStore,
+{
+    let mut rest = wire;
+    while !rest.is_empty() {
+        let spare = match reader.spare(conn) {
+            Ok(spare) => spare,
+            Err(e) => return Some(e.close_code()),
+        };
+        let n = spare.len().min(rest.len()).min(read);
+        spare[..n].copy_from_slice(&rest[..n]);
+        rest = &rest[n..];
+        reader.filled(n);
+        while let Some(received) = reader.next(conn) {
+            on_received(received);
+        }
+    }
+    conn.failure().map(|e| e.close_code())
 }
 
 #[test]
@@ -55,24 +83,16 @@ fn conversation_through_a_16_byte_read_buffer() {
 
 #[test]
 fn message_larger_than_storage_is_refused() {
-    let mut server = Connection::server(Config { max_message_len: 1 << 20, ..Config::default() });
+    let mut server = Connection::server(Config::default().with_max_message_len(1 << 20));
     let mut wire = [0u8; 128];
     let mut out = SliceSink::new(&mut wire);
     let mut client = Connection::client(Config::default(), [1; 16]);
     client.send_binary(&[0; 100], &mut out).unwrap();
     let len = out.len();
     let mut storage = [0u8; 32];
-    let mut messages = SliceMessageBuffer::new(&mut storage);
-    let mut rest = &mut wire[..len];
-    let mut refused = false;
-    while !rest.is_empty() {
-        let (event, r) = server.handle_read(rest).unwrap();
-        rest = r;
-        if let Some(Event::Data(chunk)) = event {
-            refused |= messages.push(&chunk).is_err();
-        }
-    }
-    assert!(refused);
+    let mut reader = MessageReader::new([0u8; 16], SliceMessageBuffer::new(&mut storage));
+    let failure = read_all(&mut server, &mut reader, &wire[..len], 16, |_| panic!("delivered"));
+    assert_eq!(failure, Some(CloseCode::MESSAGE_TOO_BIG));
 }
 
 /// Whole messages into a caller slice, in one pass per byte: fragments and frames
@@ -92,42 +112,23 @@ fn whole_messages_gathered_into_a_slice() {
     let len = out.len();
 
     let mut storage = [0u8; 32];
-    let mut messages = SliceMessageBuffer::new(&mut storage);
+    let mut reader = MessageReader::new([0u8; 7], SliceMessageBuffer::new(&mut storage));
     let mut seen = [[0u8; 40]; 4];
     let mut lens = [0usize; 4];
     let mut count = 0;
     let mut pings = 0;
-    let mut failure = None;
-    'reads: for piece in wire[..len].chunks(7) {
-        let mut read_buf = [0u8; 7];
-        read_buf[..piece.len()].copy_from_slice(piece);
-        let mut rest = &mut read_buf[..piece.len()];
-        while !rest.is_empty() {
-            match server.handle_read_message(rest, &mut messages) {
-                Ok((event, r)) => {
-                    rest = r;
-                    match event {
-                        Some(Event::Data(message)) => {
-                            assert!(message.is_whole());
-                            let bytes = message.payload();
-                            seen[count][..bytes.len()].copy_from_slice(bytes);
-                            lens[count] = bytes.len();
-                            count += 1;
-                        }
-                        Some(Event::Ping(p)) => {
-                            assert_eq!(p, b"between");
-                            pings += 1;
-                        }
-                        _ => {}
-                    }
-                }
-                Err(e) => {
-                    failure = Some(e.close_code());
-                    break 'reads;
-                }
-            }
+    let failure = read_all(&mut server, &mut reader, &wire[..len], 7, |received| match received {
+        Received::Ping(p) => {
+            assert_eq!(p, b"between");
+            pings += 1;
         }
-    }
+        received => {
+            let bytes = received.data().expect("a message");
+            seen[count][..bytes.len()].copy_from_slice(bytes);
+            lens[count] = bytes.len();
+            count += 1;
+        }
+    });
     // No frame fits a 7-byte read, so every message was gathered in the slice.
     assert_eq!(count, 2);
     assert_eq!(&seen[0][..lens[0]], "fragmented héllo".as_bytes());
@@ -138,9 +139,9 @@ fn whole_messages_gathered_into_a_slice() {
 }
 
 /// Pending payload read straight into a caller slice: a 20-byte message arrives as a
-/// 6-byte read (header and key) and two direct reads into the slice; a 40-byte message
-/// cannot fit the 32-byte slice, which `payload_room` reports as 1009 before any byte
-/// of it is read.
+/// 6-byte read (header and key) and direct reads into the slice, at most the read
+/// buffer's 8 bytes each and never past the frame; a 40-byte message cannot fit the
+/// 32-byte slice, which the reader reports as 1009 before any byte of it is read.
 #[test]
 fn pending_payload_read_straight_into_a_slice() {
     let mut client = Connection::client(Config::default(), [6; 16]);
@@ -150,36 +151,32 @@ fn pending_payload_read_straight_into_a_slice() {
     client.send_binary(&[3; 20], &mut out).unwrap();
     client.send_binary(&[4; 40], &mut out).unwrap();
     let len = out.len();
-    let wire = &mut wire[..len];
+    let wire = &wire[..len];
 
     let mut storage = [0u8; 32];
-    let mut messages = SliceMessageBuffer::new(&mut storage);
-    let (first, rest) = wire.split_at_mut(6);
-    let (event, left) = server.handle_read_message(first, &mut messages).unwrap();
-    assert!(event.is_none() && left.is_empty());
-    assert_eq!(server.pending_payload(), Some(20));
-    let room = server.payload_room(&mut messages, 8).unwrap().unwrap();
-    assert_eq!(room.len(), 8);
-    room.copy_from_slice(&rest[..8]);
-    // Claiming more than the room takes only the room; a second commit takes nothing.
-    assert!(server.commit_payload(15, &mut messages).unwrap().is_none());
-    assert_eq!(server.pending_payload(), Some(12));
-    assert!(server.commit_payload(5, &mut messages).unwrap().is_none());
-    assert_eq!(server.pending_payload(), Some(12));
-    let room = server.payload_room(&mut messages, 64).unwrap().unwrap();
-    assert_eq!(room.len(), 12, "never past the frame");
-    room.copy_from_slice(&rest[8..20]);
-    let Some(Event::Data(message)) = server.commit_payload(12, &mut messages).unwrap() else {
-        panic!("expected the message")
+    let mut reader = MessageReader::new([0u8; 8], SliceMessageBuffer::new(&mut storage));
+    assert_eq!(reader.feed(&wire[..6]), 6);
+    assert!(reader.next(&mut server).is_none());
+    assert_eq!(reader.buffered(), 0, "the header was taken");
+    let mut at = 6;
+    let mut sizes = Vec::new();
+    let message = loop {
+        let room = reader.spare(&mut server).unwrap();
+        sizes.push(room.len());
+        let n = room.len();
+        room.copy_from_slice(&wire[at..at + n]);
+        at += n;
+        reader.filled(n);
+        if let Some(message) = reader.next(&mut server) {
+            break message.data().unwrap().to_vec();
+        }
     };
-    assert_eq!(message.payload(), &[3; 20]);
-    assert_eq!(server.pending_payload(), None);
+    assert_eq!(sizes, [8, 8, 4], "reads straight into the store, never past the frame");
+    assert_eq!(message, [3; 20]);
 
-    let (header, _) = rest[20..].split_at_mut(6);
-    let (event, _) = server.handle_read_message(header, &mut messages).unwrap();
-    assert!(event.is_none());
-    assert_eq!(server.pending_payload(), Some(40));
-    let error = server.payload_room(&mut messages, 64).unwrap_err();
+    assert_eq!(reader.feed(&wire[at..at + 6]), 6);
+    assert!(reader.next(&mut server).is_none());
+    let error = reader.spare(&mut server).unwrap_err();
     assert_eq!(error.close_code(), CloseCode::MESSAGE_TOO_BIG);
-    assert_eq!(server.pending_payload(), None, "the connection failed");
+    assert!(server.failure().is_some());
 }

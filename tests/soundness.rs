@@ -7,8 +7,8 @@
 #![cfg(feature = "alloc")]
 
 use rfc6455::frame::{FrameHeader, OpCode};
-use rfc6455::message::{Assembler, Message, MessageBuffer, MessageError, SliceMessageBuffer};
-use rfc6455::{Config, Connection, Event};
+use rfc6455::message::{Assembler, MessageBuffer, MessageError, SliceMessageBuffer};
+use rfc6455::{Config, Connection, Event, MessageReader, Received};
 
 /// Fails the test if `text` is not UTF-8; walks it as a caller would.
 fn assert_utf8(text: &str) {
@@ -18,19 +18,6 @@ fn assert_utf8(text: &str) {
         text.as_bytes()
     );
     assert_eq!(text.chars().map(char::len_utf8).sum::<usize>(), text.len());
-}
-
-/// Every `&str` an event holds is UTF-8; returns whether it was a whole message.
-fn check_event(event: &Option<Event<'_>>) -> bool {
-    match event {
-        Some(Event::Data(chunk)) => {
-            if let Some(text) = chunk.as_whole_text() {
-                assert_utf8(text);
-            }
-            chunk.is_last()
-        }
-        _ => false,
-    }
 }
 
 /// An unmasked (server-to-client) frame.
@@ -60,91 +47,92 @@ fn an_assembler_fed_again_after_an_error_keeps_failing() {
     }
 }
 
+/// Feeds all of `bytes` to `reader` for `conn`; returns the messages delivered, after
+/// checking every `&str` among them.
+fn feed_all<R, S>(reader: &mut MessageReader<R, S>, conn: &mut Connection, bytes: &[u8]) -> usize
+where
+    R: AsRef<[u8]> + AsMut<[u8]>,
+    S: rfc6455::message::MessageStore,
+{
+    let mut delivered = 0;
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let taken = reader.feed(rest);
+        rest = &rest[taken..];
+        while let Some(received) = reader.next(conn) {
+            if let Received::Text(text) = received {
+                assert_utf8(text);
+            }
+            delivered += 1;
+        }
+        if taken == 0 {
+            break;
+        }
+    }
+    delivered
+}
+
+/// A store handed from reader to reader in the middle of messages: B starts a text
+/// message, A starts one with bytes that fail, and B ends its message with a byte that
+/// would complete A's rejected E2 82.
 #[test]
-fn two_connections_sharing_one_message_buffer() {
-    let mut messages = MessageBuffer::new();
+fn a_store_moved_between_connections_mid_message() {
     let mut b = Connection::client(Config::default(), [1; 16]);
     let mut a = Connection::client(Config::default(), [2; 16]);
-    // B starts a text message; A starts one with bytes that fail; B ends its message
-    // with a byte that would complete A's rejected E2 82.
-    let mut b_start = frame(false, 1, b"b");
-    let (event, _) = b.handle_read_message(&mut b_start, &mut messages).unwrap();
-    assert!(event.is_none());
-    assert!(a.handle_read_message(&mut frame(false, 1, &REJECTED), &mut messages).is_err());
-    let mut b_end = frame(true, 0, &[0x80]);
-    let result = b.handle_read_message(&mut b_end, &mut messages);
-    if let Ok((event, _)) = &result {
-        assert!(check_event(event), "no message delivered and no error");
-    }
-    if let Ok(Some(Message::Text(text))) = messages.message() {
-        assert_utf8(text);
-    }
+    let mut reader = MessageReader::new([0u8; 64], MessageBuffer::new());
+    assert_eq!(feed_all(&mut reader, &mut b, &frame(false, 1, b"b")), 0);
+    let (_, store) = reader.into_parts();
+    let mut reader = MessageReader::new([0u8; 64], store);
+    feed_all(&mut reader, &mut a, &frame(false, 1, &REJECTED));
+    assert!(a.failure().is_some());
+    let (_, store) = reader.into_parts();
+    let mut reader = MessageReader::new([0u8; 64], store);
+    let delivered = feed_all(&mut reader, &mut b, &frame(true, 0, &[0x80]));
+    assert!(delivered == 0 && b.failure().is_some(), "B's message was never whole in one store");
 }
 
 /// A store reused by a new connection after the old one failed in the middle of a text
-/// message; the new connection's first fragment is read by `handle_read`, the rest by
-/// `handle_read_message`.
+/// message; the new connection's first fragment is read by `handle_read`, the rest by a
+/// reader over the old store.
 #[test]
 fn a_store_reused_after_a_failure_in_a_text_message() {
-    let mut messages = MessageBuffer::new();
     let mut old = Connection::client(Config::default(), [1; 16]);
-    assert!(old.handle_read_message(&mut frame(false, 1, &REJECTED), &mut messages).is_err());
+    let mut reader = MessageReader::new([0u8; 64], MessageBuffer::new());
+    feed_all(&mut reader, &mut old, &frame(false, 1, &REJECTED));
+    assert!(old.failure().is_some());
     let mut new = Connection::client(Config::default(), [2; 16]);
     let mut start = frame(false, 1, b"z");
     let (event, _) = new.handle_read(&mut start).unwrap();
     assert!(matches!(event, Some(Event::Data(c)) if c.payload() == b"z"));
-    let mut end = frame(true, 0, &[0x80]);
-    let result = new.handle_read_message(&mut end, &mut messages);
-    if let Ok((event, _)) = &result {
-        check_event(event);
-    }
-    assert!(result.is_err(), "a message whose start was never checked by the store");
+    let (_, store) = reader.into_parts();
+    let mut reader = MessageReader::new([0u8; 64], store);
+    let delivered = feed_all(&mut reader, &mut new, &frame(true, 0, &[0x80]));
+    assert!(delivered == 0 && new.failure().is_some(), "a start the store never checked");
 }
 
+/// The same with a slice store, the last byte read straight into the store.
 #[test]
 fn a_slice_store_reused_after_a_failure_with_direct_reads() {
     let mut storage = [0u8; 64];
-    let mut messages = SliceMessageBuffer::new(&mut storage);
     let mut old = Connection::client(Config::default(), [1; 16]);
-    assert!(old.handle_read_message(&mut frame(false, 1, &REJECTED), &mut messages).is_err());
+    let mut reader = MessageReader::new([0u8; 64], SliceMessageBuffer::new(&mut storage));
+    feed_all(&mut reader, &mut old, &frame(false, 1, &REJECTED));
     let mut new = Connection::client(Config::default(), [2; 16]);
     let mut start = frame(false, 1, b"z");
     let (event, _) = new.handle_read(&mut start).unwrap();
     assert!(event.is_some());
+    let (_, store) = reader.into_parts();
+    let mut reader = MessageReader::new([0u8; 64], store);
     // The last fragment's header, then its one payload byte read straight into the
     // store.
-    let mut header = [0x80, 0x01];
-    let (event, rest) = new.handle_read_message(&mut header, &mut messages).unwrap();
-    assert!(event.is_none() && rest.is_empty());
-    assert_eq!(new.pending_payload(), Some(1));
-    let room = new.payload_room(&mut messages, 16).unwrap().expect("payload pending");
+    assert_eq!(feed_all(&mut reader, &mut new, &[0x80, 0x01]), 0);
+    assert_eq!(reader.buffered(), 0);
+    let room = reader.spare(&mut new).unwrap();
+    assert_eq!(room.len(), 1, "the store's room for the one pending byte");
     room[0] = 0x80;
-    let result = new.commit_payload(1, &mut messages);
-    if let Ok(event) = &result {
-        check_event(event);
-    }
-    assert!(result.is_err(), "a message whose start was never checked by the store");
-}
-
-/// The public `push` path: chunks of two messages mixed by the caller are refused, not
-/// trusted.
-#[test]
-fn mixed_chunks_pushed_by_the_caller_are_checked() {
-    let mut messages = MessageBuffer::new();
-    let mut a = Connection::client(Config::default(), [1; 16]);
-    let mut b = Connection::client(Config::default(), [2; 16]);
-    let mut first = frame(false, 1, &[b'x', 0xE2, 0x82]);
-    let (Some(Event::Data(start)), _) = a.handle_read(&mut first).unwrap() else { panic!() };
-    assert!(messages.push(&start).unwrap().is_none());
-    // B's message ends with a continuation byte that fits A's open code point: valid
-    // together, but B's chunk is not the end of A's message. The store checks what it
-    // holds, which here is valid, and must say so truthfully.
-    let mut other = frame(true, 2, &[0x80]);
-    let (Some(Event::Data(end)), _) = b.handle_read(&mut other).unwrap() else { panic!() };
-    match messages.push(&end) {
-        Ok(Some(Message::Text(text))) => assert_utf8(text),
-        Ok(Some(Message::Binary(_))) | Ok(None) | Err(_) => {}
-    }
+    reader.filled(1);
+    assert!(reader.next(&mut new).is_none());
+    assert!(new.failure().is_some(), "a message whose start was never checked by the store");
 }
 
 /// A header declaring a 16 MiB frame makes a `MessageBuffer` reserve at most 64 KiB
@@ -152,28 +140,28 @@ fn mixed_chunks_pushed_by_the_caller_are_checked() {
 #[test]
 fn a_declared_length_alone_reserves_at_most_64_kib() {
     let mut server = Connection::server(Config::default());
-    let mut messages = MessageBuffer::new();
+    let mut reader = MessageReader::new(vec![0u8; 4096], MessageBuffer::new());
     let len: u64 = 16 << 20;
     let mut header = vec![0x82, 0xFF];
     header.extend_from_slice(&len.to_be_bytes());
     header.extend_from_slice(&[1, 2, 3, 4]);
-    let (event, rest) = server.handle_read_message(&mut header, &mut messages).unwrap();
-    assert!(event.is_none() && rest.is_empty());
-    let room = server.payload_room(&mut messages, 4096).unwrap().expect("payload pending");
+    assert_eq!(feed_all(&mut reader, &mut server, &header), 0);
+    let room = reader.spare(&mut server).unwrap();
     assert_eq!(room.len(), 4096);
     room.fill(7);
-    assert!(server.commit_payload(4096, &mut messages).unwrap().is_none());
-    let reserved = messages.capacity();
+    reader.filled(4096);
+    assert!(reader.next(&mut server).is_none());
+    let reserved = reader.store_mut().capacity();
     assert!(reserved <= 4096 + 64 * 1024, "reserved {reserved} bytes for 4 KiB that arrived");
     // After 1 MiB arrived the reservation is still bounded by what arrived.
     let mut arrived = 4096;
     while arrived < 1 << 20 {
-        let room = server.payload_room(&mut messages, 4096).unwrap().expect("payload pending");
-        let n = room.len();
-        assert!(server.commit_payload(n, &mut messages).unwrap().is_none());
+        let n = reader.spare(&mut server).unwrap().len();
+        reader.filled(n);
+        assert!(reader.next(&mut server).is_none());
         arrived += n;
     }
-    let reserved = messages.capacity();
+    let reserved = reader.store_mut().capacity();
     assert!(reserved <= 4 * arrived + 64 * 1024, "reserved {reserved} for {arrived} arrived");
     assert!(reserved < 16 << 20);
 }

@@ -12,7 +12,7 @@ use rfc6455::{Config, Connection, Event, ReadBuffer, Role};
 
 /// The limits every fuzzed connection runs with; small, so limit paths are reached.
 pub fn config() -> Config {
-    Config { max_frame_len: 1 << 16, max_message_len: 1 << 17, ..Config::default() }
+    Config::default().with_max_frame_len(1 << 16).with_max_message_len(1 << 17)
 }
 
 /// Checks a `&str` the crate handed out: its bytes are UTF-8 (`from_utf8`), and walking
@@ -129,7 +129,7 @@ fn drive_with(
                     Ok(Some(Event::Data(m))) => whole_message(&m, &mut seen),
                     Ok(event) => record(event, &mut messages, &mut seen),
                     Err(e) => {
-                        seen.push(Seen::Error(e.close_code().0));
+                        seen.push(Seen::Error(e.close_code().get()));
                         assert!(buffer.is_empty(), "an error empties the buffer");
                     }
                 }
@@ -141,7 +141,7 @@ fn drive_with(
         if read == Read::Direct {
             match conn.payload_room(&mut gathered, size) {
                 Err(e) => {
-                    seen.push(Seen::Error(e.close_code().0));
+                    seen.push(Seen::Error(e.close_code().get()));
                     break;
                 }
                 Ok(Some(room)) => {
@@ -156,7 +156,7 @@ fn drive_with(
                         Ok(Some(Event::Data(m))) => whole_message(&m, &mut seen),
                         Ok(_) => {}
                         Err(e) => {
-                            seen.push(Seen::Error(e.close_code().0));
+                            seen.push(Seen::Error(e.close_code().get()));
                             break;
                         }
                     }
@@ -189,7 +189,7 @@ fn drive_with(
                     }
                 }
                 Err(e) => {
-                    seen.push(Seen::Error(e.close_code().0));
+                    seen.push(Seen::Error(e.close_code().get()));
                     rest = &mut [];
                 }
             }
@@ -239,7 +239,7 @@ fn record(event: Option<Event<'_>>, messages: &mut MessageBuffer, seen: &mut Vec
         Some(Event::Pong(p)) => seen.push(Seen::Pong(p.to_vec())),
         Some(Event::Close(c)) => {
             let reason = check_str(c.reason());
-            seen.push(Seen::Close(c.code().map(|c| c.0), reason.as_bytes().to_vec()));
+            seen.push(Seen::Close(c.code().map(u16::from), reason.as_bytes().to_vec()));
         }
         None => {}
     }

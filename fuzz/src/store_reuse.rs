@@ -87,7 +87,7 @@ impl Slot {
         let role = if flags & 1 != 0 { Role::Server } else { Role::Client };
         let config = if flags & 2 != 0 {
             // Small limits, so 1009 paths are reached with short inputs.
-            Config { max_frame_len: 200, max_message_len: 300, ..Config::default() }
+            Config::default().with_max_frame_len(200).with_max_message_len(300)
         } else {
             crate::config()
         };

@@ -7,18 +7,17 @@
 //!
 //! ```
 //! use std::net::{TcpListener, TcpStream};
-//! use rfc6455::blocking::{Received, WebSocket};
-//! use rfc6455::message::MessageBuffer;
-//! use rfc6455::{CloseCode, Config};
+//! use rfc6455::blocking::WebSocket;
+//! use rfc6455::{CloseCode, Config, MessageReader, Received};
 //!
 //! let listener = TcpListener::bind("127.0.0.1:0")?;
 //! let addr = listener.local_addr()?;
 //! let server = std::thread::spawn(move || -> Result<(), rfc6455::blocking::Error> {
 //!     let (stream, _) = listener.accept()?;
 //!     let mut ws = WebSocket::accept(stream, Config::default())?;
-//!     let mut buffer = MessageBuffer::new();
+//!     let mut reader = MessageReader::default(); // 16 KiB reads, a growing store
 //!     loop {
-//!         match ws.read(&mut buffer) {
+//!         match ws.read(&mut reader) {
 //!             Ok(Received::Text(text)) => ws.send_text(text)?,          // echo
 //!             Ok(Received::Binary(bytes)) => ws.send_binary(bytes)?,
 //!             Ok(_) => {}                                                // ping, pong, close
@@ -31,10 +30,10 @@
 //! let stream = TcpStream::connect(addr)?;
 //! let mut ws = WebSocket::connect(stream, &format!("ws://{addr}/echo"), Config::default())?;
 //! ws.send_text("Hello")?;
-//! let mut buffer = MessageBuffer::new();
-//! assert_eq!(ws.read(&mut buffer)?, Received::Text("Hello"));
+//! let mut reader = MessageReader::default();
+//! assert_eq!(ws.read(&mut reader)?, Received::Text("Hello"));
 //! ws.close(CloseCode::NORMAL, "done")?;
-//! assert!(matches!(ws.read(&mut buffer)?, Received::Close(_)));
+//! assert!(matches!(ws.read(&mut reader)?, Received::Close(_)));
 //! server.join().unwrap()?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -44,7 +43,6 @@ mod handshake;
 mod transport;
 
 use alloc::string::String;
-use alloc::vec;
 use alloc::vec::Vec;
 use core::time::Duration;
 use std::io::ErrorKind;
@@ -53,46 +51,20 @@ use std::time::Instant;
 pub use error::Error;
 pub use transport::Transport;
 
-use crate::message::{CloseFrame, ControlPayload, Message, MessageBuffer};
-use crate::{CloseCode, Connection, Event};
+use crate::message::MessageStore;
+use crate::Received;
+use crate::{CloseCode, Connection, MessageReader};
 
-/// Size of the read buffer: payloads stream through it, so it bounds nothing.
-const READ_BUF_LEN: usize = 16 * 1024;
-
-/// Something the peer sent, as returned by [`WebSocket::read`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Received<'a> {
-    /// A whole text message.
-    Text(&'a str),
-    /// A whole binary message.
-    Binary(&'a [u8]),
-    /// A ping; the pong was already sent (unless `auto_pong` is off).
-    Ping(ControlPayload),
-    /// A pong.
-    Pong(ControlPayload),
-    /// The peer's Close; the reply was already sent. Keep calling
-    /// [`read`](WebSocket::read) until it returns [`Error::Closed`] to finish the close
-    /// handshake cleanly.
-    Close(CloseFrame),
-}
-
-impl<'a> From<Message<'a>> for Received<'a> {
-    fn from(message: Message<'a>) -> Self {
-        match message {
-            Message::Text(t) => Self::Text(t),
-            Message::Binary(b) => Self::Binary(b),
-        }
-    }
-}
+/// Output beyond this is given back after a write.
+const KEPT_OUTPUT: usize = 16 * 1024;
 
 /// A WebSocket connection over a blocking [`Transport`].
 #[derive(Debug)]
 pub struct WebSocket<S> {
     stream: S,
     conn: Connection,
-    read_buf: Vec<u8>,
-    pos: usize,
-    len: usize,
+    /// Bytes read with the handshake, for the first reader.
+    leftover: Vec<u8>,
     out: Vec<u8>,
     epoch: Instant,
     read_timeout: Option<Duration>,
@@ -103,14 +75,10 @@ impl<S: Transport> WebSocket<S> {
     /// Wraps a stream whose opening handshake is done; `leftover` holds bytes read past
     /// the handshake head (the peer's first frames).
     pub fn from_connection(stream: S, conn: Connection, leftover: &[u8]) -> Self {
-        let mut read_buf = vec![0; READ_BUF_LEN.max(leftover.len())];
-        read_buf[..leftover.len()].copy_from_slice(leftover);
         Self {
             stream,
             conn,
-            read_buf,
-            pos: 0,
-            len: leftover.len(),
+            leftover: leftover.to_vec(),
             out: Vec::new(),
             epoch: Instant::now(),
             read_timeout: None,
@@ -144,14 +112,22 @@ impl<S: Transport> WebSocket<S> {
         self.conn.close_code()
     }
 
-    /// Reads until the next message, ping, pong or Close, gathering messages in
-    /// `buffer` (which the result borrows, so the socket stays free for replies).
+    /// Reads until the next message, ping, pong or Close. Messages are received by
+    /// `reader` (use one for the whole connection; `MessageReader::default()` suits
+    /// most), which the result borrows, so the socket stays free for replies.
     ///
     /// # Errors
     /// [`Error::Closed`] once the connection is over; [`Error::Protocol`] when the peer
     /// broke the protocol (the Close frame was sent); [`Error::Io`].
-    pub fn read<'b>(&mut self, buffer: &'b mut MessageBuffer) -> Result<Received<'b>, Error> {
-        self.read_until(buffer, None)?.ok_or(Error::Closed)
+    pub fn read<'b, R, M>(
+        &mut self,
+        reader: &'b mut MessageReader<R, M>,
+    ) -> Result<Received<'b>, Error>
+    where
+        R: AsRef<[u8]> + AsMut<[u8]>,
+        M: MessageStore,
+    {
+        self.read_until(reader, None)?.ok_or(Error::Closed)
     }
 
     /// Like [`read`](Self::read), but gives up after `timeout` and returns `Ok(None)`,
@@ -160,32 +136,57 @@ impl<S: Transport> WebSocket<S> {
     ///
     /// # Errors
     /// As [`read`](Self::read).
-    pub fn read_timeout<'b>(
+    pub fn read_timeout<'b, R, M>(
         &mut self,
-        buffer: &'b mut MessageBuffer,
+        reader: &'b mut MessageReader<R, M>,
         timeout: Duration,
-    ) -> Result<Option<Received<'b>>, Error> {
+    ) -> Result<Option<Received<'b>>, Error>
+    where
+        R: AsRef<[u8]> + AsMut<[u8]>,
+        M: MessageStore,
+    {
         let deadline =
             self.now().saturating_add(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX));
-        self.read_until(buffer, Some(deadline))
+        self.read_until(reader, Some(deadline))
     }
 
-    fn read_until<'b>(
+    fn read_until<'b, R, M>(
         &mut self,
-        buffer: &'b mut MessageBuffer,
+        reader: &'b mut MessageReader<R, M>,
         deadline: Option<u64>,
-    ) -> Result<Option<Received<'b>>, Error> {
-        let control = loop {
-            match self.next_event(buffer)? {
-                Some(Step::Message) => break None,
-                Some(Step::Control(received)) => break Some(received),
-                None if deadline.is_some_and(|d| self.now() >= d) => return Ok(None),
-                None => self.fill(deadline)?,
+    ) -> Result<Option<Received<'b>>, Error>
+    where
+        R: AsRef<[u8]> + AsMut<[u8]>,
+        M: MessageStore,
+    {
+        while !reader.has_next(&mut self.conn) {
+            self.flush_while_reading()?;
+            if self.close_transport_if_done() {
+                return match self.conn.failure() {
+                    Some(error) => Err(Error::Protocol(error)),
+                    None => Err(Error::Closed),
+                };
             }
-        };
-        match control {
-            Some(received) => Ok(Some(received)),
-            None => Ok(buffer.message()?.map(Received::from)),
+            if !self.leftover.is_empty() {
+                // Bytes read with the handshake come first.
+                let taken = reader.feed(&self.leftover);
+                self.leftover.drain(..taken);
+                continue;
+            }
+            if let Some(error) = self.conn.failure() {
+                return Err(Error::Protocol(error));
+            }
+            if deadline.is_some_and(|d| self.now() >= d) {
+                return Ok(None);
+            }
+            self.fill(reader, deadline)?;
+        }
+        let received = reader.next(&mut self.conn);
+        self.flush_while_reading()?;
+        match (received, self.conn.failure()) {
+            (Some(received), _) => Ok(Some(received)),
+            (None, Some(error)) => Err(Error::Protocol(error)),
+            (None, None) => Err(Error::Closed),
         }
     }
 
@@ -226,50 +227,19 @@ impl<S: Transport> WebSocket<S> {
         self.flush()
     }
 
-    /// Processes buffered bytes until a message completes or a control event arrives;
-    /// `None` when more bytes must be read.
-    fn next_event(&mut self, buffer: &mut MessageBuffer) -> Result<Option<Step>, Error> {
-        while self.pos < self.len {
-            let input = &mut self.read_buf[self.pos..self.len];
-            let available = input.len();
-            // Messages are gathered in `buffer` (which `Received` borrows) in one pass
-            // that copies, unmasks and checks text; `buffer.message()` then trusts it.
-            let (event, rest) = match self.conn.handle_read_gathered(input, buffer) {
-                Ok(read) => read,
-                Err(e) => {
-                    self.flush()?;
-                    self.close_transport_if_done();
-                    return Err(Error::Protocol(e));
-                }
-            };
-            self.pos += available - rest.len();
-            let step = match event {
-                // Always a whole message, left in `buffer`.
-                Some(Event::Data(_)) => Some(Step::Message),
-                // Control payloads are at most 125 bytes, so they always fit.
-                Some(Event::Ping(p)) => Some(Step::Control(Received::Ping(control(p)))),
-                Some(Event::Pong(p)) => Some(Step::Control(Received::Pong(control(p)))),
-                Some(Event::Close(c)) => Some(Step::Control(Received::Close(*c))),
-                None => None,
-            };
-            self.flush()?;
-            if step.is_some() {
-                return Ok(step);
-            }
-        }
-        self.pos = 0;
-        self.len = 0;
-        if self.close_transport_if_done() {
-            return Err(Error::Closed);
-        }
-        Ok(None)
-    }
-
     /// Reads more bytes, running the timers while waiting, until `deadline` at most.
-    fn fill(&mut self, deadline: Option<u64>) -> Result<(), Error> {
+    fn fill<R, M>(
+        &mut self,
+        reader: &mut MessageReader<R, M>,
+        deadline: Option<u64>,
+    ) -> Result<(), Error>
+    where
+        R: AsRef<[u8]> + AsMut<[u8]>,
+        M: MessageStore,
+    {
         let now = self.now();
         self.conn.handle_timeout(now);
-        self.flush()?;
+        self.flush_while_reading()?;
         if self.close_transport_if_done() {
             return Err(Error::Closed);
         }
@@ -282,9 +252,13 @@ impl<S: Transport> WebSocket<S> {
             self.stream.set_read_timeout(timeout)?;
             self.read_timeout = timeout;
         }
-        match self.stream.read(&mut self.read_buf) {
+        let spare = match reader.spare(&mut self.conn) {
+            Ok(spare) => spare,
+            Err(error) => return Err(Error::Protocol(error)),
+        };
+        match self.stream.read(spare) {
             Ok(0) => self.conn.handle_eof(),
-            Ok(n) => self.len = n,
+            Ok(n) => reader.filled(n),
             Err(e)
                 if matches!(
                     e.kind(),
@@ -310,16 +284,26 @@ impl<S: Transport> WebSocket<S> {
         if !self.out.is_empty() {
             let result = self.stream.write_all(&self.out).and_then(|()| self.stream.flush());
             self.out.clear();
-            if self.out.capacity() > READ_BUF_LEN * 4 {
-                self.out.shrink_to(READ_BUF_LEN);
+            if self.out.capacity() > KEPT_OUTPUT * 4 {
+                self.out.shrink_to(KEPT_OUTPUT);
             }
             if let Err(e) = result {
-                // The peer is gone; the connection cannot continue.
-                self.conn.handle_eof();
+                // Nothing more can be sent, but what was read is still handled: a
+                // Close the peer sent before it went away is still reported.
+                self.conn.handle_write_closed();
                 return Err(e.into());
             }
         }
         Ok(())
+    }
+
+    /// [`flush`](Self::flush) for the read path: a write that fails there leaves the
+    /// connection unable to write, and reading goes on with what arrived.
+    fn flush_while_reading(&mut self) -> Result<(), Error> {
+        match self.flush() {
+            Err(Error::Io(_)) => Ok(()),
+            flushed => flushed,
+        }
     }
 
     fn close_transport_if_done(&mut self) -> bool {
@@ -333,14 +317,4 @@ impl<S: Transport> WebSocket<S> {
     fn now(&self) -> u64 {
         u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
-}
-
-/// An owned copy of a control payload (at most 125 bytes by the frame check).
-fn control(payload: &[u8]) -> ControlPayload {
-    ControlPayload::new(payload).unwrap_or_default()
-}
-
-enum Step {
-    Message,
-    Control(Received<'static>),
 }

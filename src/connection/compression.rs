@@ -256,8 +256,8 @@ impl Connection {
     /// client.enable_deflate(DeflateParams::default());
     /// let mut wire = [0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
     /// let (event, _) = client.handle_read(&mut wire).unwrap();
-    /// let Some(Event::Data(chunk)) = event else { panic!() };
-    /// assert_eq!(chunk.as_whole_text(), Some("Hello"));
+    /// let Some(Event::Inflated { is_first: true, is_last: true, .. }) = event else { panic!() };
+    /// assert_eq!(client.inflated(), b"Hello");
     /// ```
     pub fn enable_deflate(&mut self, params: DeflateParams) {
         let mut rules = *self.decoder.rules();

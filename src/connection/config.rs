@@ -1,6 +1,8 @@
 //! Connection settings.
 
-/// Limits and behaviour of a [`Connection`](crate::Connection).
+/// Limits and behaviour of a [`Connection`](crate::Connection): built from
+/// [`Config::new`] (or `default`) with `with_*` setters, read with the getters of the
+/// same names.
 ///
 /// Durations are in the caller's time unit, the one passed to
 /// [`handle_timeout`](crate::Connection::handle_timeout); milliseconds are assumed by
@@ -8,47 +10,35 @@
 ///
 /// ```
 /// use rfc6455::Config;
-/// let mut config = Config { max_message_len: 1 << 20, ..Config::default() };
-/// config.keepalive_interval = Some(30_000); // ping every 30 s, like Tornado's ping_interval
-/// assert_eq!(config.close_timeout, 5_000);
+/// // `const`, so firmware can keep it in flash.
+/// const CONFIG: Config = Config::new()
+///     .with_max_message_len(1 << 20)
+///     .with_keepalive(Some(30_000), None); // ping every 30 s, like Tornado's ping_interval
+/// assert_eq!(CONFIG.max_message_len(), 1 << 20);
+/// assert_eq!(CONFIG.close_timeout(), 5_000);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Config {
-    /// The largest frame payload accepted, checked on the header (1009 beyond).
-    /// Default 16 MiB.
-    pub max_frame_len: u64,
-    /// The largest message accepted, summed over its fragments and checked on each
-    /// header before its payload is accepted (1009 beyond). Default 16 MiB, the size of
-    /// the largest Autobahn message.
-    pub max_message_len: u64,
-    /// Answer every ping with a pong automatically (RFC 6455 §5.5.2). Default `true`.
-    pub auto_pong: bool,
-    /// Reject payload lengths that are not minimally encoded (RFC 6455 §5.2). Default
-    /// `true`.
-    pub strict_length_encoding: bool,
-    /// Send a ping after this much time, repeatedly (Tornado's `ping_interval`).
-    /// Default `None`: no keepalive.
-    pub keepalive_interval: Option<u64>,
-    /// Fail the connection when no pong arrives this long after a keepalive ping
-    /// (Tornado's `ping_timeout`). Default `None`: the keepalive interval.
-    pub keepalive_timeout: Option<u64>,
-    /// How long to wait for the peer's Close after sending ours, and (as a client) for
-    /// the server to close the transport after the close handshake. Default 5000 (5 s,
-    /// as Tornado).
-    pub close_timeout: u64,
-    /// permessage-deflate policy (feature `deflate`): what to offer or accept in the
-    /// handshake, and how to compress. Enabled by default when the feature is on.
+    pub(crate) max_frame_len: u64,
+    pub(crate) max_message_len: u64,
+    pub(crate) auto_pong: bool,
+    pub(crate) strict_length_encoding: bool,
+    pub(crate) keepalive_interval: Option<u64>,
+    pub(crate) keepalive_timeout: Option<u64>,
+    pub(crate) close_timeout: u64,
     #[cfg(feature = "deflate")]
-    pub deflate: crate::deflate::DeflateConfig,
+    pub(crate) deflate: crate::deflate::DeflateConfig,
 }
 
 impl Config {
     /// 16 MiB.
     pub const DEFAULT_MAX_MESSAGE_LEN: u64 = 16 << 20;
-}
 
-impl Default for Config {
-    fn default() -> Self {
+    /// The defaults: 16 MiB frames and messages, automatic pongs, strict length
+    /// encoding, no keepalive, a 5 s close timeout, and (feature `deflate`)
+    /// permessage-deflate offered and accepted.
+    pub const fn new() -> Self {
         Self {
             max_frame_len: Self::DEFAULT_MAX_MESSAGE_LEN,
             max_message_len: Self::DEFAULT_MAX_MESSAGE_LEN,
@@ -58,7 +48,108 @@ impl Default for Config {
             keepalive_timeout: None,
             close_timeout: 5_000,
             #[cfg(feature = "deflate")]
-            deflate: crate::deflate::DeflateConfig::default(),
+            deflate: crate::deflate::DeflateConfig::DEFAULT,
         }
+    }
+
+    /// The largest frame payload accepted, checked on the header (1009 beyond).
+    pub const fn max_frame_len(&self) -> u64 {
+        self.max_frame_len
+    }
+
+    /// Sets [`max_frame_len`](Self::max_frame_len). Default 16 MiB.
+    #[must_use]
+    pub const fn with_max_frame_len(mut self, len: u64) -> Self {
+        self.max_frame_len = len;
+        self
+    }
+
+    /// The largest message accepted, summed over its fragments and checked on each
+    /// header before its payload is accepted (1009 beyond).
+    pub const fn max_message_len(&self) -> u64 {
+        self.max_message_len
+    }
+
+    /// Sets [`max_message_len`](Self::max_message_len). Default 16 MiB, the size of the
+    /// largest Autobahn message.
+    #[must_use]
+    pub const fn with_max_message_len(mut self, len: u64) -> Self {
+        self.max_message_len = len;
+        self
+    }
+
+    /// Whether every ping is answered with a pong automatically (RFC 6455 §5.5.2).
+    pub const fn auto_pong(&self) -> bool {
+        self.auto_pong
+    }
+
+    /// Sets [`auto_pong`](Self::auto_pong). Default `true`.
+    #[must_use]
+    pub const fn with_auto_pong(mut self, on: bool) -> Self {
+        self.auto_pong = on;
+        self
+    }
+
+    /// Whether payload lengths that are not minimally encoded are refused (RFC 6455
+    /// §5.2).
+    pub const fn strict_length_encoding(&self) -> bool {
+        self.strict_length_encoding
+    }
+
+    /// Sets [`strict_length_encoding`](Self::strict_length_encoding). Default `true`.
+    #[must_use]
+    pub const fn with_strict_length_encoding(mut self, on: bool) -> Self {
+        self.strict_length_encoding = on;
+        self
+    }
+
+    /// The keepalive: a ping after `interval` without one, repeatedly (Tornado's
+    /// `ping_interval`), and how long to wait for its pong before the connection fails
+    /// (Tornado's `ping_timeout`; `None` waits one interval).
+    pub const fn keepalive(&self) -> (Option<u64>, Option<u64>) {
+        (self.keepalive_interval, self.keepalive_timeout)
+    }
+
+    /// Sets [`keepalive`](Self::keepalive). Default `(None, None)`: no keepalive.
+    #[must_use]
+    pub const fn with_keepalive(mut self, interval: Option<u64>, timeout: Option<u64>) -> Self {
+        self.keepalive_interval = interval;
+        self.keepalive_timeout = timeout;
+        self
+    }
+
+    /// How long to wait for the peer's Close after sending ours, and (as a client) for
+    /// the server to close the transport after the close handshake.
+    pub const fn close_timeout(&self) -> u64 {
+        self.close_timeout
+    }
+
+    /// Sets [`close_timeout`](Self::close_timeout). Default 5000 (5 s, as Tornado).
+    #[must_use]
+    pub const fn with_close_timeout(mut self, timeout: u64) -> Self {
+        self.close_timeout = timeout;
+        self
+    }
+
+    /// The permessage-deflate policy (feature `deflate`): what to offer or accept in
+    /// the handshake, and how to compress.
+    #[cfg(feature = "deflate")]
+    pub const fn deflate(&self) -> &crate::deflate::DeflateConfig {
+        &self.deflate
+    }
+
+    /// Sets [`deflate`](Self::deflate). Default: enabled, as
+    /// [`DeflateConfig::default`](crate::deflate::DeflateConfig::default).
+    #[cfg(feature = "deflate")]
+    #[must_use]
+    pub const fn with_deflate(mut self, deflate: crate::deflate::DeflateConfig) -> Self {
+        self.deflate = deflate;
+        self
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self::new()
     }
 }

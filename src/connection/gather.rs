@@ -1,111 +1,69 @@
 //! Receiving whole messages: pieces gathered into a [`MessageStore`] while unmasking.
 
 use super::read_buffer::Kept;
-use super::whole_message::Peeked;
+use super::whole_message::{Peeked, WholeMessage};
 use super::{Connection, ConnectionError, Event, Step};
 use crate::message::{DataChunk, MessageKind, MessageStore};
 
-impl Connection {
-    /// Like [`handle_read`](Self::handle_read), but every [`Event::Data`] is a whole
-    /// message: a message that lies whole in `input` is delivered in place (zero copy),
-    /// and the pieces of any other are gathered in `messages` (a
-    /// `MessageBuffer` with `alloc`, or a
-    /// [`SliceMessageBuffer`](crate::message::SliceMessageBuffer)). Gathering unmasks while
-    /// it copies, so each byte is read once, and checks text as it goes, so the
-    /// delivered message is known to be valid UTF-8.
-    ///
-    /// Use one `messages` per connection and do not mix this with `handle_read` in the
-    /// middle of a message. A message gathered in `messages` stays there until the next
-    /// call, which empties it (a `MessageBuffer` also
-    /// shrinks back to its retained capacity then, after a larger message). To free the
-    /// memory of an idle connection, call
-    /// `MessageBuffer::release`.
-    ///
-    /// Reads of about 16 KiB suit it best: the bytes are still in the L1 cache when
-    /// they are unmasked and checked. With a [`ReadBuffer`](super::ReadBuffer) and
-    /// [`read_message`](Self::read_message), a message that a read cuts short is kept
-    /// in the read buffer until it is whole instead of being gathered.
-    ///
-    /// ```
-    /// use rfc6455::message::SliceMessageBuffer;
-    /// use rfc6455::{Config, Connection, Event};
-    /// let mut client = Connection::client(Config::default(), [7; 16]);
-    /// let mut storage = [0u8; 64]; // or a `MessageBuffer` with `alloc`
-    /// let mut messages = SliceMessageBuffer::new(&mut storage);
-    /// // "Hel" then "lo" (RFC 6455 §5.7), arriving in two reads that split a frame.
-    /// let wire = [0x01, 0x03, b'H', b'e', b'l', 0x80, 0x02, b'l', b'o'];
-    /// let (mut first, mut second) = (wire[..4].to_vec(), wire[4..].to_vec());
-    /// let (event, rest) = client.handle_read_message(&mut first, &mut messages).unwrap();
-    /// assert!(event.is_none() && rest.is_empty());
-    /// let (event, _) = client.handle_read_message(&mut second, &mut messages).unwrap();
-    /// let Some(Event::Data(message)) = event else { panic!("expected a message") };
-    /// assert_eq!(message.as_whole_text(), Some("Hello"));
-    /// ```
-    ///
-    /// # Errors
-    /// As [`handle_read`](Self::handle_read).
-    #[inline(always)]
-    pub fn handle_read_message<'e, 's: 'e, 'i: 'e, 'b: 'e, B: MessageStore>(
-        &'s mut self,
-        input: &'i mut [u8],
-        messages: &'b mut B,
-    ) -> Result<(Option<Event<'e>>, &'i mut [u8]), ConnectionError> {
-        self.read_message_keeping(input, None, messages)
-    }
+/// What [`Connection::find_message`] found, borrowing nothing.
+#[derive(Debug)]
+pub(super) enum Found {
+    /// A whole message in one frame at the start of the input.
+    Whole(WholeMessage),
+    /// The same, for a kept text frame whose first bytes were unmasked and checked.
+    Kept(WholeMessage),
+    /// A whole message, gathered in the store.
+    Stored,
+    /// A control frame (`Event::Ping`, `Pong` or `Close`).
+    Control(Event<'static>),
+}
 
-    /// [`handle_read_message`](Self::handle_read_message), but with `kept`, a message
-    /// in one frame of at most `kept.up_to` bytes that `input` holds only the start of
-    /// is not taken: it is returned as the rest, with no event (its text checked so
-    /// far, see [`Kept`]).
+impl Connection {
+    /// Finds the next whole message (or control frame) in `input` for a
+    /// [`MessageReader`](super::MessageReader), and returns what it found with the
+    /// length of the input it did not take.
+    ///
+    /// A message that lies whole at the start of `input` is found where it is and not
+    /// taken yet ([`Found::Whole`]): the reader delivers it in place. So is a message in
+    /// one frame of at most `kept.up_to` bytes that `input` holds only the start of:
+    /// nothing is found and none of it taken (its text is checked so far, see
+    /// [`Kept`]), and once a later read completes it, it is found as [`Found::Kept`].
+    /// The pieces of any other message are gathered in `messages`, unmasked while they
+    /// are copied and checked as text as they go ([`Found::Stored`]).
     #[inline(always)]
-    pub(super) fn read_message_keeping<'e, 's: 'e, 'i: 'e, 'b: 'e, B: MessageStore>(
-        &'s mut self,
-        input: &'i mut [u8],
-        kept: Option<&mut Kept>,
-        messages: &'b mut B,
-    ) -> Result<(Option<Event<'e>>, &'i mut [u8]), ConnectionError> {
+    pub(super) fn find_message<B: MessageStore>(
+        &mut self,
+        input: &mut [u8],
+        kept: &mut Kept,
+        messages: &mut B,
+    ) -> Result<(Option<Found>, usize), ConnectionError> {
         messages.settle();
-        let Some(kept) = kept else {
-            if let Some(whole) = self.peek_whole_message(input) {
-                return self.deliver_whole_message(whole, input);
-            }
-            return self.gather(input, messages);
-        };
         // Whatever takes bytes ends the kept frame: the next one starts unchecked.
         match self.peek_message::<true>(input) {
             Peeked::Whole(whole) if kept.has_checked() => {
-                let delivered = self.deliver_kept_message(whole, input, kept);
-                kept.reset();
-                return delivered;
+                return Ok((Some(Found::Kept(whole)), input.len()));
             }
-            Peeked::Whole(whole) => return self.deliver_whole_message(whole, input),
+            Peeked::Whole(whole) => return Ok((Some(Found::Whole(whole)), input.len())),
             Peeked::Short { need, header } if need <= kept.up_to => {
                 if let Some(header) = header {
                     kept.check_text(&header, &mut input[..]).map_err(|e| self.fail(e.into()))?;
                 }
-                return Ok((None, input));
+                return Ok((None, input.len()));
             }
             Peeked::Short { .. } | Peeked::Other => kept.reset(),
         }
-        self.gather(input, messages)
+        let (event, rest) = self.gather(input, messages)?;
+        let found = event.map(|event| match event {
+            Event::Ping(payload) => Found::Control(Event::Ping(payload)),
+            Event::Pong(payload) => Found::Control(Event::Pong(payload)),
+            Event::Close(frame) => Found::Control(Event::Close(frame)),
+            Event::Data(_) | Event::Inflated { .. } => Found::Stored,
+        });
+        Ok((found, rest.len()))
     }
 
-    /// [`handle_read_message`](Self::handle_read_message), but every message is
-    /// gathered in `messages`, even one that lies whole in `input` (for a caller that
-    /// hands out messages borrowing only the store, as the blocking adapter does): one
-    /// pass copies, unmasks and checks it.
-    #[cfg(feature = "std")]
-    pub(crate) fn handle_read_gathered<'e, 's: 'e, 'i: 'e, 'b: 'e, B: MessageStore>(
-        &'s mut self,
-        input: &'i mut [u8],
-        messages: &'b mut B,
-    ) -> Result<(Option<Event<'e>>, &'i mut [u8]), ConnectionError> {
-        messages.settle();
-        self.gather(input, messages)
-    }
-
-    fn gather<'e, 's: 'e, 'i: 'e, 'b: 'e, B: MessageStore>(
-        &'s mut self,
+    fn gather<'e, 'i: 'e, 'b: 'e, B: MessageStore>(
+        &mut self,
         input: &'i mut [u8],
         messages: &'b mut B,
     ) -> Result<(Option<Event<'e>>, &'i mut [u8]), ConnectionError> {
@@ -169,56 +127,8 @@ impl Connection {
     /// The payload bytes still to come in the data frame of the message being
     /// gathered, when its header and part of its payload were read: `None` otherwise
     /// (between frames, in a control frame, in a compressed message, after a close).
-    ///
-    /// A large message mostly arrives as such pending payload. Instead of reading it
-    /// into the read buffer and letting [`handle_read_message`](Self::handle_read_message)
-    /// copy it into the store, read it straight into the store: ask
-    /// [`payload_room`](Self::payload_room) for where to read, read, and report how many
-    /// bytes arrived with [`commit_payload`](Self::commit_payload), which unmasks them in
-    /// place. That saves the copy for every byte read this way.
-    ///
-    /// ```
-    /// use rfc6455::message::SliceMessageBuffer;
-    /// use rfc6455::{Config, Connection, Event};
-    /// // A masked 100 000-byte binary message, arriving in reads of at most 4096 bytes.
-    /// let mut wire = vec![0x82, 0xFF, 0, 0, 0, 0, 0, 1, 0x86, 0xA0, 1, 2, 3, 4];
-    /// wire.extend((0..100_000u32).map(|i| (i % 251) as u8 ^ [1, 2, 3, 4][i as usize % 4]));
-    /// let mut socket = &wire[..];
-    /// let mut read = |buf: &mut [u8]| {
-    ///     let n = buf.len().min(4096).min(socket.len());
-    ///     buf[..n].copy_from_slice(&socket[..n]);
-    ///     socket = &socket[n..];
-    ///     n
-    /// };
-    ///
-    /// let mut server = Connection::server(Config::default());
-    /// let mut storage = vec![0u8; 100_000]; // or a `MessageBuffer` with `alloc`
-    /// let mut messages = SliceMessageBuffer::new(&mut storage);
-    /// let mut read_buf = [0u8; 4096];
-    /// let mut received = None;
-    /// while received.is_none() {
-    ///     if server.pending_payload().is_some() {
-    ///         let room = server.payload_room(&mut messages, 4096).unwrap().expect("pending");
-    ///         let n = read(room);
-    ///         if let Some(Event::Data(m)) = server.commit_payload(n, &mut messages).unwrap() {
-    ///             received = Some(m.payload().to_vec());
-    ///         }
-    ///         continue;
-    ///     }
-    ///     let n = read(&mut read_buf);
-    ///     let mut input = &mut read_buf[..n];
-    ///     while !input.is_empty() {
-    ///         let (event, rest) = server.handle_read_message(input, &mut messages).unwrap();
-    ///         input = rest;
-    ///         if let Some(Event::Data(m)) = event {
-    ///             received = Some(m.payload().to_vec());
-    ///         }
-    ///     }
-    /// }
-    /// let expected: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
-    /// assert_eq!(received, Some(expected));
-    /// ```
-    pub fn pending_payload(&self) -> Option<u64> {
+    /// [`MessageReader`](super::MessageReader) then reads straight into the store.
+    pub(super) fn pending_payload(&self) -> Option<u64> {
         if self.close_received.is_some()
             || self.failure.is_some()
             || self.transport_closed
@@ -240,7 +150,7 @@ impl Connection {
     /// # Errors
     /// [`ConnectionError`] (1009) when `messages` is a slice too small for the rest
     /// of the frame; the connection fails as it would on the data.
-    pub fn payload_room<'b, B: MessageStore>(
+    pub(super) fn payload_room<'b, B: MessageStore>(
         &mut self,
         messages: &'b mut B,
         max: usize,
@@ -267,8 +177,8 @@ impl Connection {
     ///
     /// # Errors
     /// As [`handle_read`](Self::handle_read).
-    pub fn commit_payload<'e, 's: 'e, 'b: 'e, B: MessageStore>(
-        &'s mut self,
+    pub(super) fn commit_payload<'e, 'b: 'e, B: MessageStore>(
+        &mut self,
         len: usize,
         messages: &'b mut B,
     ) -> Result<Option<Event<'e>>, ConnectionError> {

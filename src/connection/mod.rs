@@ -8,16 +8,17 @@ mod event;
 mod gather;
 mod masking;
 mod read_buffer;
+mod reader;
 mod send;
 mod timers;
 mod whole_message;
 
 pub use config::Config;
 pub use error::{ConnectionError, SendError};
-pub use event::Event;
+pub use event::{Event, Received};
 #[cfg(feature = "std")]
 pub use masking::random_mask_seed;
-pub use read_buffer::ReadBuffer;
+pub use reader::MessageReader;
 
 use masking::MaskGenerator;
 use timers::Timers;
@@ -169,6 +170,8 @@ pub struct Connection {
     close_received: Option<CloseFrame>,
     failure: Option<ConnectionError>,
     transport_closed: bool,
+    /// The transport can no longer be written to; input is still handled.
+    write_closed: bool,
     /// The kind of the fragmented message we are sending, if any.
     sending: Option<MessageKind>,
     sending_utf8: Utf8Validator,
@@ -199,6 +202,7 @@ impl Connection {
             close_received: None,
             failure: None,
             transport_closed: false,
+            write_closed: false,
             sending: None,
             sending_utf8: Utf8Validator::new(),
             masks: MaskGenerator::new(mask_seed),
@@ -233,6 +237,7 @@ impl Connection {
         let closing_local = self.close_sent || self.pending.close.is_some();
         if self.failure.is_some()
             || self.transport_closed
+            || self.write_closed
             || (self.close_sent && self.close_received.is_some())
         {
             State::Closed
@@ -252,7 +257,7 @@ impl Connection {
 
     /// Returns `true` while data messages may be sent.
     pub fn can_send(&self) -> bool {
-        !self.close_sent && self.failure.is_none() && !self.transport_closed
+        !self.close_sent && self.failure.is_none() && !self.transport_closed && !self.write_closed
     }
 
     /// The bytes this connection holds in buffers beyond its own size: with
@@ -300,7 +305,9 @@ impl Connection {
         if self.wants_transmit() {
             return false;
         }
-        self.transport_closed || (self.role == Role::Server && self.is_closed())
+        self.transport_closed
+            || self.write_closed
+            || (self.role == Role::Server && self.is_closed())
     }
 
     /// Processes received bytes (unmasking them in place) until one event is ready or
@@ -321,10 +328,10 @@ impl Connection {
     /// Close frame is then queued for [`poll_transmit`](Self::poll_transmit); the error
     /// is reported once and later input is ignored.
     #[inline(always)]
-    pub fn handle_read<'e, 's: 'e, 'i: 'e>(
-        &'s mut self,
+    pub fn handle_read<'i>(
+        &mut self,
         input: &'i mut [u8],
-    ) -> Result<(Option<Event<'e>>, &'i mut [u8]), ConnectionError> {
+    ) -> Result<(Option<Event<'i>>, &'i mut [u8]), ConnectionError> {
         // Inlined into the caller, so the common whole message comes back in registers;
         // everything else takes the general path out of line.
         if let Some(whole) = self.peek_whole_message(input) {
@@ -371,10 +378,10 @@ impl Connection {
     }
 
     /// [`handle_read`](Self::handle_read) for every input but a whole small message.
-    fn handle_read_general<'e, 's: 'e, 'i: 'e>(
-        &'s mut self,
+    fn handle_read_general<'i>(
+        &mut self,
         input: &'i mut [u8],
-    ) -> Result<(Option<Event<'e>>, &'i mut [u8]), ConnectionError> {
+    ) -> Result<(Option<Event<'i>>, &'i mut [u8]), ConnectionError> {
         if self.close_received.is_some() || self.failure.is_some() || self.transport_closed {
             let len = input.len();
             return Ok((None, &mut input[len..]));
@@ -466,6 +473,33 @@ impl Connection {
         self.timers.stop_keepalive();
     }
 
+    /// Reports that the transport can no longer be written to (a write failed, or its
+    /// write half was shut down), while what it already delivered can still be read.
+    /// Nothing more is queued or sent (sends fail with [`SendError::Closed`]), timers
+    /// stop, and [`should_close_transport`](Self::should_close_transport) becomes
+    /// `true`; but input is still handled, so a Close the peer sent before it went away
+    /// is still reported, with its code, instead of an abnormal closure. End of stream
+    /// stays [`handle_eof`](Self::handle_eof).
+    ///
+    /// ```
+    /// use rfc6455::{CloseCode, Config, Connection, Event};
+    /// let mut server = Connection::server(Config::default());
+    /// let mut client = Connection::client(Config::default(), [9; 16]);
+    /// let mut wire = Vec::new();
+    /// client.close(CloseCode::GOING_AWAY, "", &mut wire)?;
+    /// // The server's write fails (the client is gone), but the Close was read.
+    /// server.handle_write_closed();
+    /// let (event, _) = server.handle_read(&mut wire)?;
+    /// assert!(matches!(event, Some(Event::Close(c)) if c.code() == Some(CloseCode::GOING_AWAY)));
+    /// assert!(!server.wants_transmit() && server.should_close_transport());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn handle_write_closed(&mut self) {
+        self.write_closed = true;
+        self.pending = Pending::default();
+        self.timers.stop_keepalive();
+    }
+
     /// When [`handle_timeout`](Self::handle_timeout) wants to be called, in the
     /// caller's time unit; `None` when no timer runs. A timer armed before the first
     /// `handle_timeout` call returns the last time seen (or 0): call at once to start
@@ -490,7 +524,7 @@ impl Connection {
         }
         if due.pong_timeout && self.state() == State::Open {
             self.fail(ConnectionError::PongTimeout);
-        } else if due.send_ping && self.state() == State::Open {
+        } else if due.send_ping && self.state() == State::Open && !self.write_closed {
             self.pending.ping = true;
         }
     }
@@ -542,25 +576,28 @@ impl Connection {
         Ok(Some(Ready::Control(opcode)))
     }
 
-    /// Turns a ready step into the event, borrowing control payloads and inflated bytes
-    /// from `self`.
-    fn event<'e, 'i: 'e>(&'e self, ready: Ready<'i>) -> Event<'e> {
+    /// Turns a ready step into the event; control payloads are copied out of `self`.
+    fn event<'i>(&self, ready: Ready<'i>) -> Event<'i> {
         match ready {
             Ready::Data(chunk) => Event::Data(chunk),
-            Ready::Control(OpCode::Ping) => Event::Ping(self.control_payload.as_bytes()),
-            Ready::Control(OpCode::Pong) => Event::Pong(self.control_payload.as_bytes()),
-            Ready::Control(_) => {
-                Event::Close(self.close_received.as_ref().unwrap_or(&CloseFrame::EMPTY))
-            }
+            Ready::Control(OpCode::Ping) => Event::Ping(self.control_payload),
+            Ready::Control(OpCode::Pong) => Event::Pong(self.control_payload),
+            Ready::Control(_) => Event::Close(self.close_received.unwrap_or(CloseFrame::EMPTY)),
             #[cfg(feature = "deflate")]
-            Ready::Inflated(kind, is_first, is_last) => {
-                let data = self.deflate.as_ref().map_or(&[][..], |d| d.output());
-                // The assembler validated this output as it was inflated; its verdict
-                // does not outlive the borrow, so a whole text is checked again if read
-                // as text.
-                Event::Data(DataChunk::new(kind, data, is_first, is_last))
-            }
+            Ready::Inflated(kind, is_first, is_last) => Event::Inflated { kind, is_first, is_last },
         }
+    }
+
+    /// The bytes of the last [`Event::Inflated`]: a piece of a compressed message
+    /// (permessage-deflate), inflated into the connection; empty when there is none. The
+    /// next [`handle_read`](Self::handle_read) replaces them. Text pieces were checked
+    /// as they were inflated (a piece may end inside a code point).
+    pub fn inflated(&self) -> &[u8] {
+        #[cfg(feature = "deflate")]
+        if let Some(deflate) = &self.deflate {
+            return deflate.output();
+        }
+        &[]
     }
 
     fn on_close(&mut self) -> Result<(), ConnectionError> {
@@ -569,7 +606,7 @@ impl Connection {
         self.pending.pong = None;
         self.pending.ping = false;
         self.timers.stop_keepalive();
-        if !self.close_sent && self.pending.close.is_none() {
+        if !self.close_sent && !self.write_closed && self.pending.close.is_none() {
             self.pending.close = Some(frame.code());
         }
         Ok(())
@@ -582,7 +619,7 @@ impl Connection {
             self.pending.pong = None;
             self.pending.ping = false;
             self.timers.stop_keepalive();
-            if !self.close_sent {
+            if !self.close_sent && !self.write_closed {
                 self.pending.close = Some(Some(error.close_code()));
             }
         }

@@ -12,11 +12,7 @@ fn drain(conn: &mut Connection) -> Vec<u8> {
 
 #[test]
 fn keepalive_pings_and_fails_without_pong() {
-    let config = Config {
-        keepalive_interval: Some(1000),
-        keepalive_timeout: Some(200),
-        ..Config::default()
-    };
+    let config = Config::default().with_keepalive(Some(1000), Some(200));
     let mut server = Connection::server(config);
     assert_eq!(server.poll_timeout(), Some(0));
     server.handle_timeout(50);
@@ -38,7 +34,7 @@ fn keepalive_pings_and_fails_without_pong() {
 
 #[test]
 fn auto_pong_can_be_turned_off() {
-    let mut client = Connection::client(Config { auto_pong: false, ..Config::default() }, [0; 16]);
+    let mut client = Connection::client(Config::default().with_auto_pong(false), [0; 16]);
     let mut ping = [0x89, 0x01, b'x'];
     let (event, _) = client.handle_read(&mut ping).unwrap();
     assert!(matches!(event, Some(Event::Ping(p)) if p == b"x"));

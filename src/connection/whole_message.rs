@@ -13,6 +13,7 @@ use super::Connection;
 use crate::message::MessageKind;
 
 /// Where a whole single-frame message lies in the input.
+#[derive(Debug)]
 pub(super) struct WholeMessage {
     pub(super) kind: MessageKind,
     /// Header bytes, masking key included.

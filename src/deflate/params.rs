@@ -44,16 +44,21 @@ pub struct DeflateConfig {
     pub request_peer_no_context_takeover: bool,
 }
 
+impl DeflateConfig {
+    /// The defaults, as a constant.
+    pub const DEFAULT: Self = Self {
+        enabled: true,
+        level: 6,
+        min_message_len: 32,
+        max_window_bits: MAX_WINDOW_BITS,
+        no_context_takeover: false,
+        request_peer_no_context_takeover: false,
+    };
+}
+
 impl Default for DeflateConfig {
     fn default() -> Self {
-        Self {
-            enabled: true,
-            level: 6,
-            min_message_len: 32,
-            max_window_bits: MAX_WINDOW_BITS,
-            no_context_takeover: false,
-            request_peer_no_context_takeover: false,
-        }
+        Self::DEFAULT
     }
 }
 

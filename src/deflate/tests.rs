@@ -11,7 +11,7 @@ use crate::{Config, Connection, Event, Role};
 
 fn server() -> Connection {
     let mut config = Config::default();
-    config.deflate.min_message_len = 0;
+    config = config.with_deflate(DeflateConfig { min_message_len: 0, ..*config.deflate() });
     let mut conn = Connection::new(Role::Server, config, [0; 16]);
     conn.enable_deflate(DeflateParams::default());
     conn
@@ -19,7 +19,7 @@ fn server() -> Connection {
 
 fn client_with(params: DeflateParams) -> Connection {
     let mut config = Config::default();
-    config.deflate.min_message_len = 0;
+    config = config.with_deflate(DeflateConfig { min_message_len: 0, ..*config.deflate() });
     let mut conn = Connection::new(Role::Client, config, [0; 16]);
     conn.enable_deflate(params);
     conn
@@ -32,13 +32,21 @@ fn receive(conn: &mut Connection, wire: &[u8]) -> Result<Vec<Vec<u8>>, u16> {
     let mut messages = Vec::new();
     let mut current = Vec::new();
     while !rest.is_empty() {
-        let (event, r) = conn.handle_read(rest).map_err(|e| e.close_code().0)?;
+        let (event, r) = conn.handle_read(rest).map_err(|e| e.close_code().get())?;
         rest = r;
-        if let Some(Event::Data(chunk)) = event {
-            current.extend_from_slice(chunk.payload());
-            if chunk.is_last() {
-                messages.push(core::mem::take(&mut current));
+        let last = match event {
+            Some(Event::Data(chunk)) => {
+                current.extend_from_slice(chunk.payload());
+                chunk.is_last()
             }
+            Some(Event::Inflated { is_last, .. }) => {
+                current.extend_from_slice(conn.inflated());
+                is_last
+            }
+            _ => false,
+        };
+        if last {
+            messages.push(core::mem::take(&mut current));
         }
     }
     Ok(messages)
@@ -137,8 +145,8 @@ fn decompression_bomb_is_refused_while_inflating() {
     // About 1 MiB of frame that would inflate to 1 GiB, against a 1 MiB limit.
     let payload = zero_bomb(1024);
     assert!(payload.len() < 2 << 20, "{}", payload.len());
-    let mut config = Config { max_message_len: 1 << 20, ..Config::default() };
-    config.max_frame_len = 4 << 20;
+    let mut config = Config::default().with_max_message_len(1 << 20);
+    config = config.with_max_frame_len(4 << 20);
     let mut c = Connection::new(Role::Client, config, [0; 16]);
     c.enable_deflate(DeflateParams::default());
     assert_eq!(receive(&mut c, &compressed_frame(&payload)), Err(1009));
@@ -286,11 +294,19 @@ proptest! {
         while !rest.is_empty() {
             let (event, r) = receiver.handle_read(rest).unwrap();
             rest = r;
-            if let Some(Event::Data(chunk)) = event {
-                current.extend_from_slice(chunk.payload());
-                if chunk.is_last() {
-                    got.push(core::mem::take(&mut current));
+            let last = match event {
+                Some(Event::Data(chunk)) => {
+                    current.extend_from_slice(chunk.payload());
+                    chunk.is_last()
                 }
+                Some(Event::Inflated { is_last, .. }) => {
+                    current.extend_from_slice(receiver.inflated());
+                    is_last
+                }
+                _ => false,
+            };
+            if last {
+                got.push(core::mem::take(&mut current));
             }
         }
         prop_assert_eq!(&got, &messages);
@@ -298,17 +314,21 @@ proptest! {
         // The same stream read as whole messages, in 1000-byte reads, into a buffer.
         let mut receiver = Connection::new(Role::Server, Config::default(), [0; 16]);
         receiver.enable_deflate(mirror(params));
-        let mut buffer = crate::message::MessageBuffer::new();
+        let mut reader = crate::MessageReader::new(
+            alloc::vec![0u8; 1000],
+            crate::message::MessageBuffer::new(),
+        );
         let mut gathered = Vec::new();
-        for piece in wire.chunks_mut(1000) {
-            let mut rest = piece;
-            while !rest.is_empty() {
-                let (event, r) = receiver.handle_read_message(rest, &mut buffer).unwrap();
-                rest = r;
-                if let Some(Event::Data(message)) = event {
-                    prop_assert!(message.is_whole());
-                    gathered.push(message.payload().to_vec());
+        for mut piece in wire.chunks(1000) {
+            while !piece.is_empty() {
+                let taken = reader.feed(piece);
+                piece = &piece[taken..];
+                while let Some(message) = reader.next(&mut receiver) {
+                    if let Some(data) = message.data() {
+                        gathered.push(data.to_vec());
+                    }
                 }
+                prop_assert!(receiver.failure().is_none());
             }
         }
         prop_assert_eq!(gathered, messages);
@@ -318,8 +338,8 @@ proptest! {
     fn random_compressed_bytes_never_panic_or_exceed_the_limit(
         payload in proptest::collection::vec(any::<u8>(), 0..600),
     ) {
-        let mut config = Config { max_message_len: 4096, ..Config::default() };
-        config.deflate.min_message_len = 0;
+        let mut config = Config::default().with_max_message_len(4096);
+        config = config.with_deflate(DeflateConfig { min_message_len: 0, ..*config.deflate() });
         let mut c = Connection::new(Role::Client, config, [0; 16]);
         c.enable_deflate(DeflateParams::default());
         match receive(&mut c, &compressed_frame(&payload)) {

@@ -148,7 +148,7 @@ impl<'r> ClientRequest<'r> {
     /// use rfc6455::Config;
     ///
     /// let key = ClientKey::from_random([7; 16]);
-    /// let request = ClientRequest::from_uri("ws://h/", key)?.with_deflate(Config::default().deflate);
+    /// let request = ClientRequest::from_uri("ws://h/", key)?.with_deflate(*Config::default().deflate());
     /// let mut out = Vec::new();
     /// request.write(&mut out)?;
     /// let text = String::from_utf8(out)?;

@@ -423,7 +423,7 @@ impl<'r> Accept<'r> {
     /// let request = ServerHandshake::new(Limits::default()).parse_request(wire)?.complete().unwrap();
     /// let config = Config::default();
     /// let mut response = Vec::new();
-    /// let upgrade = request.accept(&Accept::new().with_deflate(config.deflate), &mut response)?;
+    /// let upgrade = request.accept(&Accept::new().with_deflate(*config.deflate()), &mut response)?;
     /// let response = String::from_utf8(response)?;
     /// assert!(response.contains("\r\nSec-WebSocket-Extensions: permessage-deflate\r\n"));
     /// assert!(upgrade.deflate().is_some());

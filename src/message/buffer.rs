@@ -3,110 +3,27 @@
 #[cfg(feature = "alloc")]
 use alloc::vec::Vec;
 
-use super::{DataChunk, MessageError, MessageKind};
+use super::{MessageError, MessageKind};
 use crate::accel::{Gather, GatherError, Storage};
 use crate::frame::MaskKey;
 
-/// A whole text or binary message, borrowed from a message buffer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Message<'a> {
-    /// A text message.
-    Text(&'a str),
-    /// A binary message.
-    Binary(&'a [u8]),
-}
-
-impl<'a> Message<'a> {
-    /// The payload bytes.
-    pub const fn as_bytes(&self) -> &'a [u8] {
-        match self {
-            Self::Text(s) => s.as_bytes(),
-            Self::Binary(b) => b,
-        }
-    }
-
-    /// Text or binary.
-    pub const fn kind(&self) -> MessageKind {
-        match self {
-            Self::Text(_) => MessageKind::Text,
-            Self::Binary(_) => MessageKind::Binary,
-        }
-    }
-}
-
-/// The message of `kind` gathered in `gather`: text the gather found valid as it
-/// gathered it is not checked again.
-fn complete<S: Storage>(
-    kind: MessageKind,
-    gather: &Gather<S>,
-) -> Result<Message<'_>, MessageError> {
-    match kind {
-        MessageKind::Binary => Ok(Message::Binary(gather.bytes())),
-        MessageKind::Text => match gather.text() {
-            Some(text) => Ok(Message::Text(text)),
-            // Chunks added without the check (a message that did not start here).
-            None => crate::accel::to_str(gather.bytes())
-                .map(Message::Text)
-                .ok_or(MessageError::InvalidUtf8),
-        },
-    }
-}
-
-/// Adds a chunk to `gather`: a first chunk starts a new message (checked as text when
-/// it is text). Returns the error for the caller when the chunk does not fit; invalid
-/// text is reported by [`complete`] (the gather then has no verdict).
-fn add_chunk<S: Storage>(
-    gather: &mut Gather<S>,
-    complete: &mut Option<MessageKind>,
-    chunk: &DataChunk<'_>,
-) -> Result<(), MessageError> {
-    let text = chunk.kind() == MessageKind::Text;
-    if chunk.is_first() {
-        gather.begin(text);
-    }
-    *complete = None;
-    match gather.append(chunk.payload(), None) {
-        Err(GatherError::TooBig { len }) => {
-            let limit = gather.storage().initialised().len() as u64;
-            return Err(MessageError::MessageTooBig { len, limit });
-        }
-        Ok(_) | Err(GatherError::InvalidUtf8) => {}
-    }
-    if chunk.is_last() {
-        // A text check that fails leaves no verdict; `complete` then checks.
-        let _ = gather.finish(text);
-        *complete = Some(chunk.kind());
-    }
-    Ok(())
-}
-
-/// Gathers the chunks of each message into a caller-provided slice (no allocation).
+/// Where a [`MessageReader`](crate::MessageReader) gathers messages, in a
+/// caller-provided slice (no allocation).
 ///
-/// A message longer than the slice fails with [`MessageError::MessageTooBig`]; set the
-/// connection's `max_message_len` to the slice length so the peer is refused on the
-/// frame header instead.
+/// A message longer than the slice fails the connection with 1009
+/// ([`MessageError::MessageTooBig`]); set the connection's `max_message_len` to the
+/// slice length so the peer is refused on the frame header instead.
 ///
 /// ```
-/// use rfc6455::message::{Message, SliceMessageBuffer};
-/// use rfc6455::{Config, Connection, Event};
-/// let mut storage = [0u8; 64];
-/// let mut messages = SliceMessageBuffer::new(&mut storage);
+/// use rfc6455::message::SliceMessageBuffer;
+/// use rfc6455::{Config, Connection, MessageReader, Received};
 /// let mut client = Connection::client(Config::default(), [7; 16]);
+/// let mut storage = [0u8; 64];
+/// let mut reader = MessageReader::new([0u8; 64], SliceMessageBuffer::new(&mut storage));
 /// // Two unmasked server frames: "Hel" (FIN clear) then "lo".
-/// let mut wire = [0x01, 0x03, b'H', b'e', b'l', 0x80, 0x02, b'l', b'o'];
-/// let mut input = &mut wire[..];
-/// let mut got = None;
-/// while !input.is_empty() {
-///     let (read, rest) = client.handle_read(input).unwrap();
-///     input = rest;
-///     if let Some(Event::Data(chunk)) = read {
-///         if let Some(Message::Text(text)) = messages.push(&chunk).unwrap() {
-///             got = Some(text.len());
-///             assert_eq!(text, "Hello");
-///         }
-///     }
-/// }
-/// assert_eq!(got, Some(5));
+/// reader.feed(&[0x01, 0x03, b'H', b'e', b'l', 0x80, 0x02, b'l', b'o']);
+/// assert_eq!(reader.next(&mut client), Some(Received::Text("Hello")));
+/// assert_eq!(reader.next(&mut client), None);
 /// ```
 #[derive(Debug)]
 pub struct SliceMessageBuffer<'b> {
@@ -118,36 +35,6 @@ impl<'b> SliceMessageBuffer<'b> {
     /// A buffer writing into `storage`.
     pub fn new(storage: &'b mut [u8]) -> Self {
         Self { gather: Gather::new(storage), complete: None }
-    }
-
-    /// Adds a chunk; returns the whole message when `chunk` is its last piece.
-    ///
-    /// # Errors
-    /// [`MessageError::MessageTooBig`] when the message outgrows the storage, and
-    /// [`MessageError::InvalidUtf8`] if chunks of different messages were mixed.
-    pub fn push(&mut self, chunk: &DataChunk<'_>) -> Result<Option<Message<'_>>, MessageError> {
-        self.extend(chunk)?;
-        self.message()
-    }
-
-    /// Adds a chunk without building the message; returns `true` when `chunk` completed
-    /// one, which [`message`](Self::message) then returns.
-    ///
-    /// # Errors
-    /// [`MessageError::MessageTooBig`] when the message outgrows the storage.
-    pub fn extend(&mut self, chunk: &DataChunk<'_>) -> Result<bool, MessageError> {
-        add_chunk(&mut self.gather, &mut self.complete, chunk)?;
-        Ok(chunk.is_last())
-    }
-
-    /// The message completed by the last chunk added (or gathered by
-    /// `Connection::handle_read_message`), if one was completed. Text is checked as it
-    /// is gathered, so reading it checks nothing again.
-    ///
-    /// # Errors
-    /// [`MessageError::InvalidUtf8`] if chunks of different messages were mixed.
-    pub fn message(&self) -> Result<Option<Message<'_>>, MessageError> {
-        self.complete.map(|kind| complete(kind, &self.gather)).transpose()
     }
 }
 
@@ -219,37 +106,6 @@ impl MessageBuffer {
         self.complete = None;
     }
 
-    /// Adds a chunk; returns the whole message when `chunk` is its last piece.
-    ///
-    /// # Errors
-    /// [`MessageError::InvalidUtf8`] if chunks of different messages were mixed.
-    #[inline(never)]
-    pub fn push(&mut self, chunk: &DataChunk<'_>) -> Result<Option<Message<'_>>, MessageError> {
-        self.extend(chunk);
-        self.message()
-    }
-
-    /// Adds a chunk without building the message; returns `true` when `chunk` completed
-    /// one, which [`message`](Self::message) then returns.
-    pub fn extend(&mut self, chunk: &DataChunk<'_>) -> bool {
-        if chunk.is_first() {
-            self.begin_message(chunk.kind() == MessageKind::Text);
-        }
-        // A `Vec` grows for any chunk: it cannot be too small.
-        let _ = add_chunk(&mut self.gather, &mut self.complete, chunk);
-        chunk.is_last()
-    }
-
-    /// The message completed by the last chunk added (or gathered by
-    /// `Connection::handle_read_message`), if one was completed. Text is checked as it
-    /// is gathered, so reading it checks nothing again.
-    ///
-    /// # Errors
-    /// [`MessageError::InvalidUtf8`] if chunks of different messages were mixed.
-    pub fn message(&self) -> Result<Option<Message<'_>>, MessageError> {
-        self.complete.map(|kind| complete(kind, &self.gather)).transpose()
-    }
-
     /// Empties the buffer for a new message, shrinking it back to the retained
     /// capacity after a larger one.
     fn begin_message(&mut self, text: bool) {
@@ -263,8 +119,8 @@ impl MessageBuffer {
     }
 }
 
-/// Where [`Connection::handle_read_message`](crate::Connection::handle_read_message)
-/// gathers messages that do not lie whole in one input: [`SliceMessageBuffer`] (no
+/// Where a [`MessageReader`](crate::MessageReader) gathers messages that do not lie
+/// whole in one read: [`SliceMessageBuffer`] (no
 /// allocation) or, with `alloc`, `MessageBuffer`. Sealed: the connection relies on
 /// how these two keep the bytes it checked.
 pub trait MessageStore: sealed::Sealed {}
@@ -278,6 +134,9 @@ mod sealed {
         fn begin(&mut self, text: bool);
         /// Returns `true` while the store holds a delivered message.
         fn holds_message(&self) -> bool;
+        /// The delivered message: its kind, its bytes, and them as text when the store
+        /// checked all of them as text itself.
+        fn delivered(&self) -> Option<(MessageKind, &[u8], Option<&str>)>;
         /// Forgets a message that was delivered (the caller is done with it, as it
         /// lent the store again), giving back memory beyond what it retains.
         #[inline(always)]
@@ -363,6 +222,10 @@ impl sealed::Sealed for SliceMessageBuffer<'_> {
         self.complete.is_some()
     }
 
+    fn delivered(&self) -> Option<(MessageKind, &[u8], Option<&str>)> {
+        self.complete.map(|kind| (kind, self.gather.bytes(), self.gather.text()))
+    }
+
     #[inline]
     fn append_unmasked(
         &mut self,
@@ -377,8 +240,14 @@ impl sealed::Sealed for SliceMessageBuffer<'_> {
         Ok((self.gather.bytes(), self.gather.text()))
     }
 
-    fn room(&mut self, len: usize, _frame_rest: u64) -> Result<&mut [u8], MessageError> {
+    fn room(&mut self, len: usize, frame_rest: u64) -> Result<&mut [u8], MessageError> {
         let limit = self.gather.storage().len() as u64;
+        // The rest of the frame must fit, not only this read: refused before any of it
+        // is read.
+        let end = (self.gather.bytes().len() as u64).saturating_add(frame_rest);
+        if end > limit {
+            return Err(MessageError::MessageTooBig { len: end, limit });
+        }
         self.gather.room(len, 0).map_err(|len| MessageError::MessageTooBig { len, limit })
     }
 
@@ -400,6 +269,10 @@ impl sealed::Sealed for MessageBuffer {
     #[inline(always)]
     fn holds_message(&self) -> bool {
         self.complete.is_some()
+    }
+
+    fn delivered(&self) -> Option<(MessageKind, &[u8], Option<&str>)> {
+        self.complete.map(|kind| (kind, self.gather.bytes(), self.gather.text()))
     }
 
     #[inline]

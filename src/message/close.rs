@@ -62,7 +62,7 @@ impl CloseFrame {
             return Err(CloseFrameError::ReasonTooLong);
         }
         let mut payload = ControlPayload::EMPTY;
-        payload.extend(&code.0.to_be_bytes());
+        payload.extend(&code.get().to_be_bytes());
         payload.extend(reason.as_bytes());
         Ok(Self { code: Some(code), payload })
     }
@@ -77,10 +77,10 @@ impl CloseFrame {
         let code = match payload {
             [] => return Ok(Self::EMPTY),
             [_] => return Err(MessageError::ClosePayloadTooShort),
-            [hi, lo, ..] => CloseCode(u16::from_be_bytes([*hi, *lo])),
+            [hi, lo, ..] => CloseCode::new(u16::from_be_bytes([*hi, *lo])),
         };
         if !code.is_valid_on_wire() {
-            return Err(MessageError::InvalidCloseCode(code.0));
+            return Err(MessageError::InvalidCloseCode(code.get()));
         }
         if str::from_utf8(&payload[2..]).is_err() {
             return Err(MessageError::InvalidCloseReason);
@@ -138,7 +138,7 @@ mod tests {
         assert_eq!(CloseFrame::parse(&[0x13, 0x88]), Err(MessageError::InvalidCloseCode(5000)));
         assert_eq!(CloseFrame::parse(&[0x03, 0xE8, 0xFF]), Err(MessageError::InvalidCloseReason));
         let f = CloseFrame::parse(&[0x0F, 0xA0, b'o', b'k']).unwrap();
-        assert_eq!((f.code(), f.reason()), (Some(CloseCode(4000)), "ok"));
+        assert_eq!((f.code(), f.reason()), (Some(CloseCode::new(4000)), "ok"));
         assert_eq!(f.reply().payload(), &[0x0F, 0xA0]);
         assert_eq!(CloseFrame::EMPTY.reply(), CloseFrame::EMPTY);
     }
@@ -155,8 +155,8 @@ mod tests {
         );
         for code in [1005, 1006, 1015, 999, 5000] {
             assert_eq!(
-                CloseFrame::new(CloseCode(code), ""),
-                Err(CloseFrameError::UnsendableCode(CloseCode(code)))
+                CloseFrame::new(CloseCode::new(code), ""),
+                Err(CloseFrameError::UnsendableCode(CloseCode::new(code)))
             );
         }
     }

@@ -21,7 +21,7 @@ mod utf8;
 pub use assembler::Assembler;
 #[cfg(feature = "alloc")]
 pub use buffer::MessageBuffer;
-pub use buffer::{Message, MessageStore, SliceMessageBuffer};
+pub use buffer::{MessageStore, SliceMessageBuffer};
 pub use chunk::{DataChunk, MessageKind};
 pub use close::{CloseFrame, CloseFrameError, MAX_CLOSE_REASON};
 pub use control::ControlPayload;

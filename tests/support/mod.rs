@@ -3,7 +3,7 @@
 
 use rfc6455::frame::{FrameHeader, MaskKey, OpCode, MAX_HEADER_LEN};
 use rfc6455::message::{MessageBuffer, MessageKind};
-use rfc6455::{CloseCode, Connection, Event, ReadBuffer};
+use rfc6455::{Connection, Event, MessageReader, Received};
 
 /// An owned record of what a connection reported, comparable across runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,56 +50,70 @@ fn drive_with(
     cuts: &[usize],
     whole_messages: bool,
 ) -> (Vec<Seen>, Vec<u8>) {
+    if whole_messages {
+        // Reads cut where the cuts are, into a read buffer that holds any of them.
+        let bounds = bounds(stream.len(), cuts);
+        let sizes: Vec<usize> = bounds.windows(2).map(|w| w[1] - w[0]).collect();
+        let largest = sizes.iter().copied().max().unwrap_or(1).max(1);
+        let (seen, out, _) = drive_reader(conn, stream, &sizes, largest);
+        return (seen, out);
+    }
     let mut owned = stream.to_vec();
     let bounds = bounds(owned.len(), cuts);
     let mut seen = Vec::new();
     let mut out = Vec::new();
-    let mut messages = MessageBuffer::new();
-    let mut gathered = MessageBuffer::new();
+    // The message being reassembled from chunks: its kind and bytes.
+    let mut message: Option<(MessageKind, Vec<u8>)> = None;
     for w in bounds.windows(2) {
         let mut rest: &mut [u8] = &mut owned[w[0]..w[1]];
         loop {
             let before = rest.len();
-            let read = if whole_messages {
-                conn.handle_read_message(rest, &mut gathered)
-            } else {
-                conn.handle_read(rest)
-            };
-            match read {
+            match conn.handle_read(rest) {
                 Ok((event, r)) => {
                     let progressed = r.len() < before || event.is_some();
                     rest = r;
-                    match event {
-                        Some(Event::Data(chunk)) if whole_messages => {
-                            assert!(chunk.is_whole(), "handle_read_message gave a piece");
-                            seen.push(match chunk.kind() {
-                                MessageKind::Text => {
-                                    Seen::Text(chunk.as_whole_text().unwrap().to_owned())
-                                }
-                                MessageKind::Binary => Seen::Binary(chunk.payload().to_vec()),
-                            });
-                        }
+                    let chunk = match event {
                         Some(Event::Data(chunk)) => {
-                            if let Some(m) = messages.push(&chunk).unwrap() {
-                                seen.push(match m {
-                                    rfc6455::message::Message::Text(t) => Seen::Text(t.to_owned()),
-                                    rfc6455::message::Message::Binary(b) => {
-                                        Seen::Binary(b.to_vec())
-                                    }
-                                });
-                            }
+                            Some((chunk.kind(), chunk.payload(), chunk.is_first(), chunk.is_last()))
                         }
-                        Some(Event::Ping(p)) => seen.push(Seen::Ping(p.to_vec())),
-                        Some(Event::Pong(p)) => seen.push(Seen::Pong(p.to_vec())),
+                        Some(Event::Inflated { kind, is_first, is_last }) => {
+                            Some((kind, conn.inflated(), is_first, is_last))
+                        }
+                        Some(Event::Ping(p)) => {
+                            seen.push(Seen::Ping(p.to_vec()));
+                            None
+                        }
+                        Some(Event::Pong(p)) => {
+                            seen.push(Seen::Pong(p.to_vec()));
+                            None
+                        }
                         Some(Event::Close(c)) => {
-                            seen.push(Seen::Close(c.code().map(|c| c.0), c.reason().to_owned()))
+                            seen.push(Seen::Close(c.code().map(u16::from), c.reason().to_owned()));
+                            None
                         }
-                        None => {}
+                        None => None,
+                    };
+                    if let Some((kind, data, is_first, is_last)) = chunk {
+                        if is_first {
+                            message = Some((kind, Vec::new()));
+                        }
+                        let (kind, bytes) = message.as_mut().expect("a first chunk came first");
+                        bytes.extend_from_slice(data);
+                        if is_last {
+                            let bytes = core::mem::take(bytes);
+                            seen.push(match kind {
+                                MessageKind::Text => Seen::Text(
+                                    String::from_utf8(bytes).expect("the connection checked it"),
+                                ),
+                                MessageKind::Binary => Seen::Binary(bytes),
+                            });
+                            message = None;
+                        }
                     }
                     assert!(progressed || rest.is_empty(), "handle_read made no progress");
                 }
                 Err(e) => {
-                    seen.push(Seen::Error(e.close_code().0));
+                    seen.push(Seen::Error(e.close_code().into()));
                     rest = &mut [];
                 }
             }
@@ -174,152 +188,79 @@ pub fn kind_opcode(kind: MessageKind) -> OpCode {
     }
 }
 
-pub const NORMAL: u16 = CloseCode::NORMAL.0;
+pub const NORMAL: u16 = 1000;
 
-/// As [`drive_messages`], but reads pending payload straight into the message buffer
-/// (`payload_room` / `commit_payload`) whenever the connection has some, in reads of
-/// the sizes the cuts give (cycled): what an application reading large messages does.
+/// As [`drive_messages`], in reads of the sizes the cuts give (cycled) into a 16 KiB
+/// read buffer: the reader reads pending payload of large frames straight into its
+/// message store.
 pub fn drive_direct(conn: &mut Connection, stream: &[u8], cuts: &[usize]) -> (Vec<Seen>, Vec<u8>) {
-    let mut owned = stream.to_vec();
-    let sizes: Vec<usize> = bounds(owned.len(), cuts).windows(2).map(|w| w[1] - w[0]).collect();
-    let mut seen = Vec::new();
-    let mut out = Vec::new();
-    let mut messages = MessageBuffer::new();
-    let mut at = 0;
-    let mut k = 0;
-    'reads: while at < owned.len() {
-        let size = sizes.get(k % sizes.len().max(1)).copied().unwrap_or(owned.len()).max(1);
-        k += 1;
-        match conn.payload_room(&mut messages, size) {
-            Err(e) => {
-                seen.push(Seen::Error(e.close_code().0));
-                break 'reads;
-            }
-            Ok(Some(room)) => {
-                assert!(!room.is_empty() && room.len() <= size);
-                let n = room.len().min(owned.len() - at);
-                room[..n].copy_from_slice(&owned[at..at + n]);
-                at += n;
-                match conn.commit_payload(n, &mut messages) {
-                    Ok(event) => record(&mut seen, event),
-                    Err(e) => {
-                        seen.push(Seen::Error(e.close_code().0));
-                        break 'reads;
-                    }
-                }
-            }
-            Ok(None) => {
-                let end = (at + size).min(owned.len());
-                let mut rest: &mut [u8] = &mut owned[at..end];
-                at = end;
-                while !rest.is_empty() {
-                    match conn.handle_read_message(rest, &mut messages) {
-                        Ok((event, r)) => {
-                            rest = r;
-                            record(&mut seen, event);
-                        }
-                        Err(e) => {
-                            seen.push(Seen::Error(e.close_code().0));
-                            break 'reads;
-                        }
-                    }
-                    while conn.poll_transmit(&mut out).unwrap() {}
-                }
-            }
-        }
-        while conn.poll_transmit(&mut out).unwrap() {}
-    }
-    while conn.poll_transmit(&mut out).unwrap() {}
+    let sizes: Vec<usize> = bounds(stream.len(), cuts).windows(2).map(|w| w[1] - w[0]).collect();
+    let (seen, out, _) = drive_reader(conn, stream, &sizes, 16 * 1024);
     (seen, out)
 }
 
-/// Records an event of a whole-message read (`handle_read_message` and the like).
-fn record(seen: &mut Vec<Seen>, event: Option<Event<'_>>) {
-    match event {
-        Some(Event::Data(m)) => {
-            assert!(m.is_whole());
-            seen.push(match m.kind() {
-                MessageKind::Text => Seen::Text(m.as_whole_text().unwrap().to_owned()),
-                MessageKind::Binary => Seen::Binary(m.payload().to_vec()),
-            });
-        }
-        Some(Event::Ping(p)) => seen.push(Seen::Ping(p.to_vec())),
-        Some(Event::Pong(p)) => seen.push(Seen::Pong(p.to_vec())),
-        Some(Event::Close(c)) => {
-            seen.push(Seen::Close(c.code().map(|c| c.0), c.reason().to_owned()))
-        }
-        None => {}
-    }
+/// Records a whole message (or control frame) a `MessageReader` returned.
+pub fn record(seen: &mut Vec<Seen>, received: Received<'_>) {
+    seen.push(match received {
+        Received::Text(text) => Seen::Text(text.to_owned()),
+        Received::Binary(bytes) => Seen::Binary(bytes.to_vec()),
+        Received::Ping(p) => Seen::Ping(p.to_vec()),
+        Received::Pong(p) => Seen::Pong(p.to_vec()),
+        Received::Close(c) => Seen::Close(c.code().map(u16::from), c.reason().to_owned()),
+    });
 }
 
-/// As [`drive_direct`], but reading into a `ReadBuffer` of `capacity` bytes with
-/// `Connection::read_message` (reads of the sizes the cuts give, cycled, at most the
-/// buffer's free space). Also returns the largest capacity the message store reached:
-/// 0 when every message was delivered in place.
+/// Drives `conn` with a `MessageReader` over a read buffer of `capacity` bytes and a
+/// `MessageBuffer`, in reads of the sizes the cuts give (cycled, at most the space the
+/// reader lends). Also returns the largest capacity the message store reached: 0 when
+/// every message was delivered in place.
 pub fn drive_buffered(
     conn: &mut Connection,
     stream: &[u8],
     cuts: &[usize],
     capacity: usize,
 ) -> (Vec<Seen>, Vec<u8>, usize) {
-    drive_read_buffer(conn, stream, cuts, capacity, false)
-}
-
-/// As [`drive_buffered`], with `Connection::read_messages` (one call per read).
-pub fn drive_batched(
-    conn: &mut Connection,
-    stream: &[u8],
-    cuts: &[usize],
-    capacity: usize,
-) -> (Vec<Seen>, Vec<u8>, usize) {
-    drive_read_buffer(conn, stream, cuts, capacity, true)
-}
-
-fn drive_read_buffer(
-    conn: &mut Connection,
-    stream: &[u8],
-    cuts: &[usize],
-    capacity: usize,
-    batch: bool,
-) -> (Vec<Seen>, Vec<u8>, usize) {
     let sizes: Vec<usize> = bounds(stream.len(), cuts).windows(2).map(|w| w[1] - w[0]).collect();
+    drive_reader(conn, stream, &sizes, capacity)
+}
+
+/// Reads `stream` in reads of `sizes` (cycled) through a `MessageReader`.
+pub fn drive_reader(
+    conn: &mut Connection,
+    stream: &[u8],
+    sizes: &[usize],
+    capacity: usize,
+) -> (Vec<Seen>, Vec<u8>, usize) {
     let mut seen = Vec::new();
     let mut out = Vec::new();
-    let mut messages = MessageBuffer::new();
-    let mut buffer = ReadBuffer::new(vec![0u8; capacity]);
+    let mut reader = MessageReader::new(vec![0u8; capacity.max(1)], MessageBuffer::new());
     let mut store_capacity = 0;
     let (mut at, mut k) = (0, 0);
-    'reads: while at < stream.len() {
+    while at < stream.len() {
         let size = sizes.get(k % sizes.len().max(1)).copied().unwrap_or(stream.len()).max(1);
         k += 1;
-        let spare = buffer.spare();
+        let spare = match reader.spare(conn) {
+            Ok(spare) => spare,
+            Err(e) => {
+                seen.push(Seen::Error(e.close_code().into()));
+                break;
+            }
+        };
         assert!(!spare.is_empty(), "no room to read into");
         let n = spare.len().min(size).min(stream.len() - at);
         spare[..n].copy_from_slice(&stream[at..at + n]);
-        buffer.filled(n);
+        reader.filled(n);
         at += n;
-        if batch {
-            let read =
-                conn.read_messages(&mut buffer, &mut messages, |e| record(&mut seen, Some(e)));
-            if let Err(e) = read {
-                seen.push(Seen::Error(e.close_code().0));
-                break 'reads;
-            }
-        }
-        loop {
-            match conn.read_message(&mut buffer, &mut messages) {
-                Ok(None) => break,
-                Ok(event) => record(&mut seen, event),
-                Err(e) => {
-                    seen.push(Seen::Error(e.close_code().0));
-                    break 'reads;
-                }
-            }
-            store_capacity = store_capacity.max(messages.capacity());
+        while let Some(received) = reader.next(conn) {
+            record(&mut seen, received);
+            store_capacity = store_capacity.max(reader.store_mut().capacity());
             while conn.poll_transmit(&mut out).unwrap() {}
         }
-        store_capacity = store_capacity.max(messages.capacity());
+        store_capacity = store_capacity.max(reader.store_mut().capacity());
         while conn.poll_transmit(&mut out).unwrap() {}
+    }
+    if let (Some(e), false) = (conn.failure(), matches!(seen.last(), Some(Seen::Error(_)))) {
+        seen.push(Seen::Error(e.close_code().into()));
     }
     while conn.poll_transmit(&mut out).unwrap() {}
     (seen, out, store_capacity)

@@ -146,8 +146,8 @@ fn err(e: impl std::fmt::Debug) -> String {
 #[allow(clippy::field_reassign_with_default)]
 pub fn rfc6455_config() -> rfc6455::Config {
     let mut config = rfc6455::Config::default();
-    config.max_frame_len = MAX_MESSAGE as u64;
-    config.max_message_len = MAX_MESSAGE as u64;
+    config = config.with_max_frame_len(MAX_MESSAGE as u64);
+    config = config.with_max_message_len(MAX_MESSAGE as u64);
     config
 }
 
