@@ -46,10 +46,12 @@ use std::thread::{self, JoinHandle};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use rfc6455::blocking::{Error, WebSocket};
-use rfc6455::handshake::{Accept, HandshakeError, Limits, OriginPolicy, Reject, Request, Status};
+use rfc6455::handshake::{
+    Accept, HandshakeError, Limits, OriginPolicy, Reject, Request, ServerHandshake, Status,
+};
 use rfc6455::MessageReader;
 use rfc6455::Received;
-use rfc6455::{random_mask_seed, CloseCode, Config, Connection};
+use rfc6455::{random_mask_seed, CloseCode, Config};
 
 /// `println!` that never panics: after Ctrl-C the terminal may be gone while the server
 /// is still closing its clients.
@@ -529,7 +531,7 @@ fn read_head(stream: &mut TcpStream) -> io::Result<Option<(Vec<u8>, usize)>> {
 }
 
 /// Whether the head has an `Upgrade` header: a WebSocket attempt, checked in full by
-/// [`Request::parse`]. Anything else is plain HTTP.
+/// [`ServerHandshake::parse_request`]. Anything else is plain HTTP.
 fn wants_upgrade(head: &[u8]) -> bool {
     head.split(|&b| b == b'\n')
         .skip(1)
@@ -623,7 +625,7 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, hub: &Hub) -> Result<(), Erro
     stream.set_read_timeout(Some(IO_TIMEOUT))?;
     // A client whose socket takes no bytes for this long is dropped.
     stream.set_write_timeout(Some(IO_TIMEOUT))?;
-    let Some((buf, head_len)) = read_head(&mut stream)? else {
+    let Some((mut buf, head_len)) = read_head(&mut stream)? else {
         return Ok(());
     };
     if !wants_upgrade(&buf[..head_len]) {
@@ -632,7 +634,7 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, hub: &Hub) -> Result<(), Erro
         say!("{peer}: {} -> {answer}", String::from_utf8_lossy(line));
         return Ok(());
     }
-    let request = match Request::parse(&buf, &Limits::default()) {
+    let request = match ServerHandshake::new(Limits::default()).parse_request(&buf) {
         Ok(Status::Complete(request)) => request,
         Ok(Status::Partial) => return Ok(()), // cannot happen: the head is complete
         Err(e) => {
@@ -648,11 +650,11 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, hub: &Hub) -> Result<(), Erro
         }
     };
     let mut answer = Vec::new();
-    request.accept(&Accept::new(), &mut answer)?;
+    let upgrade = request.accept(&Accept::new(), &mut answer)?;
     stream.write_all(&answer)?;
     stream.set_read_timeout(None)?;
-    let conn = Connection::server(hub.settings.config());
-    let ws = WebSocket::from_connection(stream, conn, &buf[request.head_len()..]);
+    let conn = upgrade.into_connection(hub.settings.config());
+    let ws = WebSocket::from_connection(stream, conn, upgrade.leftover(&mut buf));
     stream_quotes(ws, peer, encoding, hub);
     Ok(())
 }

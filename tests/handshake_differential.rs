@@ -9,8 +9,8 @@
 
 use proptest::prelude::*;
 use rfc6455::handshake::{
-    ClientHandshake, ClientKey, ClientRequest, HandshakeError, Limits, Request, ResponseError,
-    ServerHandshake, Status,
+    ClientHandshake, ClientKey, ClientRequest, ClientUpgrade, HandshakeError, Limits, Request,
+    ResponseError, ServerHandshake, Status,
 };
 
 type Headers = Vec<(String, Vec<u8>)>;
@@ -54,7 +54,7 @@ fn httparse_response(buf: &[u8]) -> Outcome {
 }
 
 fn our_request(buf: &[u8]) -> Outcome {
-    match Request::parse(buf, &Limits::default()) {
+    match parse_request(buf, &Limits::default()) {
         Ok(Status::Complete(r)) => {
             Outcome::Complete { len: r.head_len(), headers: collect(r.headers()) }
         }
@@ -67,19 +67,23 @@ fn client() -> ClientRequest<'static> {
     ClientRequest::new("h", "/", ClientKey::from_random([1; 16]))
 }
 
+/// A whole buffer through a fresh server parser.
+fn parse_request<'a>(
+    buf: &'a [u8],
+    limits: &Limits,
+) -> Result<Status<Request<'a>>, HandshakeError> {
+    ServerHandshake::new(*limits).parse_request(buf)
+}
+
+/// A whole buffer through a fresh client parser for [`client`].
+fn parse_response(buf: &[u8]) -> Result<Status<ClientUpgrade>, ResponseError> {
+    ClientHandshake::new(client(), Limits::default()).parse_response(buf)
+}
+
 /// Non-101 responses pass through the client as `Rejected` with their headers, so this
 /// compares pure HTTP syntax.
 fn our_response(buf: &[u8]) -> Outcome {
-    match client().parse_response(buf, &Limits::default()) {
-        Ok(Status::Complete(a)) => {
-            Outcome::Complete { len: a.head_len(), headers: collect(a.headers()) }
-        }
-        Err(ResponseError::Rejected(r)) => {
-            Outcome::Complete { len: r.head_len(), headers: collect(r.headers()) }
-        }
-        Ok(Status::Partial) => Outcome::Partial,
-        Err(ResponseError::Invalid(error)) => Outcome::Error(Some(error)),
-    }
+    response_summary(buf, parse_response(buf))
 }
 
 /// Our documented departures from `httparse`'s defaults.
@@ -366,16 +370,14 @@ fn request_summary(
 }
 
 /// A comparable summary of a client-side parse.
-fn response_summary(
-    result: Result<Status<rfc6455::handshake::Accepted<'_>>, ResponseError<'_>>,
-) -> Outcome {
+fn response_summary(buf: &[u8], result: Result<Status<ClientUpgrade>, ResponseError>) -> Outcome {
     match result {
         Ok(Status::Complete(a)) => {
-            Outcome::Complete { len: a.head_len(), headers: collect(a.headers()) }
+            Outcome::Complete { len: a.head_len(), headers: collect(a.headers(buf)) }
         }
         Ok(Status::Partial) => Outcome::Partial,
         Err(ResponseError::Rejected(r)) => {
-            Outcome::Complete { len: r.head_len(), headers: collect(r.headers()) }
+            Outcome::Complete { len: r.head_len(), headers: collect(r.headers(buf)) }
         }
         Err(ResponseError::Invalid(e)) => Outcome::Error(Some(e)),
     }
@@ -405,10 +407,12 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
-        let _ = Request::parse(&bytes, &Limits::default());
-        let _ = client().parse_response(&bytes, &Limits::default());
+        let _ = parse_request(&bytes, &Limits::default());
+        if let Ok(Status::Complete(upgrade)) = parse_response(&bytes) {
+            let _ = upgrade.headers(&bytes).count();
+        }
         let tiny = Limits::default().with_max_head_len(7);
-        let _ = Request::parse(&bytes, &tiny);
+        let _ = parse_request(&bytes, &tiny);
     }
 
     #[test]
@@ -416,7 +420,7 @@ proptest! {
         wire in prop_oneof![3 => websocket_request(), 1 => prop::collection::vec(interesting_byte(), 0..200)],
         points in prop::collection::vec(any::<prop::sample::Index>(), 0..8),
     ) {
-        let whole = request_summary(Request::parse(&wire, &Limits::default()));
+        let whole = request_summary(parse_request(&wire, &Limits::default()));
         let mut server = ServerHandshake::default();
         let mut last = Ok(None);
         for end in cuts(&points, wire.len()) {
@@ -431,11 +435,11 @@ proptest! {
     #[test]
     fn byte_at_a_time_gives_the_same_response_result(wire in plain_response()) {
         let request = client();
-        let whole = response_summary(request.parse_response(&wire, &Limits::default()));
+        let whole = response_summary(&wire, parse_response(&wire));
         let mut handshake = ClientHandshake::new(request, Limits::default());
         let mut last = Outcome::Partial;
         for end in 0..=wire.len() {
-            last = response_summary(handshake.parse_response(&wire[..end]));
+            last = response_summary(&wire[..end], handshake.parse_response(&wire[..end]));
             if last != Outcome::Partial {
                 break;
             }
@@ -474,7 +478,7 @@ proptest! {
         let whole_head = matches!(httparse_request(&wire), Outcome::Complete { len, .. } if len == wire.len());
         prop_assert!(whole_head);
 
-        let request = Request::parse(&wire, &Limits::default()).unwrap().complete().unwrap();
+        let request = parse_request(&wire, &Limits::default()).unwrap().complete().unwrap();
         let expected_target = if target.starts_with('/') { target.clone() } else { format!("/{target}") };
         prop_assert_eq!(request.target(), expected_target.as_str());
         let default_port = if secure { 443 } else { 80 };
@@ -492,11 +496,13 @@ proptest! {
         let chosen = protocols.last().copied();
         let accept = rfc6455::handshake::Accept::new().with_subprotocol(chosen);
         let mut answer = Vec::new();
-        request.accept(&accept, &mut answer).unwrap();
-        match client.parse_response(&answer, &Limits::default()) {
-            Ok(Status::Complete(accepted)) => {
-                prop_assert_eq!(accepted.subprotocol(), chosen);
-                prop_assert_eq!(accepted.head_len(), answer.len());
+        let server_upgrade = request.accept(&accept, &mut answer).unwrap();
+        prop_assert_eq!(server_upgrade.subprotocol(), chosen);
+        prop_assert_eq!(server_upgrade.head_len(), wire.len());
+        match ClientHandshake::new(client, Limits::default()).parse_response(&answer) {
+            Ok(Status::Complete(upgrade)) => {
+                prop_assert_eq!(upgrade.subprotocol(), chosen);
+                prop_assert_eq!(upgrade.head_len(), answer.len());
             }
             other => prop_assert!(false, "{:?}", other),
         }

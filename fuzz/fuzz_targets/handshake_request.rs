@@ -2,11 +2,11 @@
 //! Server-side request parsing: never panics, stays within the limits, gives the same
 //! outcome whole and fed incrementally, and an accepted request always yields a 101.
 use libfuzzer_sys::fuzz_target;
-use rfc6455::handshake::{Accept, Limits, Request, ServerHandshake, Status};
+use rfc6455::handshake::{Accept, Limits, ServerHandshake, Status};
 
 fuzz_target!(|data: &[u8]| {
     let limits = Limits::DEFAULT.with_max_head_len(2048).with_max_headers(16);
-    let whole = Request::parse(data, &limits).map(|s| match s {
+    let whole = ServerHandshake::new(limits).parse_request(data).map(|s| match s {
         Status::Complete(r) => Some(r.head_len()),
         Status::Partial => None,
     });
@@ -33,9 +33,11 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     assert_eq!(whole, incremental);
-    if let Ok(Status::Complete(request)) = Request::parse(data, &limits) {
+    if let Ok(Status::Complete(request)) = ServerHandshake::new(limits).parse_request(data) {
         let mut out = Vec::new();
-        request.accept(&Accept::new(), &mut out).expect("a valid request can be accepted");
+        let upgrade =
+            request.accept(&Accept::new(), &mut out).expect("a valid request can be accepted");
         assert!(out.starts_with(b"HTTP/1.1 101 "));
+        assert_eq!(upgrade.head_len(), request.head_len());
     }
 });

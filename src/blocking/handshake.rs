@@ -8,7 +8,7 @@ use crate::handshake::{
     Accept, ClientHandshake, ClientKey, ClientRequest, Limits, Reject, Request, ResponseError,
     ServerHandshake, Status,
 };
-use crate::{random_mask_seed, Config, Connection};
+use crate::{random_mask_seed, Config};
 
 impl<S: Transport> WebSocket<S> {
     /// Accepts a client's upgrade request on `stream` with no subprotocol and no
@@ -56,11 +56,11 @@ impl<S: Transport> WebSocket<S> {
     where
         F: for<'r> FnOnce(&Request<'r>) -> Result<Accept<'r>, Reject<'r>>,
     {
-        let mut parser = ServerHandshake::new(*limits);
+        let mut handshake = ServerHandshake::new(*limits);
         let mut head = Vec::with_capacity(1024);
         let request = loop {
             read_more(&mut stream, &mut head)?;
-            match parser.parse_request(&head) {
+            match handshake.parse_request(&head) {
                 Ok(Status::Partial) => continue,
                 Ok(Status::Complete(request)) => break request,
                 Err(e) => {
@@ -73,20 +73,11 @@ impl<S: Transport> WebSocket<S> {
             }
         };
         let mut out = Vec::new();
-        #[cfg(feature = "deflate")]
-        let deflate = crate::deflate::accept_offer(request.extensions(), &config.deflate);
-        let subprotocol = match decide(&request) {
-            Ok(accept) => {
-                #[cfg(feature = "deflate")]
-                let answer = deflate.as_ref().map(|(_, answer)| [answer.as_str()]);
-                #[cfg(feature = "deflate")]
-                let accept = match &answer {
-                    Some(extensions) => accept.with_extensions(extensions),
-                    None => accept,
-                };
-                request.accept(&accept, &mut out)?;
-                accept.subprotocol().map(ToString::to_string)
-            }
+        let upgrade = match decide(&request) {
+            #[cfg(feature = "deflate")]
+            Ok(accept) => request.accept(&accept.with_deflate(config.deflate), &mut out)?,
+            #[cfg(not(feature = "deflate"))]
+            Ok(accept) => request.accept(&accept, &mut out)?,
             Err(reject) => {
                 reject.write(&mut out)?;
                 stream.write_all(&out)?;
@@ -95,14 +86,9 @@ impl<S: Transport> WebSocket<S> {
         };
         stream.write_all(&out)?;
         stream.flush()?;
-        let leftover = &head[request.head_len()..];
-        #[allow(unused_mut)] // mutated only with permessage-deflate
-        let mut conn = Connection::server(config);
-        #[cfg(feature = "deflate")]
-        if let Some((params, _)) = deflate {
-            conn.enable_deflate(params);
-        }
-        let mut ws = Self::from_connection(stream, conn, leftover);
+        let subprotocol = upgrade.subprotocol().map(ToString::to_string);
+        let leftover = upgrade.leftover(&mut head);
+        let mut ws = Self::from_connection(stream, upgrade.into_connection(config), leftover);
         ws.subprotocol = subprotocol;
         Ok(ws)
     }
@@ -133,51 +119,28 @@ impl<S: Transport> WebSocket<S> {
         mask_seed: [u8; 16],
     ) -> Result<Self, Error> {
         #[cfg(feature = "deflate")]
-        let offer = crate::deflate::offer(&config.deflate);
-        #[cfg(feature = "deflate")]
-        let offers = [offer.as_str()];
-        #[cfg(feature = "deflate")]
-        let request = &match config.deflate.enabled {
-            true => request.with_extensions(&offers),
-            false => *request,
-        };
+        let request = &request.with_deflate(config.deflate);
         let mut out = Vec::new();
         request.write(&mut out)?;
         stream.write_all(&out)?;
         stream.flush()?;
-        let mut parser = ClientHandshake::new(*request, *limits);
+        let mut handshake = ClientHandshake::new(*request, *limits);
         let mut head = Vec::with_capacity(1024);
-        let (len, subprotocol, deflate) = loop {
+        let upgrade = loop {
             read_more(&mut stream, &mut head)?;
-            match parser.parse_response(&head) {
+            match handshake.parse_response(&head) {
                 Ok(Status::Partial) => continue,
-                Ok(Status::Complete(accepted)) => {
-                    #[cfg(feature = "deflate")]
-                    let deflate =
-                        crate::deflate::accept_answer(accepted.extensions(), &config.deflate)?;
-                    #[cfg(not(feature = "deflate"))]
-                    let deflate = ();
-                    break (
-                        accepted.head_len(),
-                        accepted.subprotocol().map(ToString::to_string),
-                        deflate,
-                    );
-                }
+                Ok(Status::Complete(upgrade)) => break upgrade,
                 Err(ResponseError::Rejected(rejected)) => {
                     return Err(Error::Rejected { status: rejected.status() })
                 }
                 Err(ResponseError::Invalid(e)) => return Err(Error::Handshake(e)),
             }
         };
-        #[allow(unused_mut)] // mutated only with permessage-deflate
-        let mut conn = Connection::client(config, mask_seed);
-        #[cfg(feature = "deflate")]
-        if let Some(params) = deflate {
-            conn.enable_deflate(params);
-        }
-        #[cfg(not(feature = "deflate"))]
-        let () = deflate;
-        let mut ws = Self::from_connection(stream, conn, &head[len..]);
+        let subprotocol = upgrade.subprotocol().map(ToString::to_string);
+        let leftover = upgrade.leftover(&mut head);
+        let conn = upgrade.into_connection(config, mask_seed);
+        let mut ws = Self::from_connection(stream, conn, leftover);
         ws.subprotocol = subprotocol;
         Ok(ws)
     }

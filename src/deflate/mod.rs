@@ -1,10 +1,14 @@
 //! permessage-deflate (RFC 7692), feature `deflate`: negotiation and compression.
 //!
-//! Negotiation works over the handshake layer's views: a server calls
-//! [`accept_offer`] on [`Request::extensions`](crate::handshake::Request::extensions)
-//! and puts the returned element in its `101`; a client sends [`offer`] and checks the
-//! answer with [`accept_answer`]. Either way the agreed [`DeflateParams`] go to
-//! [`Connection::enable_deflate`](crate::Connection::enable_deflate), after which
+//! Negotiation is part of the handshake: a server asks for it with
+//! [`Accept::with_deflate`](crate::handshake::Accept::with_deflate), a client with
+//! [`ClientRequest::with_deflate`](crate::handshake::ClientRequest::with_deflate), both
+//! normally under [`Config::deflate`](crate::Config::deflate). The agreed
+//! [`DeflateParams`] travel in the upgrade
+//! ([`ServerUpgrade`](crate::handshake::ServerUpgrade),
+//! [`ClientUpgrade`](crate::handshake::ClientUpgrade)), whose `into_connection` turns
+//! compression on; a connection set up by other means takes them through
+//! [`Connection::enable_deflate`](crate::Connection::enable_deflate). After that
 //! messages are compressed on send (RSV1 on the first frame, the `00 00 FF FF` tail
 //! stripped) and inflated on receipt, with the message size limit checked *while*
 //! inflating, so a small frame that would inflate to gigabytes is refused (1009) once
@@ -37,7 +41,8 @@ mod params;
 pub(crate) use codec::{
     Compressor, Decompressor, InflateFailure, PIECE, RETAINED as INFLATE_RETAINED,
 };
-pub use negotiate::{accept_answer, accept_offer, offer, ExtensionHeader, PERMESSAGE_DEFLATE};
+pub use negotiate::PERMESSAGE_DEFLATE;
+pub(crate) use negotiate::{accept_answer, accept_offer, offer, ExtensionHeader};
 pub use params::{DeflateConfig, DeflateParams, MAX_WINDOW_BITS, MIN_WINDOW_BITS};
 
 #[cfg(test)]

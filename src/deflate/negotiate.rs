@@ -10,7 +10,7 @@ pub const PERMESSAGE_DEFLATE: &str = "permessage-deflate";
 
 /// A `Sec-WebSocket-Extensions` element built without allocation (at most 128 bytes).
 #[derive(Clone, Copy)]
-pub struct ExtensionHeader {
+pub(crate) struct ExtensionHeader {
     buf: [u8; 128],
     len: usize,
 }
@@ -48,7 +48,7 @@ impl ExtensionHeader {
     }
 
     /// The element, e.g. `permessage-deflate; client_max_window_bits`.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         core::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
     }
 }
@@ -137,21 +137,9 @@ fn parse(extension: &Extension<'_>, offer: bool) -> Option<Params> {
 /// order of preference (RFC 7692 §5), and returns the parameters and the element to
 /// put in the `101` answer. Offers it cannot honour are declined, never an error
 /// (RFC 7692 §7): unknown, duplicate or malformed parameters, or a
-/// `server_max_window_bits` below 9.
-///
-/// ```
-/// use rfc6455::deflate::{accept_offer, DeflateConfig};
-/// use rfc6455::handshake::{Limits, Request};
-/// let wire = b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-///     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
-///     Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=8, \
-///     permessage-deflate; server_max_window_bits=10; client_max_window_bits\r\n\r\n";
-/// let request = Request::parse(wire, &Limits::default()).unwrap().complete().unwrap();
-/// let (params, answer) = accept_offer(request.extensions(), &DeflateConfig::default()).unwrap();
-/// assert_eq!(answer.as_str(), "permessage-deflate; server_max_window_bits=10");
-/// assert_eq!(params.local_max_window_bits, 10);
-/// ```
-pub fn accept_offer(
+/// `server_max_window_bits` below 9. [`Request::accept`](crate::handshake::Request::accept)
+/// calls it for [`Accept::with_deflate`](crate::handshake::Accept::with_deflate).
+pub(crate) fn accept_offer(
     extensions: Extensions<'_>,
     config: &DeflateConfig,
 ) -> Option<(DeflateParams, ExtensionHeader)> {
@@ -194,12 +182,7 @@ pub fn accept_offer(
 /// Client side: the offer to send, from the local policy (RFC 7692 §5, §7.1). It always
 /// allows the server to limit our window (`client_max_window_bits`), since our
 /// compressor honours any limit from 9 to 15.
-///
-/// ```
-/// use rfc6455::deflate::{offer, DeflateConfig};
-/// assert_eq!(offer(&DeflateConfig::default()).as_str(), "permessage-deflate; client_max_window_bits");
-/// ```
-pub fn offer(config: &DeflateConfig) -> ExtensionHeader {
+pub(crate) fn offer(config: &DeflateConfig) -> ExtensionHeader {
     let mut offer = ExtensionHeader::new();
     if config.request_peer_no_context_takeover {
         offer.param("server_no_context_takeover", None);
@@ -211,14 +194,16 @@ pub fn offer(config: &DeflateConfig) -> ExtensionHeader {
     offer
 }
 
-/// Client side: validates the server's answer to [`offer`] (RFC 7692 §7) and returns
+/// Client side: validates the server's answer to [`offer`] (RFC 7692 §7), for
+/// [`ClientHandshake::parse_response`](crate::handshake::ClientHandshake::parse_response),
+/// and returns
 /// the agreed parameters, or `Ok(None)` when the server accepted no permessage-deflate.
 ///
 /// # Errors
 /// [`HandshakeError::InvalidHeader`] for an answer the client must fail the connection
 /// on: an unknown, duplicate or malformed parameter, `client_max_window_bits` without a
 /// value or below 9, or permessage-deflate accepted twice.
-pub fn accept_answer(
+pub(crate) fn accept_answer(
     mut extensions: Extensions<'_>,
     config: &DeflateConfig,
 ) -> Result<Option<DeflateParams>, HandshakeError> {

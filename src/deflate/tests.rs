@@ -6,7 +6,7 @@ use std::prelude::rust_2021::*;
 use proptest::prelude::*;
 
 use super::*;
-use crate::handshake::{Limits, Request};
+use crate::handshake::{Limits, ServerHandshake};
 use crate::{Config, Connection, Event, Role};
 
 fn server() -> Connection {
@@ -163,8 +163,8 @@ fn negotiation_server_side() {
              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
              Sec-WebSocket-Extensions: {offers}\r\n\r\n"
         );
-        let request =
-            Request::parse(head.as_bytes(), &Limits::default()).unwrap().complete().unwrap();
+        let mut parser = ServerHandshake::new(Limits::default());
+        let request = parser.parse_request(head.as_bytes()).unwrap().complete().unwrap();
         accept_offer(request.extensions(), config).map(|(p, a)| (p, a.as_str().to_owned()))
     }
     let c = DeflateConfig::default();
@@ -210,7 +210,8 @@ fn negotiation_client_side() {
              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
              Sec-WebSocket-Extensions: {answer}\r\n\r\n"
         );
-        let req = Request::parse(head.as_bytes(), &Limits::default()).unwrap().complete().unwrap();
+        let mut parser = ServerHandshake::new(Limits::default());
+        let req = parser.parse_request(head.as_bytes()).unwrap().complete().unwrap();
         accept_answer(req.extensions(), &DeflateConfig::default())
     }
     assert_eq!(

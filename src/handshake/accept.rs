@@ -34,7 +34,6 @@ fn ascii(bytes: &[u8]) -> &str {
 ///
 /// let key = ClientKey::from_random(*b"the sample nonce");
 /// assert_eq!(key.as_str(), "dGhlIHNhbXBsZSBub25jZQ==");
-/// assert_eq!(key.accept_key().as_str(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct ClientKey {
@@ -53,7 +52,7 @@ impl ClientKey {
     }
 
     /// The `Sec-WebSocket-Accept` value a server must answer with.
-    pub fn accept_key(&self) -> AcceptKey {
+    pub(crate) fn accept_key(&self) -> AcceptKey {
         accept_key(&self.encoded)
     }
 }
@@ -114,6 +113,13 @@ impl PartialEq<&str> for AcceptKey {
 
 /// Computes `Sec-WebSocket-Accept` for a `Sec-WebSocket-Key` as received, without its
 /// surrounding whitespace (RFC 6455 §4.2.2 item 5.4).
+///
+/// The one public way to an accept key. Neither role needs it on the common path:
+/// [`Request::accept`](super::Request::accept) writes it into the `101` and
+/// [`ClientHandshake::parse_response`](super::ClientHandshake::parse_response) checks it.
+/// It is for a server that writes its own `101` (the key is
+/// [`Request::key`](super::Request::key)), and for tests that play the server against a
+/// client ([`ClientKey::as_str`]).
 ///
 /// ```
 /// use rfc6455::handshake::accept_key;

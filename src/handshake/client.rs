@@ -3,11 +3,16 @@
 
 use core::fmt;
 
-use super::accept::{AcceptKey, ClientKey};
+use super::accept::ClientKey;
+use super::error::{Rejected, ResponseError};
 use super::head::{Head, Headers, Kind, Scanner};
 use super::negotiate::{is_extension_list, is_token, list_contains, Extensions};
+use super::server::PERMESSAGE_DEFLATE;
+use super::upgrade::{ClientUpgrade, Negotiated, MAX_SUBPROTOCOL_LEN};
 use super::write::{check_headers, write_all, Out};
 use super::{HandshakeError, Limits, Status, UsageError, WEBSOCKET_VERSION};
+#[cfg(feature = "deflate")]
+use crate::deflate::{self, DeflateConfig};
 use crate::FrameSink;
 
 /// A client upgrade request: where to connect, what to offer, what else to send.
@@ -42,6 +47,8 @@ pub struct ClientRequest<'r> {
     extensions: &'r [&'r str],
     origin: Option<&'r str>,
     headers: &'r [(&'r str, &'r str)],
+    #[cfg(feature = "deflate")]
+    deflate: Option<DeflateConfig>,
 }
 
 /// Headers the request writes itself.
@@ -73,6 +80,8 @@ impl<'r> ClientRequest<'r> {
             extensions: &[],
             origin: None,
             headers: &[],
+            #[cfg(feature = "deflate")]
+            deflate: None,
         }
     }
 
@@ -111,16 +120,44 @@ impl<'r> ClientRequest<'r> {
         self
     }
 
-    /// Sets the offered subprotocols, in order of preference (RFC 6455 §4.1 item 10).
+    /// Sets the offered subprotocols, in order of preference (RFC 6455 §4.1 item 10),
+    /// each at most [`MAX_SUBPROTOCOL_LEN`] bytes.
     pub const fn with_subprotocols(mut self, subprotocols: &'r [&'r str]) -> Self {
         self.subprotocols = subprotocols;
         self
     }
 
-    /// Sets the extension offers, each an element of `Sec-WebSocket-Extensions` such as
-    /// `permessage-deflate; client_max_window_bits` (RFC 6455 §9.1).
+    /// Sets offers of extensions of the caller's own, each an element of
+    /// `Sec-WebSocket-Extensions` such as `x-custom; level=1` (RFC 6455 §9.1), sent after
+    /// the permessage-deflate offer of `with_deflate`. `permessage-deflate` is refused
+    /// here ([`UsageError::ReservedExtension`]): only `with_deflate` turns it on in the
+    /// connection.
     pub const fn with_extensions(mut self, extensions: &'r [&'r str]) -> Self {
         self.extensions = extensions;
+        self
+    }
+
+    /// Offers permessage-deflate under `policy` (feature `deflate`), normally
+    /// [`Config::deflate`](crate::Config::deflate); nothing is offered when
+    /// `policy.enabled` is `false`. [`ClientHandshake::parse_response`] then checks the
+    /// server's answer (RFC 7692 §7) and the [`ClientUpgrade`] builds a connection that
+    /// compresses when the server accepted.
+    ///
+    /// ```
+    /// use rfc6455::handshake::{ClientKey, ClientRequest};
+    /// use rfc6455::Config;
+    ///
+    /// let key = ClientKey::from_random([7; 16]);
+    /// let request = ClientRequest::from_uri("ws://h/", key)?.with_deflate(*Config::default().deflate());
+    /// let mut out = Vec::new();
+    /// request.write(&mut out)?;
+    /// let text = String::from_utf8(out)?;
+    /// assert!(text.contains("\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "deflate")]
+    pub const fn with_deflate(mut self, policy: DeflateConfig) -> Self {
+        self.deflate = Some(policy);
         self
     }
 
@@ -165,27 +202,13 @@ impl<'r> ClientRequest<'r> {
     /// # Errors
     ///
     /// [`UsageError::InvalidHost`], [`UsageError::InvalidTarget`],
-    /// [`UsageError::InvalidSubprotocol`], [`UsageError::InvalidExtension`],
+    /// [`UsageError::InvalidSubprotocol`], [`UsageError::SubprotocolTooLong`],
+    /// [`UsageError::InvalidExtension`], [`UsageError::ReservedExtension`],
     /// [`UsageError::InvalidHeader`], [`UsageError::ReservedHeader`], or
     /// [`UsageError::BufferTooSmall`] (nothing written).
     pub fn write<S: FrameSink>(&self, sink: &mut S) -> Result<usize, UsageError> {
         self.check()?;
         write_all(sink, |o| self.emit(o))
-    }
-
-    /// Parses and validates the server's response head from the start of `buf` in one go.
-    ///
-    /// # Errors
-    ///
-    /// [`ResponseError::Rejected`] for a status other than 101, with its status code and
-    /// headers; [`ResponseError::Invalid`] for a malformed head or a `101` that fails
-    /// RFC 6455 §4.1 (the connection must then be failed).
-    pub fn parse_response<'a>(
-        &self,
-        buf: &'a [u8],
-        limits: &Limits,
-    ) -> Result<Status<Accepted<'a>>, ResponseError<'a>> {
-        ClientHandshake::new(*self, *limits).parse_response(buf)
     }
 
     fn check(&self) -> Result<(), UsageError> {
@@ -200,9 +223,16 @@ impl<'r> ClientRequest<'r> {
             if duplicate || !is_token(protocol.as_bytes()) {
                 return Err(UsageError::InvalidSubprotocol);
             }
+            if protocol.len() > MAX_SUBPROTOCOL_LEN {
+                return Err(UsageError::SubprotocolTooLong);
+            }
         }
         if !self.extensions.iter().all(|e| is_extension_list(e.as_bytes())) {
             return Err(UsageError::InvalidExtension);
+        }
+        let mut offers = self.extensions.iter().flat_map(|e| Extensions::from_value(e.as_bytes()));
+        if offers.any(|offer| offer.name().eq_ignore_ascii_case(PERMESSAGE_DEFLATE)) {
+            return Err(UsageError::ReservedExtension);
         }
         if let Some(origin) = self.origin {
             check_headers(&[("Origin", origin)], &[])?;
@@ -234,16 +264,36 @@ impl<'r> ClientRequest<'r> {
         if let Some(origin) = self.origin {
             o.header("Origin", origin.as_bytes());
         }
-        emit_list(o, "Sec-WebSocket-Protocol", self.subprotocols);
-        emit_list(o, "Sec-WebSocket-Extensions", self.extensions);
+        emit_list(o, "Sec-WebSocket-Protocol", self.subprotocols.iter().copied());
+        #[cfg(feature = "deflate")]
+        let offer = self.deflate_offer();
+        #[cfg(feature = "deflate")]
+        let deflate = offer.as_ref().map(deflate::ExtensionHeader::as_str);
+        #[cfg(not(feature = "deflate"))]
+        let deflate = None;
+        let extensions = deflate.into_iter().chain(self.extensions.iter().copied());
+        emit_list(o, "Sec-WebSocket-Extensions", extensions);
         o.headers(self.headers);
         o.put(b"\r\n");
     }
 
-    fn check_response<'a>(&self, head: Head<'a>) -> Result<Accepted<'a>, ResponseError<'a>> {
-        let (minor, status, reason) = parse_status_line(head.start_line)?;
+    /// The permessage-deflate offer this request sends, if any.
+    #[cfg(feature = "deflate")]
+    fn deflate_offer(&self) -> Option<deflate::ExtensionHeader> {
+        self.deflate.filter(|policy| policy.enabled).map(|policy| deflate::offer(&policy))
+    }
+
+    fn offers_deflate(&self) -> bool {
+        #[cfg(feature = "deflate")]
+        return self.deflate.is_some_and(|policy| policy.enabled);
+        #[cfg(not(feature = "deflate"))]
+        false
+    }
+
+    fn check_response(&self, head: Head<'_>) -> Result<ClientUpgrade, ResponseError> {
+        let (minor, status) = parse_status_line(head.start_line)?;
         if status != 101 {
-            return Err(ResponseError::Rejected(Rejected { head, status, reason }));
+            return Err(ResponseError::Rejected(Rejected { status, head_len: head.len }));
         }
         if minor < b'1' {
             return Err(HandshakeError::UnsupportedHttpVersion.into());
@@ -267,7 +317,18 @@ impl<'r> ClientRequest<'r> {
         if let Some(extensions) = seen.extensions {
             self.check_extensions(extensions)?;
         }
-        Ok(Accepted { head, subprotocol, extensions: seen.extensions.unwrap_or_default() })
+        // Every offered subprotocol fits (`check`); one that does not was never offered.
+        let negotiated =
+            Negotiated::new(head.len, subprotocol).ok_or(HandshakeError::UnexpectedSubprotocol)?;
+        #[cfg(feature = "deflate")]
+        let negotiated = match self.deflate.filter(|policy| policy.enabled) {
+            Some(policy) => {
+                let answer = Extensions::from_value(seen.extensions.unwrap_or_default());
+                negotiated.with_deflate(deflate::accept_answer(answer, &policy)?)
+            }
+            None => negotiated,
+        };
+        Ok(ClientUpgrade::new(negotiated))
     }
 
     /// The chosen subprotocol, if we offered it (RFC 6455 §4.1 response item 6).
@@ -285,7 +346,8 @@ impl<'r> ClientRequest<'r> {
         let offered = |name: &str| {
             let mut offers =
                 self.extensions.iter().flat_map(|e| Extensions::from_value(e.as_bytes()));
-            offers.any(|offer| offer.name().eq_ignore_ascii_case(name))
+            (self.offers_deflate() && name.eq_ignore_ascii_case(PERMESSAGE_DEFLATE))
+                || offers.any(|offer| offer.name().eq_ignore_ascii_case(name))
         };
         match Extensions::from_value(value).all(|accepted| offered(accepted.name())) {
             true => Ok(()),
@@ -295,10 +357,11 @@ impl<'r> ClientRequest<'r> {
 }
 
 /// Writes `name: a, b, c` when `items` is not empty.
-fn emit_list(o: &mut Out<'_>, name: &str, items: &[&str]) {
-    let [first, rest @ ..] = items else {
+fn emit_list<'i>(o: &mut Out<'_>, name: &str, mut items: impl Iterator<Item = &'i str>) {
+    let Some(first) = items.next() else {
         return;
     };
+    let rest = items;
     o.put(name.as_bytes());
     o.put(b": ");
     o.put(first.as_bytes());
@@ -355,10 +418,10 @@ fn check_host(host: &str) -> Result<(), UsageError> {
     ok.then_some(()).ok_or(UsageError::InvalidHost)
 }
 
-/// Splits `HTTP/1.x SP code [SP reason]` (already lexically valid).
-fn parse_status_line(line: &[u8]) -> Result<(u8, u16, &[u8]), HandshakeError> {
-    let [b'H', b'T', b'T', b'P', b'/', major, b'.', minor, b' ', c1, c2, c3, rest @ ..] = line
-    else {
+/// Splits `HTTP/1.x SP code [SP reason]` (already lexically valid) into the minor
+/// version and the status code.
+fn parse_status_line(line: &[u8]) -> Result<(u8, u16), HandshakeError> {
+    let [b'H', b'T', b'T', b'P', b'/', major, b'.', minor, b' ', c1, c2, c3, ..] = line else {
         return Err(HandshakeError::InvalidStatusLine);
     };
     if *major != b'1' {
@@ -366,7 +429,7 @@ fn parse_status_line(line: &[u8]) -> Result<(u8, u16, &[u8]), HandshakeError> {
     }
     let digit = |c: u8| u16::from(c.wrapping_sub(b'0'));
     let status = digit(*c1) * 100 + digit(*c2) * 10 + digit(*c3);
-    Ok((*minor, status, rest.strip_prefix(b" ").unwrap_or(rest)))
+    Ok((*minor, status))
 }
 
 /// Response headers that may appear only once (RFC 6455 §11.3).
@@ -401,9 +464,24 @@ fn collect(headers: Headers<'_>) -> Result<Seen<'_>, HandshakeError> {
     Ok(seen)
 }
 
-/// Incremental response parser for one [`ClientRequest`]: call
-/// [`parse_response`](Self::parse_response) with the whole buffer received so far after
-/// every read; each byte is scanned once.
+/// The client's response parser for one [`ClientRequest`], the one way to read the
+/// server's answer: call [`parse_response`](Self::parse_response) with the whole buffer
+/// received so far after every read; each byte is scanned once.
+///
+/// ```
+/// use rfc6455::handshake::{ClientHandshake, ClientKey, ClientRequest, Limits, Status};
+///
+/// let request = ClientRequest::from_uri("ws://h/", ClientKey::from_random(*b"the sample nonce"))?;
+/// let mut handshake = ClientHandshake::new(request, Limits::default());
+/// let wire = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+///     Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+/// for end in 0..wire.len() {
+///     assert!(handshake.parse_response(&wire[..end])?.is_partial()); // one byte at a time
+/// }
+/// let Status::Complete(upgrade) = handshake.parse_response(wire)? else { unreachable!() };
+/// assert_eq!(upgrade.head_len(), wire.len());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct ClientHandshake<'r> {
     request: ClientRequest<'r>,
@@ -422,21 +500,19 @@ impl<'r> ClientHandshake<'r> {
         &self.request
     }
 
-    /// The `Sec-WebSocket-Accept` value expected from the server.
-    pub fn expected_accept(&self) -> AcceptKey {
-        self.request.key.accept_key()
-    }
-
     /// Parses the response head at the start of `buf`, which must begin with the bytes
     /// given to earlier calls (a shorter buffer restarts the scan).
     ///
+    /// Returns [`Status::Partial`] while `buf` is a valid prefix of a head, and the
+    /// [`ClientUpgrade`] for a `101` that passes every check of RFC 6455 §4.1, including
+    /// the permessage-deflate answer when the request offered it.
+    ///
     /// # Errors
     ///
-    /// As [`ClientRequest::parse_response`].
-    pub fn parse_response<'a>(
-        &mut self,
-        buf: &'a [u8],
-    ) -> Result<Status<Accepted<'a>>, ResponseError<'a>> {
+    /// [`ResponseError::Rejected`] for a status other than 101, with its status code;
+    /// [`ResponseError::Invalid`] for a malformed head or a `101` that fails RFC 6455 §4.1
+    /// (the connection must then be failed).
+    pub fn parse_response(&mut self, buf: &[u8]) -> Result<Status<ClientUpgrade>, ResponseError> {
         match self.scanner.scan(buf, &self.limits)? {
             Status::Partial => Ok(Status::Partial),
             Status::Complete(len) => {
@@ -450,102 +526,6 @@ impl<'r> ClientHandshake<'r> {
         self.scanner = Scanner::new(Kind::Response);
     }
 }
-
-/// A `101` response that passed every check: the connection is open.
-#[derive(Clone, Copy, Debug)]
-pub struct Accepted<'a> {
-    head: Head<'a>,
-    subprotocol: Option<&'a str>,
-    extensions: &'a [u8],
-}
-
-impl<'a> Accepted<'a> {
-    /// The subprotocol the server chose, one of those offered.
-    pub const fn subprotocol(&self) -> Option<&'a str> {
-        self.subprotocol
-    }
-
-    /// The extensions the server accepted, in the order they apply (RFC 6455 §9.1).
-    pub const fn extensions(&self) -> Extensions<'a> {
-        Extensions::from_value(self.extensions)
-    }
-
-    /// Every header line in order.
-    pub fn headers(&self) -> Headers<'a> {
-        self.head.headers()
-    }
-
-    /// The value of the first header named `name` (ASCII case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&'a [u8]> {
-        self.head.header(name)
-    }
-
-    /// The length of the head; the bytes after it are frames (RFC 6455 §4.1, R20).
-    pub const fn head_len(&self) -> usize {
-        self.head.len
-    }
-}
-
-/// A response with a status other than 101: redirect, authentication, refusal...
-#[derive(Clone, Copy, Debug)]
-pub struct Rejected<'a> {
-    head: Head<'a>,
-    status: u16,
-    reason: &'a [u8],
-}
-
-impl<'a> Rejected<'a> {
-    /// The status code.
-    pub const fn status(&self) -> u16 {
-        self.status
-    }
-
-    /// The reason phrase, possibly empty.
-    pub const fn reason(&self) -> &'a [u8] {
-        self.reason
-    }
-
-    /// Every header line in order (`Location`, `WWW-Authenticate`, ...).
-    pub fn headers(&self) -> Headers<'a> {
-        self.head.headers()
-    }
-
-    /// The value of the first header named `name` (ASCII case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&'a [u8]> {
-        self.head.header(name)
-    }
-
-    /// The length of the head; a body, if any, follows it.
-    pub const fn head_len(&self) -> usize {
-        self.head.len
-    }
-}
-
-/// Why a client handshake did not open a connection.
-#[derive(Clone, Copy, Debug)]
-pub enum ResponseError<'a> {
-    /// The server answered with another status than 101 (RFC 6455 §4.1 response item 1).
-    Rejected(Rejected<'a>),
-    /// The response is malformed or fails RFC 6455 §4.1; fail the connection.
-    Invalid(HandshakeError),
-}
-
-impl From<HandshakeError> for ResponseError<'_> {
-    fn from(error: HandshakeError) -> Self {
-        Self::Invalid(error)
-    }
-}
-
-impl fmt::Display for ResponseError<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Rejected(rejected) => write!(f, "server answered {}", rejected.status),
-            Self::Invalid(error) => fmt::Display::fmt(error, f),
-        }
-    }
-}
-
-impl core::error::Error for ResponseError<'_> {}
 
 #[cfg(test)]
 mod tests {
@@ -574,11 +554,8 @@ mod tests {
 
     #[test]
     fn status_line_parts() {
-        assert_eq!(
-            parse_status_line(b"HTTP/1.1 101 Switching"),
-            Ok((b'1', 101, &b"Switching"[..]))
-        );
-        assert_eq!(parse_status_line(b"HTTP/1.1 404"), Ok((b'1', 404, &b""[..])));
+        assert_eq!(parse_status_line(b"HTTP/1.1 101 Switching"), Ok((b'1', 101)));
+        assert_eq!(parse_status_line(b"HTTP/1.1 404"), Ok((b'1', 404)));
         assert_eq!(
             parse_status_line(b"HTTP/2.0 200 OK"),
             Err(HandshakeError::UnsupportedHttpVersion)

@@ -1,7 +1,30 @@
-//! Handshake errors: peer faults ([`HandshakeError`]) and caller mistakes ([`UsageError`]).
+//! Handshake errors: peer faults ([`HandshakeError`]), a client's failed upgrade
+//! ([`ResponseError`]) and caller mistakes ([`UsageError`]).
+//!
+//! Every error here owns what it reports (`'static`, `Copy`), so `?` carries it into
+//! `Box<dyn Error>` or any other error type:
+//!
+//! ```
+//! use rfc6455::handshake::{ClientHandshake, ClientKey, ClientRequest, Limits, ServerHandshake};
+//!
+//! fn open(request: &[u8], response: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
+//!     let _ = ServerHandshake::new(Limits::default()).parse_request(request)?;
+//!     let client = ClientRequest::from_uri("ws://h/", ClientKey::from_random([1; 16]))?;
+//!     let _ = ClientHandshake::new(client, Limits::default()).parse_response(response)?;
+//!     Ok(())
+//! }
+//! let error = open(b"GET / HTTP/1.0\r\n\r\n", b"").unwrap_err();
+//! assert_eq!(error.to_string(), "http version below 1.1");
+//! let request = b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+//!     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+//! let error = open(request, b"HTTP/1.1 404 Not Found\r\n\r\n").unwrap_err();
+//! assert_eq!(error.to_string(), "server answered 404");
+//! ```
 
 use core::fmt;
 
+use super::head::Headers;
+use super::upgrade::head_in;
 use crate::BufferTooSmall;
 
 /// A handshake received from the peer is malformed or unacceptable.
@@ -138,6 +161,79 @@ impl fmt::Display for HandshakeError {
 
 impl core::error::Error for HandshakeError {}
 
+/// Why a client handshake did not open a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResponseError {
+    /// The server answered with another status than 101 (RFC 6455 §4.1 response item 1):
+    /// a redirect, an authentication challenge, a refusal.
+    Rejected(Rejected),
+    /// The response is malformed or fails RFC 6455 §4.1; fail the connection.
+    Invalid(HandshakeError),
+}
+
+impl From<HandshakeError> for ResponseError {
+    fn from(error: HandshakeError) -> Self {
+        Self::Invalid(error)
+    }
+}
+
+impl fmt::Display for ResponseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Rejected(rejected) => write!(f, "server answered {}", rejected.status),
+            Self::Invalid(error) => fmt::Display::fmt(error, f),
+        }
+    }
+}
+
+/// The message of an [`Invalid`](Self::Invalid) response is its [`HandshakeError`]'s,
+/// so it is not repeated as a source.
+impl core::error::Error for ResponseError {}
+
+/// A response with a status other than 101: its status code and where its head ends.
+///
+/// Its headers (`Location`, `WWW-Authenticate`, ...) are read from the buffer the
+/// response was parsed from with [`headers`](Self::headers); a body, if any, follows
+/// the head.
+///
+/// ```
+/// use rfc6455::handshake::{ClientHandshake, ClientKey, ClientRequest, Limits, ResponseError};
+///
+/// let request = ClientRequest::new("h", "/", ClientKey::from_random([5; 16]));
+/// let buf = b"HTTP/1.1 302 Found\r\nLocation: ws://elsewhere/\r\n\r\n";
+/// let Err(ResponseError::Rejected(rejected)) =
+///     ClientHandshake::new(request, Limits::default()).parse_response(buf)
+/// else {
+///     panic!("a 302 is no upgrade");
+/// };
+/// assert_eq!(rejected.status(), 302);
+/// let location = rejected.headers(buf).find(|h| h.is("Location")).map(|h| h.value);
+/// assert_eq!(location, Some(&b"ws://elsewhere/"[..]));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rejected {
+    pub(crate) status: u16,
+    pub(crate) head_len: usize,
+}
+
+impl Rejected {
+    /// The status code.
+    pub const fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The length of the response head; a body, if any, follows it.
+    pub const fn head_len(&self) -> usize {
+        self.head_len
+    }
+
+    /// The header lines of the response, read from `buf`, the buffer it was parsed from.
+    /// Empty when `buf` does not start with that head.
+    pub fn headers<'b>(&self, buf: &'b [u8]) -> Headers<'b> {
+        head_in(buf, self.head_len).headers()
+    }
+}
+
 /// The caller asked for something this side of the handshake cannot write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -165,6 +261,14 @@ pub enum UsageError {
     ReservedHeader,
     /// A rejection status outside `200..=599`.
     InvalidStatus,
+    /// A subprotocol longer than [`MAX_SUBPROTOCOL_LEN`](super::MAX_SUBPROTOCOL_LEN) bytes,
+    /// more than an upgrade can carry.
+    SubprotocolTooLong,
+    /// `permessage-deflate` named among the extensions by hand: it is negotiated by
+    /// `with_deflate` on [`Accept`](super::Accept) or
+    /// [`ClientRequest`](super::ClientRequest) (feature `deflate`), so that the
+    /// connection built from the upgrade compresses exactly when both ends agreed to.
+    ReservedExtension,
 }
 
 impl fmt::Display for UsageError {
@@ -181,6 +285,8 @@ impl fmt::Display for UsageError {
             Self::InvalidHeader => "invalid extra header",
             Self::ReservedHeader => "extra header reserved for the handshake",
             Self::InvalidStatus => "invalid rejection status",
+            Self::SubprotocolTooLong => "subprotocol too long",
+            Self::ReservedExtension => "permessage-deflate is negotiated by with_deflate",
         };
         f.write_str(text)
     }

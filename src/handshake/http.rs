@@ -5,13 +5,14 @@
 //! [`http::Response`](::http::Response). The functions here write that head back out as
 //! HTTP/1.1 bytes into a caller `Vec` and run the byte-level parser of this crate over it,
 //! so every check of RFC 6455 §4 and of this crate's strict HTTP syntax applies exactly as
-//! it does to bytes read from a socket. The results are the usual [`Request`] and
-//! [`Accepted`] / [`ResponseError`] views, borrowing that `Vec`, so
-//! [`Request::select_subprotocol`], [`OriginPolicy`](crate::handshake::OriginPolicy) and
-//! the rest work unchanged. In the other direction, the `101`, the rejections and the
-//! client request are written by the same writers as [`Request::accept`],
-//! [`Reject::write`] and [`ClientRequest::write`], then converted, so both paths send the
-//! same headers.
+//! it does to bytes read from a socket. The results are the usual [`Request`] view,
+//! borrowing that `Vec`, so [`Request::select_subprotocol`],
+//! [`OriginPolicy`](crate::handshake::OriginPolicy) and the rest work unchanged, and the
+//! usual owned [`ServerUpgrade`] / [`ClientUpgrade`] (or [`ResponseError`]), which build
+//! the [`Connection`](crate::Connection) to run over the upgraded transport. In the other
+//! direction, the `101`, the rejections and the client request are written by the same
+//! writers as [`Request::accept`], [`Reject::write`] and [`ClientRequest::write`], then
+//! converted, so both paths send the same headers.
 //!
 //! The HTTP stack has already bounded the size of the head, so no [`Limits`] apply to
 //! these copies. Only the HTTP/1.1 Upgrade of RFC 6455 is covered: WebSocket over HTTP/2
@@ -34,22 +35,25 @@
 //!     .body(())?;
 //!
 //! let mut buf = Vec::new();
-//! let response = match validate_request(&incoming, &mut buf) {
+//! let (response, upgrade) = match validate_request(&incoming, &mut buf) {
 //!     Ok(request) => match OriginPolicy::SameHost.check(&request) {
 //!         Ok(()) => {
 //!             let protocol = request.select_subprotocol(&["superchat"]);
-//!             accept_response(&request, &Accept::new().with_subprotocol(protocol))?
-//!                 .map(|()| Vec::new())
+//!             let (response, upgrade) =
+//!                 accept_response(&request, &Accept::new().with_subprotocol(protocol))?;
+//!             (response.map(|()| Vec::new()), Some(upgrade))
 //!         }
-//!         Err(error) => reject_response(&Reject::from_error(error))?,
+//!         Err(error) => (reject_response(&Reject::from_error(error))?, None),
 //!     },
-//!     Err(error) => reject_response(&Reject::from_error(error))?,
+//!     Err(error) => (reject_response(&Reject::from_error(error))?, None),
 //! };
 //! assert_eq!(response.status(), http::StatusCode::SWITCHING_PROTOCOLS);
 //! assert_eq!(response.headers()["sec-websocket-accept"], "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 //! assert_eq!(response.headers()["sec-websocket-protocol"], "superchat");
 //! // hyper: return `response` (with an empty body) and take the connection with
-//! // `hyper::upgrade::on(incoming)`; then drive a `Connection::server` over it.
+//! // `hyper::upgrade::on(incoming)`; then drive this connection over it.
+//! let conn = upgrade.expect("accepted").into_connection(rfc6455::Config::default());
+//! assert_eq!(conn.role(), rfc6455::Role::Server);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -57,7 +61,7 @@
 //!
 //! ```
 //! use rfc6455::handshake::http::validate_response;
-//! use rfc6455::handshake::{ClientKey, ClientRequest, ResponseError};
+//! use rfc6455::handshake::{accept_key, ClientKey, ClientRequest, ResponseError};
 //!
 //! let key = ClientKey::from_random([7; 16]); // 16 bytes from the caller's RNG
 //! let request = ClientRequest::from_uri("ws://example.com/chat", key)?;
@@ -70,11 +74,14 @@
 //!     .status(101)
 //!     .header("upgrade", "websocket")
 //!     .header("connection", "upgrade")
-//!     .header("sec-websocket-accept", key.accept_key().as_str())
+//!     .header("sec-websocket-accept", accept_key(key.as_str().as_bytes()).as_str())
 //!     .body(())?;
-//! let mut buf = Vec::new();
-//! match validate_response(&request, &answer, &mut buf) {
-//!     Ok(accepted) => assert_eq!(accepted.subprotocol(), None), // upgrade, then frames
+//! match validate_response(&request, &answer) {
+//!     Ok(upgrade) => {
+//!         // `hyper::upgrade::on(answer)`, then drive this connection over it.
+//!         let conn = upgrade.into_connection(rfc6455::Config::default(), [42; 16]);
+//!         assert_eq!(conn.role(), rfc6455::Role::Client);
+//!     }
 //!     Err(ResponseError::Rejected(rejected)) => panic!("status {}", rejected.status()),
 //!     Err(ResponseError::Invalid(error)) => panic!("fail the connection: {error}"),
 //! }
@@ -88,8 +95,8 @@ use ::http::{Method, StatusCode, Uri, Version};
 
 use super::head::{is_field_byte, Head, Kind, Scanner};
 use super::{
-    Accept, Accepted, ClientRequest, HandshakeError, Limits, Reject, Request, ResponseError,
-    Status, UsageError,
+    Accept, ClientHandshake, ClientRequest, ClientUpgrade, HandshakeError, Limits, Reject, Request,
+    ResponseError, ServerHandshake, ServerUpgrade, Status, UsageError,
 };
 
 /// The HTTP stack bounded the head already; its copy is checked for syntax and meaning only.
@@ -97,14 +104,15 @@ const UNBOUNDED: Limits =
     Limits::DEFAULT.with_max_head_len(usize::MAX).with_max_headers(usize::MAX);
 
 /// Validates an upgrade request received by an HTTP stack, with every check of
-/// [`Request::parse`].
+/// [`ServerHandshake::parse_request`].
 ///
 /// `buf` is cleared and receives the request head as HTTP/1.1 bytes: the method, the URI
 /// as a request target in the form it was received, the version and every header; the
 /// returned [`Request`] is a view of it. Header values that could not appear in a valid
 /// head (control bytes) are refused.
 ///
-/// The request target follows the same rules as in [`Request::parse`], by the same code:
+/// The request target follows the same rules as in [`ServerHandshake::parse_request`], by
+/// the same code:
 /// an origin-form URI (`/chat`) is what an HTTP stack usually hands over; an absolute-form
 /// one (`http://example.com/chat`, as an HTTP/1.1 client may send it) is accepted for
 /// `http` and `https` when the `Host` header names the same host and port, and then
@@ -126,7 +134,7 @@ const UNBOUNDED: Limits =
 /// let mut buf = Vec::new();
 /// let request = validate_request(&incoming, &mut buf)?;
 /// assert_eq!((request.path(), request.query()), ("/feed", Some("x=1")));
-/// assert_eq!(request.accept_key(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+/// assert_eq!(request.key(), "dGhlIHNhbXBsZSBub25jZQ==");
 ///
 /// let plain = http::Request::get("/").header("host", "example.com").body(())?;
 /// let error = validate_request(&plain, &mut buf).unwrap_err();
@@ -137,7 +145,8 @@ const UNBOUNDED: Limits =
 ///
 /// # Errors
 ///
-/// Any [`HandshakeError`] of [`Request::parse`] except the size limits; answer it with
+/// Any [`HandshakeError`] of [`ServerHandshake::parse_request`] except the size limits;
+/// answer it with
 /// [`reject_response`] and [`Reject::from_error`].
 pub fn validate_request<'b, B>(
     request: &::http::Request<B>,
@@ -150,7 +159,7 @@ pub fn validate_request<'b, B>(
     buf.push(b' ');
     buf.extend_from_slice(version_str(request.version()).as_bytes());
     put_headers(buf, request.headers())?;
-    match Request::parse(buf, &UNBOUNDED)? {
+    match ServerHandshake::new(UNBOUNDED).parse_request(buf)? {
         Status::Complete(request) => Ok(request),
         // Unreachable: `put_headers` ended a head whose values hold no line end.
         Status::Partial => Err(HandshakeError::InvalidHeaderValue),
@@ -159,7 +168,9 @@ pub fn validate_request<'b, B>(
 
 /// The `101 Switching Protocols` answer to `request`, with the headers
 /// [`Request::accept`] writes, in the same order (an `http::HeaderMap` keeps the values of
-/// a repeated name together).
+/// a repeated name together), and the [`ServerUpgrade`] that builds the connection to run
+/// over the upgraded transport. Its [`head_len`](ServerUpgrade::head_len) counts the
+/// bytes of `request`'s buffer; an HTTP stack hands over the frames itself.
 ///
 /// ```
 /// use rfc6455::handshake::http::{accept_response, validate_request};
@@ -175,8 +186,9 @@ pub fn validate_request<'b, B>(
 /// let mut buf = Vec::new();
 /// let request = validate_request(&incoming, &mut buf)?;
 /// let accept = Accept::new().with_headers(&[("Set-Cookie", "id=1")]);
-/// let response = accept_response(&request, &accept)?;
+/// let (response, upgrade) = accept_response(&request, &accept)?;
 /// assert_eq!(response.status(), 101);
+/// assert_eq!(upgrade.subprotocol(), None);
 /// let headers: Vec<_> =
 ///     response.headers().iter().map(|(n, v)| (n.as_str(), v.to_str().unwrap())).collect();
 /// assert_eq!(
@@ -194,15 +206,16 @@ pub fn validate_request<'b, B>(
 /// # Errors
 ///
 /// As [`Request::accept`]: [`UsageError::SubprotocolNotOffered`],
-/// [`UsageError::ExtensionNotOffered`], [`UsageError::InvalidExtension`],
+/// [`UsageError::SubprotocolTooLong`], [`UsageError::ExtensionNotOffered`],
+/// [`UsageError::InvalidExtension`], [`UsageError::ReservedExtension`],
 /// [`UsageError::InvalidHeader`] or [`UsageError::ReservedHeader`].
 pub fn accept_response(
     request: &Request<'_>,
     accept: &Accept<'_>,
-) -> Result<::http::Response<()>, UsageError> {
+) -> Result<(::http::Response<()>, ServerUpgrade), UsageError> {
     let mut wire = Vec::new();
-    request.accept(accept, &mut wire)?;
-    to_response(101, &wire).map(|(response, _)| response)
+    let upgrade = request.accept(accept, &mut wire)?;
+    to_response(101, &wire).map(|(response, _)| (response, upgrade))
 }
 
 /// The error response `reject` describes, with the headers and body [`Reject::write`]
@@ -238,16 +251,18 @@ pub fn reject_response(reject: &Reject<'_>) -> Result<::http::Response<Vec<u8>>,
 }
 
 /// Validates the response an HTTP stack received for `request`, with every check of
-/// [`ClientRequest::parse_response`].
+/// [`ClientHandshake::parse_response`], and returns the [`ClientUpgrade`] that builds the
+/// connection to run over the upgraded transport.
 ///
-/// `buf` is cleared and receives the response head as bytes: the version, the status code
-/// with its canonical reason phrase, and every header; the results are views of it
-/// ([`Accepted::head_len`] and [`Rejected::head_len`](super::Rejected::head_len) count
-/// bytes of `buf`). The body, if any, is not looked at.
+/// The response head is written out as bytes (the version, the status code with its
+/// canonical reason phrase, and every header) into a scratch buffer and parsed there; the
+/// body, if any, is not looked at. The results own what they hold: read headers from
+/// `response` itself ([`ClientUpgrade::head_len`] and [`Rejected::head_len`](super::Rejected::head_len)
+/// count bytes of that scratch copy, and the HTTP stack hands over the frames).
 ///
 /// ```
 /// use rfc6455::handshake::http::validate_response;
-/// use rfc6455::handshake::{ClientKey, ClientRequest, HandshakeError, ResponseError};
+/// use rfc6455::handshake::{accept_key, ClientKey, ClientRequest, HandshakeError, ResponseError};
 ///
 /// let key = ClientKey::from_random([7; 16]);
 /// let request = ClientRequest::from_uri("ws://example.com/chat", key)?
@@ -256,19 +271,18 @@ pub fn reject_response(reject: &Reject<'_>) -> Result<::http::Response<Vec<u8>>,
 ///     .status(101)
 ///     .header("upgrade", "websocket")
 ///     .header("connection", "Upgrade")
-///     .header("sec-websocket-accept", key.accept_key().as_str())
+///     .header("sec-websocket-accept", accept_key(key.as_str().as_bytes()).as_str())
 ///     .header("sec-websocket-protocol", "chat")
 ///     .body(())?;
-/// let mut buf = Vec::new();
-/// match validate_response(&request, &answer, &mut buf) {
-///     Ok(accepted) => assert_eq!(accepted.subprotocol(), Some("chat")),
-///     Err(error) => panic!("{error}"), // borrows `buf`: handle it here, or copy it out
-/// }
+/// let upgrade = validate_response(&request, &answer)?;
+/// assert_eq!(upgrade.subprotocol(), Some("chat"));
 ///
 /// let moved = http::Response::builder().status(302).header("location", "/elsewhere").body(())?;
-/// let result = validate_response(&request, &moved, &mut buf);
-/// let Err(ResponseError::Rejected(rejected)) = result else { panic!("a 302 is no upgrade") };
-/// assert_eq!((rejected.status(), rejected.header("Location")), (302, Some(&b"/elsewhere"[..])));
+/// let Err(ResponseError::Rejected(rejected)) = validate_response(&request, &moved) else {
+///     panic!("a 302 is no upgrade")
+/// };
+/// assert_eq!(rejected.status(), 302);
+/// assert_eq!(moved.headers()["location"], "/elsewhere"); // headers come from `moved`
 ///
 /// let forged = http::Response::builder()
 ///     .status(101)
@@ -276,25 +290,24 @@ pub fn reject_response(reject: &Reject<'_>) -> Result<::http::Response<Vec<u8>>,
 ///     .header("connection", "Upgrade")
 ///     .header("sec-websocket-accept", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
 ///     .body(())?;
-/// assert!(matches!(
-///     validate_response(&request, &forged, &mut buf),
+/// assert_eq!(
+///     validate_response(&request, &forged),
 ///     Err(ResponseError::Invalid(HandshakeError::InvalidAccept))
-/// ));
+/// );
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
 /// # Errors
 ///
-/// As [`ClientRequest::parse_response`]: [`ResponseError::Rejected`] for a status other
+/// As [`ClientHandshake::parse_response`]: [`ResponseError::Rejected`] for a status other
 /// than 101, [`ResponseError::Invalid`] for a `101` that fails RFC 6455 §4.1 (fail the
 /// connection), for an HTTP version other than 1.x, or for a header value with control
 /// bytes ([`HandshakeError::InvalidHeaderValue`]).
-pub fn validate_response<'b, B>(
+pub fn validate_response<B>(
     request: &ClientRequest<'_>,
     response: &::http::Response<B>,
-    buf: &'b mut Vec<u8>,
-) -> Result<Accepted<'b>, ResponseError<'b>> {
-    buf.clear();
+) -> Result<ClientUpgrade, ResponseError> {
+    let mut buf = Vec::new();
     let status = response.status();
     buf.extend_from_slice(version_str(response.version()).as_bytes());
     buf.push(b' ');
@@ -303,9 +316,9 @@ pub fn validate_response<'b, B>(
         buf.push(b' ');
         buf.extend_from_slice(reason.as_bytes());
     }
-    put_headers(buf, response.headers())?;
-    match request.parse_response(buf, &UNBOUNDED)? {
-        Status::Complete(accepted) => Ok(accepted),
+    put_headers(&mut buf, response.headers())?;
+    match ClientHandshake::new(*request, UNBOUNDED).parse_response(&buf)? {
+        Status::Complete(upgrade) => Ok(upgrade),
         // Unreachable: `put_headers` ended a head whose values hold no line end.
         Status::Partial => Err(HandshakeError::InvalidHeaderValue.into()),
     }
@@ -362,7 +375,7 @@ impl ClientRequest<'_> {
 }
 
 /// Appends `uri` as a request target in the form the HTTP stack received it, so that
-/// [`Request::parse`] applies its rules on request-target forms (RFC 9112 §3.2) to it:
+/// [`ServerHandshake::parse_request`] applies its rules on request-target forms (RFC 9112 §3.2) to it:
 /// origin-form `/path?query`, absolute-form `scheme://authority/path?query`,
 /// authority-form `host:port`, asterisk-form `*` (the `Display` of `http::Uri`).
 fn put_target(buf: &mut Vec<u8>, uri: &Uri) {

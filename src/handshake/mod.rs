@@ -8,77 +8,101 @@
 //! # Server
 //!
 //! 1. Read bytes from the transport into a buffer and call
-//!    [`ServerHandshake::parse_request`] with everything received so far (or the pure
-//!    [`Request::parse`]). [`Status::Partial`] means "read more".
+//!    [`ServerHandshake::parse_request`] with everything received so far.
+//!    [`Status::Partial`] means "read more".
 //! 2. A [`Request`] is a validated, zero-copy view of the head: target (path and query),
-//!    host, `Origin`, offered subprotocols and extensions, and every header. Bytes after
-//!    [`Request::head_len`] belong to the frame layer (a client may pipeline its first
-//!    frame right behind the head).
-//! 3. Decide, then write the answer: [`Request::accept`] with an [`Accept`] (subprotocol,
-//!    extensions, extra headers such as CORS or `Set-Cookie`) writes the `101`; a
-//!    [`Reject`] writes an error response (`403` for a refused [`OriginPolicy`], `404`,
-//!    or [`Reject::from_error`] for a malformed request: `400`, `405`, `426`, `431`).
+//!    host, `Origin`, offered subprotocols and extensions, and every header.
+//! 3. Decide, then write the answer. [`Request::accept`] with an [`Accept`] (subprotocol,
+//!    permessage-deflate with [`Accept::with_deflate`], extra headers such as CORS or
+//!    `Set-Cookie`) writes the `101` and returns a [`ServerUpgrade`]; a [`Reject`] writes
+//!    an error response instead (`403` for a refused [`OriginPolicy`], `404`, or
+//!    [`Reject::from_error`] for a malformed request: `400`, `405`, `426`, `431`).
+//! 4. [`ServerUpgrade::into_connection`] builds the [`Connection`](crate::Connection),
+//!    compressing when permessage-deflate was agreed; [`ServerUpgrade::leftover`] gives
+//!    the bytes after the head, frames a client may pipeline right behind it.
 //!
 //! ```
-//! use rfc6455::handshake::{Accept, Limits, Request, Status};
+//! use rfc6455::handshake::{Accept, Limits, Reject, ServerHandshake, Status};
+//! use rfc6455::{Config, Event, SliceSink};
 //!
-//! let bytes = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
+//! // One read: the request head and the client's first frame (masked "hi").
+//! let mut buf = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
 //!     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-//!     Sec-WebSocket-Version: 13\r\n\r\n";
-//! let Status::Complete(request) = Request::parse(bytes, &Limits::default())? else {
-//!     unreachable!("the head is complete");
+//!     Sec-WebSocket-Version: 13\r\n\r\n\x81\x82\x01\x02\x03\x04\x69\x6b"
+//!     .to_vec();
+//! let mut handshake = ServerHandshake::new(Limits::default());
+//! let request = match handshake.parse_request(&buf) {
+//!     Ok(Status::Complete(request)) => request,
+//!     Ok(Status::Partial) => unreachable!("read more, then call again"),
+//!     Err(error) => {
+//!         let mut storage = [0u8; 256];
+//!         Reject::from_error(error).write(&mut SliceSink::new(&mut storage))?; // send, close
+//!         return Err(error.into());
+//!     }
 //! };
-//! assert_eq!(request.target(), "/chat");
-//! let mut buf = [0u8; 256];
-//! let mut out = rfc6455::SliceSink::new(&mut buf);
-//! request.accept(&Accept::new(), &mut out)?;
-//! assert!(out.filled().starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
+//! assert_eq!(request.path(), "/chat");
+//! let config = Config::default();
+//! let mut storage = [0u8; 256];
+//! let mut response = SliceSink::new(&mut storage); // or a `Vec<u8>` with `alloc`
+//! let upgrade = request.accept(&Accept::new(), &mut response)?;
+//! assert!(response.filled().starts_with(b"HTTP/1.1 101 Switching Protocols\r\n")); // send it
+//!
+//! let mut conn = upgrade.into_connection(config);
+//! let (event, _) = conn.handle_read(upgrade.leftover(&mut buf))?;
+//! let Some(Event::Data(chunk)) = event else { panic!("the pipelined frame") };
+//! assert_eq!(chunk.as_whole_text(), Some("hi"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! # Client
 //!
 //! 1. Build a [`ClientRequest`] from a `ws://`/`wss://` URI (or its parts) and a
-//!    [`ClientKey`] made from 16 random bytes supplied by the caller, then write it with
+//!    [`ClientKey`] made from 16 random bytes supplied by the caller (offer
+//!    permessage-deflate with [`ClientRequest::with_deflate`]), then write it with
 //!    [`ClientRequest::write`].
-//! 2. Feed the server's answer to [`ClientHandshake::parse_response`] (or the pure
-//!    [`ClientRequest::parse_response`]) until it is complete. A `101` that passes every
-//!    check of RFC 6455 §4.1 gives an [`Accepted`]; any other status gives
-//!    [`ResponseError::Rejected`], which still exposes the status code and headers.
+//! 2. Feed the server's answer to [`ClientHandshake::parse_response`] until it is
+//!    complete. A `101` that passes every check of RFC 6455 §4.1 gives a
+//!    [`ClientUpgrade`]; any other status gives [`ResponseError::Rejected`] with the
+//!    status code (its headers are read from the buffer with [`Rejected::headers`]).
+//! 3. [`ClientUpgrade::into_connection`] builds the client
+//!    [`Connection`](crate::Connection); [`ClientUpgrade::leftover`] gives the server's
+//!    first frames if they came in the same read.
 //!
 //! ```
-//! use rfc6455::handshake::{ClientKey, ClientRequest, Limits, ResponseError, Status};
+//! use rfc6455::handshake::{accept_key, ClientHandshake, ClientKey, ClientRequest, Limits, Status};
+//! use rfc6455::{Config, Event, SliceSink};
 //!
 //! let key = ClientKey::from_random([7; 16]); // 16 bytes from the caller's RNG
 //! let request = ClientRequest::from_uri("ws://example.com/chat", key)?;
-//! let mut buf = [0u8; 512];
-//! let mut out = rfc6455::SliceSink::new(&mut buf);
-//! request.write(&mut out)?;
+//! let mut storage = [0u8; 512];
+//! let mut out = SliceSink::new(&mut storage); // or a `Vec<u8>` with `alloc`
+//! request.write(&mut out)?; // send it
 //! assert!(out.filled().starts_with(b"GET /chat HTTP/1.1\r\nHost: example.com\r\n"));
 //!
-//! // The server's answer, possibly followed by its first frames in the same read.
-//! let mut wire = format!(
+//! // The server's answer, followed by its first frame in the same read.
+//! let mut buf = format!(
 //!     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
 //!      Connection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n",
-//!     key.accept_key()
+//!     accept_key(key.as_str().as_bytes()) // what the server computes
 //! )
 //! .into_bytes();
-//! wire.extend_from_slice(b"\x81\x02hi");
-//! match request.parse_response(&wire, &Limits::default()) {
-//!     Ok(Status::Complete(accepted)) => {
-//!         let frames = &wire[accepted.head_len()..];
-//!         assert_eq!(frames, b"\x81\x02hi"); // for the frame layer
-//!     }
-//!     Ok(Status::Partial) => { /* read more */ }
-//!     Err(ResponseError::Rejected(rejected)) => panic!("status {}", rejected.status()),
-//!     Err(ResponseError::Invalid(error)) => panic!("fail the connection: {error}"),
-//! }
+//! buf.extend_from_slice(b"\x81\x02hi");
+//! let mut handshake = ClientHandshake::new(request, Limits::default());
+//! let Status::Complete(upgrade) = handshake.parse_response(&buf)? else {
+//!     unreachable!("read more, then call again");
+//! };
+//! let mut conn = upgrade.into_connection(Config::default(), [42; 16]); // seed from the RNG
+//! let (event, _) = conn.handle_read(upgrade.leftover(&mut buf))?;
+//! let Some(Event::Data(chunk)) = event else { panic!("the server's first frame") };
+//! assert_eq!(chunk.as_whole_text(), Some("hi"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! # Guarantees
 //!
-//! - Peer input never panics and is never copied: views borrow the caller's buffer.
+//! - Peer input never panics and is never copied while it is looked at: views borrow
+//!   the caller's buffer. What outlives the head (the upgrades, every error) owns what
+//!   it holds: the subprotocol is copied, at most [`MAX_SUBPROTOCOL_LEN`] bytes.
 //! - [`Limits`] (head size, header count) are enforced as bytes arrive: a prefix that can
 //!   no longer become a valid head within the limits is refused at once, so a peer that
 //!   trickles bytes or sends an endless header cannot make the caller buffer more than
@@ -111,15 +135,17 @@ mod negotiate;
 mod reject;
 mod server;
 mod target;
+mod upgrade;
 mod write;
 
 pub use accept::{accept_key, AcceptKey, ClientKey};
-pub use client::{Accepted, ClientHandshake, ClientRequest, Rejected, ResponseError};
-pub use error::{HandshakeError, UsageError};
+pub use client::{ClientHandshake, ClientRequest};
+pub use error::{HandshakeError, Rejected, ResponseError, UsageError};
 pub use head::{Header, Headers};
 pub use negotiate::{Extension, Extensions, Param, ParamValue, Params, Subprotocols};
 pub use reject::{OriginPolicy, Reject};
 pub use server::{Accept, Request, ServerHandshake};
+pub use upgrade::{ClientUpgrade, ServerUpgrade, MAX_SUBPROTOCOL_LEN};
 
 /// The WebSocket protocol version this crate speaks (RFC 6455 §4.1, `Sec-WebSocket-Version`).
 pub const WEBSOCKET_VERSION: &str = "13";

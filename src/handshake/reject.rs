@@ -136,12 +136,13 @@ impl<'r> Reject<'r> {
 /// every policy: browsers always send one, and other clients can forge it anyway.
 ///
 /// ```
-/// use rfc6455::handshake::{HandshakeError, Limits, OriginPolicy, Request};
+/// use rfc6455::handshake::{HandshakeError, Limits, OriginPolicy, ServerHandshake};
 ///
 /// let wire = b"GET / HTTP/1.1\r\nHost: chat.example\r\nOrigin: https://evil.example\r\n\
 ///     Upgrade: websocket\r\nConnection: Upgrade\r\n\
 ///     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-/// let request = Request::parse(wire, &Limits::default())?.complete().expect("complete");
+/// let mut parser = ServerHandshake::new(Limits::default());
+/// let request = parser.parse_request(wire)?.complete().expect("complete");
 /// assert_eq!(OriginPolicy::SameHost.check(&request), Err(HandshakeError::ForbiddenOrigin));
 /// let allowed = OriginPolicy::AllowList(&["https://evil.example"]);
 /// assert_eq!(allowed.check(&request), Ok(()));

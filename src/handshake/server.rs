@@ -5,12 +5,18 @@ use super::accept::{accept_key, is_valid_key, AcceptKey};
 use super::head::{split_once, Head, Headers, Kind, Scanner};
 use super::negotiate::{is_extension_list, is_token_list, list_contains, Extensions, Subprotocols};
 use super::target::parse_target;
+use super::upgrade::{Negotiated, ServerUpgrade};
 use super::write::{check_headers, write_all, Out};
 use super::{HandshakeError, Limits, Status, UsageError};
+#[cfg(feature = "deflate")]
+use crate::deflate::{self, DeflateConfig};
 use crate::FrameSink;
 
-/// Incremental request parser: call [`parse_request`](Self::parse_request) with the whole
-/// buffer received so far after every read; each byte is scanned once.
+/// The server's request parser, the one way to read an upgrade request: call
+/// [`parse_request`](Self::parse_request) with the whole buffer received so far after
+/// every read; each byte is scanned once, so a peer that trickles its head byte by byte
+/// costs no more than one that sends it at once. A buffer that already holds the whole
+/// head takes one call on a fresh parser.
 ///
 /// If the transport ends while the status is still [`Status::Partial`], the head was
 /// truncated (no final `CRLF CRLF`): close the connection, or answer 400.
@@ -42,6 +48,9 @@ impl ServerHandshake {
 
     /// Parses the request head at the start of `buf`, which must begin with the bytes
     /// given to earlier calls (a shorter buffer restarts the scan).
+    ///
+    /// Returns [`Status::Partial`] while `buf` is a valid prefix of a head. Bytes after
+    /// [`Request::head_len`] are not looked at: they are frames the client pipelined.
     ///
     /// # Errors
     ///
@@ -86,7 +95,7 @@ impl Default for ServerHandshake {
 /// asterisk-form (`*`) are refused with [`HandshakeError::UnsupportedTargetForm`].
 ///
 /// ```
-/// use rfc6455::handshake::{HandshakeError, Limits, Request};
+/// use rfc6455::handshake::{HandshakeError, Limits, Request, ServerHandshake};
 ///
 /// let head = |target: &str, host: &str| {
 ///     format!(
@@ -95,14 +104,17 @@ impl Default for ServerHandshake {
 ///          Sec-WebSocket-Version: 13\r\n\r\n"
 ///     )
 /// };
+/// fn parse(wire: &str) -> Result<Request<'_>, HandshakeError> {
+///     Ok(ServerHandshake::new(Limits::default()).parse_request(wire.as_bytes())?.complete().unwrap())
+/// }
 /// let wire = head("http://chat.example/room?id=7", "chat.example:80");
-/// let request = Request::parse(wire.as_bytes(), &Limits::default())?.complete().unwrap();
+/// let request = parse(&wire)?;
 /// assert_eq!((request.path(), request.query()), ("/room", Some("id=7")));
 /// assert_eq!(request.host(), "chat.example");
 /// assert_eq!(request.target(), "http://chat.example/room?id=7");
 ///
 /// let wire = head("http://evil.example/room", "chat.example");
-/// let error = Request::parse(wire.as_bytes(), &Limits::default()).unwrap_err();
+/// let error = parse(&wire).unwrap_err();
 /// assert_eq!((error, error.status()), (HandshakeError::HostMismatch, 400));
 /// # Ok::<(), HandshakeError>(())
 /// ```
@@ -130,18 +142,6 @@ struct Seen<'a> {
 }
 
 impl<'a> Request<'a> {
-    /// Parses a complete request head from the start of `buf` in one go.
-    ///
-    /// Returns [`Status::Partial`] while `buf` is a valid prefix. Bytes after
-    /// [`head_len`](Self::head_len) are not looked at.
-    ///
-    /// # Errors
-    ///
-    /// Any [`HandshakeError`]; answer it with [`Reject::from_error`](super::Reject::from_error).
-    pub fn parse(buf: &'a [u8], limits: &Limits) -> Result<Status<Self>, HandshakeError> {
-        ServerHandshake::new(*limits).parse_request(buf)
-    }
-
     fn from_head(head: Head<'a>) -> Result<Self, HandshakeError> {
         let target = parse_request_line(head.start_line)?;
         let parsed = parse_target(target)?;
@@ -230,11 +230,6 @@ impl<'a> Request<'a> {
         self.key
     }
 
-    /// The `Sec-WebSocket-Accept` value for this request's key.
-    pub fn accept_key(&self) -> AcceptKey {
-        accept_key(self.key.as_bytes())
-    }
-
     /// The offered subprotocols in the client's order of preference, across every
     /// `Sec-WebSocket-Protocol` line.
     pub fn subprotocols(&self) -> Subprotocols<'a> {
@@ -268,43 +263,64 @@ impl<'a> Request<'a> {
         self.head.len
     }
 
-    /// Appends the `101 Switching Protocols` answer to `sink`, returning its length.
+    /// Appends the `101 Switching Protocols` answer to `sink` and returns the
+    /// [`ServerUpgrade`]: what was agreed, owned, and the [`Connection`](crate::Connection)
+    /// it builds.
+    ///
+    /// With [`Accept::with_deflate`] (feature `deflate`), the client's permessage-deflate
+    /// offers are answered here and the connection the upgrade builds compresses.
     ///
     /// ```
-    /// use rfc6455::handshake::{Accept, Limits, Request};
+    /// use rfc6455::handshake::{Accept, Limits, ServerHandshake};
     ///
     /// let wire = b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
     ///     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
     ///     Sec-WebSocket-Protocol: chat, superchat\r\n\r\n";
-    /// let request = Request::parse(wire, &Limits::default())?.complete().expect("complete");
+    /// let mut parser = ServerHandshake::new(Limits::default());
+    /// let request = parser.parse_request(wire)?.complete().expect("complete");
     /// let accept = Accept::new()
     ///     .with_subprotocol(request.select_subprotocol(&["superchat"]))
     ///     .with_headers(&[("Set-Cookie", "id=1")]);
     /// let mut buf = [0u8; 256]; // or a `Vec<u8>` with `alloc`
     /// let mut out = rfc6455::SliceSink::new(&mut buf);
-    /// request.accept(&accept, &mut out)?;
+    /// let upgrade = request.accept(&accept, &mut out)?;
     /// assert_eq!(
     ///     out.filled(),
     ///     b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
     ///       Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
     ///       Sec-WebSocket-Protocol: superchat\r\nSet-Cookie: id=1\r\n\r\n"
     /// );
+    /// assert_eq!((upgrade.subprotocol(), upgrade.head_len()), (Some("superchat"), wire.len()));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors
     ///
-    /// [`UsageError::SubprotocolNotOffered`], [`UsageError::ExtensionNotOffered`],
-    /// [`UsageError::InvalidExtension`], [`UsageError::InvalidHeader`],
+    /// [`UsageError::SubprotocolNotOffered`], [`UsageError::SubprotocolTooLong`],
+    /// [`UsageError::ExtensionNotOffered`], [`UsageError::InvalidExtension`],
+    /// [`UsageError::ReservedExtension`], [`UsageError::InvalidHeader`],
     /// [`UsageError::ReservedHeader`], or [`UsageError::BufferTooSmall`] (nothing written).
     pub fn accept<S: FrameSink>(
         &self,
         accept: &Accept<'_>,
         sink: &mut S,
-    ) -> Result<usize, UsageError> {
+    ) -> Result<ServerUpgrade, UsageError> {
         self.check_accept(accept)?;
-        let key = self.accept_key();
-        write_all(sink, |o| emit_accept(o, accept, &key))
+        let negotiated = Negotiated::new(self.head_len(), accept.subprotocol)
+            .ok_or(UsageError::SubprotocolTooLong)?;
+        let key = accept_key(self.key.as_bytes());
+        #[cfg(feature = "deflate")]
+        {
+            let agreed = accept.deflate.and_then(|c| deflate::accept_offer(self.extensions(), &c));
+            let answer = agreed.as_ref().map(|(_, answer)| answer.as_str());
+            write_all(sink, |o| emit_accept(o, accept, &key, answer))?;
+            Ok(ServerUpgrade::new(negotiated.with_deflate(agreed.map(|(params, _)| params))))
+        }
+        #[cfg(not(feature = "deflate"))]
+        {
+            write_all(sink, |o| emit_accept(o, accept, &key, None))?;
+            Ok(ServerUpgrade::new(negotiated))
+        }
     }
 
     fn check_accept(&self, accept: &Accept<'_>) -> Result<(), UsageError> {
@@ -318,6 +334,9 @@ impl<'a> Request<'a> {
                 return Err(UsageError::InvalidExtension);
             }
             for ext in Extensions::from_value(value.as_bytes()) {
+                if ext.name().eq_ignore_ascii_case(PERMESSAGE_DEFLATE) {
+                    return Err(UsageError::ReservedExtension);
+                }
                 if !self.extensions().any(|offer| offer.name().eq_ignore_ascii_case(ext.name())) {
                     return Err(UsageError::ExtensionNotOffered);
                 }
@@ -326,6 +345,9 @@ impl<'a> Request<'a> {
         check_headers(accept.headers, &RESERVED_IN_101)
     }
 }
+
+/// The extension negotiated by `with_deflate` only (RFC 7692 §7).
+pub(crate) const PERMESSAGE_DEFLATE: &str = "permessage-deflate";
 
 /// Headers a `101` writes itself.
 const RESERVED_IN_101: [&str; 7] = [
@@ -338,16 +360,18 @@ const RESERVED_IN_101: [&str; 7] = [
     "Transfer-Encoding",
 ];
 
-fn emit_accept(o: &mut Out<'_>, accept: &Accept<'_>, key: &AcceptKey) {
+/// Writes the `101`; `deflate` is the permessage-deflate answer, first of the extensions.
+fn emit_accept(o: &mut Out<'_>, accept: &Accept<'_>, key: &AcceptKey, deflate: Option<&str>) {
     o.put(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n");
     o.header("Sec-WebSocket-Accept", key.as_bytes());
     if let Some(protocol) = accept.subprotocol {
         o.header("Sec-WebSocket-Protocol", protocol.as_bytes());
     }
-    if let [first, rest @ ..] = accept.extensions {
+    let mut extensions = deflate.into_iter().chain(accept.extensions.iter().copied());
+    if let Some(first) = extensions.next() {
         o.put(b"Sec-WebSocket-Extensions: ");
         o.put(first.as_bytes());
-        for ext in rest {
+        for ext in extensions {
             o.put(b", ");
             o.put(ext.as_bytes());
         }
@@ -357,7 +381,8 @@ fn emit_accept(o: &mut Out<'_>, accept: &Accept<'_>, key: &AcceptKey) {
     o.put(b"\r\n");
 }
 
-/// The server's decision to accept: subprotocol, extensions, extra headers.
+/// The server's decision to accept: subprotocol, permessage-deflate, other extensions,
+/// extra headers.
 ///
 /// Every field is optional; [`Accept::new`] accepts with none of them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -365,12 +390,50 @@ pub struct Accept<'r> {
     subprotocol: Option<&'r str>,
     extensions: &'r [&'r str],
     headers: &'r [(&'r str, &'r str)],
+    #[cfg(feature = "deflate")]
+    deflate: Option<DeflateConfig>,
 }
 
 impl<'r> Accept<'r> {
     /// Accepts with no subprotocol, no extension and no extra header.
     pub const fn new() -> Self {
-        Self { subprotocol: None, extensions: &[], headers: &[] }
+        Self {
+            subprotocol: None,
+            extensions: &[],
+            headers: &[],
+            #[cfg(feature = "deflate")]
+            deflate: None,
+        }
+    }
+
+    /// Answers the client's permessage-deflate offers under `policy` (feature `deflate`),
+    /// normally [`Config::deflate`](crate::Config::deflate): the first offer it can
+    /// honour, in the client's order of preference, is accepted in the `101` and its
+    /// parameters go to the [`ServerUpgrade`], whose connection then compresses (RFC 7692
+    /// §5). Offers it cannot honour are declined, never an error; nothing is negotiated
+    /// when `policy.enabled` is `false` or the client offered nothing.
+    ///
+    /// ```
+    /// use rfc6455::handshake::{Accept, Limits, ServerHandshake};
+    /// use rfc6455::Config;
+    ///
+    /// let wire = b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+    ///     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+    ///     Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n";
+    /// let request = ServerHandshake::new(Limits::default()).parse_request(wire)?.complete().unwrap();
+    /// let config = Config::default();
+    /// let mut response = Vec::new();
+    /// let upgrade = request.accept(&Accept::new().with_deflate(*config.deflate()), &mut response)?;
+    /// let response = String::from_utf8(response)?;
+    /// assert!(response.contains("\r\nSec-WebSocket-Extensions: permessage-deflate\r\n"));
+    /// assert!(upgrade.deflate().is_some());
+    /// assert!(upgrade.into_connection(config).is_deflate_enabled());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "deflate")]
+    pub const fn with_deflate(mut self, policy: DeflateConfig) -> Self {
+        self.deflate = Some(policy);
+        self
     }
 
     /// The chosen subprotocol, if any.
@@ -385,9 +448,14 @@ impl<'r> Accept<'r> {
         self
     }
 
-    /// Sets the accepted extensions, each an element of the `Sec-WebSocket-Extensions`
-    /// answer such as `permessage-deflate; server_no_context_takeover`, in the order they
-    /// apply (RFC 6455 §9.1). Each name must have been offered.
+    /// Sets the accepted extensions of the caller's own, each an element of the
+    /// `Sec-WebSocket-Extensions` answer such as `x-custom; level=1`, in the order they
+    /// apply (RFC 6455 §9.1), after permessage-deflate if [`with_deflate`] accepted it.
+    /// Each name must have been offered; `permessage-deflate` is refused here
+    /// ([`UsageError::ReservedExtension`]), since only `with_deflate` turns it on in the
+    /// connection.
+    ///
+    /// [`with_deflate`]: #method.with_deflate
     pub const fn with_extensions(mut self, extensions: &'r [&'r str]) -> Self {
         self.extensions = extensions;
         self

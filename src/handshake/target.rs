@@ -1,7 +1,7 @@
 //! Request targets (RFC 9112 §3.2): which of the four forms a request line uses, the
 //! resource it names, and the authority the request is for.
 //!
-//! This is the one place these rules live. [`Request::parse`](super::Request::parse) calls
+//! This is the one place these rules live. [`ServerHandshake::parse_request`](super::ServerHandshake::parse_request) calls
 //! [`parse_target`] on the request line and [`Target::authority_for`] with the `Host`
 //! header; the `http` conversion writes the `http::Uri` back as a request target in the
 //! form it came in and parses it through the same path, so both see the same result.
