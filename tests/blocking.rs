@@ -249,3 +249,54 @@ fn permessage_deflate_is_negotiated_and_used() {
     assert_eq!(ws.read(&mut buf).unwrap(), Received::Text(&text));
     assert!(server.join().unwrap());
 }
+
+/// A transport whose peer is gone: every write fails, but a read still returns what the
+/// peer sent before it went away (here its Close), then end of stream.
+struct GoneAfterClose {
+    unread: Vec<u8>,
+}
+
+impl Read for GoneAfterClose {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.unread.len());
+        buf[..n].copy_from_slice(&self.unread[..n]);
+        self.unread.drain(..n);
+        Ok(n)
+    }
+}
+
+impl Write for GoneAfterClose {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(std::io::ErrorKind::BrokenPipe.into())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl rfc6455::blocking::Transport for GoneAfterClose {
+    fn set_read_timeout(&mut self, _: Option<Duration>) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_failed_write_still_reports_the_close_that_was_read() {
+    // The peer sent Close(1001) and left. Our send fails (broken pipe), but the next
+    // read reports the peer's Close with its code, not the write error.
+    let mut peer = rfc6455::Connection::server(Config::default());
+    let mut close = Vec::new();
+    peer.close(CloseCode::GOING_AWAY, "bye", &mut close).unwrap();
+    let conn = rfc6455::Connection::client(Config::default(), [3; 16]);
+    let mut ws = WebSocket::from_connection(GoneAfterClose { unread: close }, conn, &[]);
+    assert!(matches!(ws.send_text("too late"), Err(Error::Io(_))));
+    let mut reader = MessageReader::default();
+    let received = ws.read(&mut reader).unwrap();
+    assert!(
+        matches!(received, Received::Close(c) if c.code() == Some(CloseCode::GOING_AWAY)),
+        "{received:?}"
+    );
+    assert!(matches!(ws.read(&mut reader), Err(Error::Closed)));
+    assert_eq!(ws.close_code(), Some(CloseCode::GOING_AWAY));
+}

@@ -246,3 +246,53 @@ fn invalid_text_in_a_kept_frame_fails_before_the_frame_is_whole() {
         assert_eq!(reader.next(&mut server), Some(Received::Text("ok \u{20ac} and more text..")));
     }
 }
+
+/// The natural loop with `?` everywhere, over in-memory pipes: read into the reader,
+/// answer, drain `poll_transmit`, write, and again.
+fn natural_loop(
+    conn: &mut Connection,
+    incoming: &[u8],
+    wire_out: &mut Vec<u8>,
+) -> Result<usize, rfc6455::ConnectionError> {
+    let mut reader = MessageReader::new(vec![0u8; 64], MessageBuffer::new());
+    let mut rest = incoming;
+    let mut messages = 0;
+    loop {
+        let spare = reader.spare(conn)?;
+        if rest.is_empty() {
+            return Ok(messages);
+        }
+        let n = spare.len().min(rest.len()).min(7);
+        spare[..n].copy_from_slice(&rest[..n]);
+        rest = &rest[n..];
+        reader.filled(n);
+        while let Some(message) = reader.next(conn) {
+            if let Received::Text(text) = message {
+                conn.send_text(text, wire_out).unwrap();
+                messages += 1;
+            }
+        }
+        while conn.poll_transmit(wire_out).unwrap() {}
+    }
+}
+
+#[test]
+fn with_question_marks_the_failed_connection_still_sends_its_close() {
+    // A good message, then text that is not UTF-8: the loop's `?` ends it with 1007,
+    // and by then the Close with 1007 was written after the echo.
+    let wire = [
+        client_frame(OpCode::Text, true, b"fine"),
+        client_frame(OpCode::Text, true, &[b'o', b'k', 0xFF]),
+        client_frame(OpCode::Text, true, b"never seen"),
+    ]
+    .concat();
+    let mut server = Connection::server(Config::default());
+    let mut wire_out = Vec::new();
+    let error = natural_loop(&mut server, &wire, &mut wire_out).unwrap_err();
+    assert_eq!(error.close_code().get(), 1007);
+    let frames = support::parse_frames(&wire_out);
+    assert_eq!(frames.len(), 2, "the echo, then the Close");
+    assert_eq!(frames[0].1, b"fine");
+    assert_eq!(frames[1].0.opcode, OpCode::Close);
+    assert_eq!(support::close_code_of(&frames[1].1), Some(1007));
+}

@@ -234,10 +234,10 @@ impl Connection {
 
     /// Where the connection is in its life.
     pub fn state(&self) -> State {
-        let closing_local = self.close_sent || self.pending.close.is_some();
+        let closing_local = self.close_sent || self.pending.close.is_some() || self.write_closed;
         if self.failure.is_some()
             || self.transport_closed
-            || self.write_closed
+            || (self.write_closed && self.close_received.is_some())
             || (self.close_sent && self.close_received.is_some())
         {
             State::Closed
@@ -306,7 +306,7 @@ impl Connection {
             return false;
         }
         self.transport_closed
-            || self.write_closed
+            || (self.write_closed && self.is_closed())
             || (self.role == Role::Server && self.is_closed())
     }
 
@@ -475,11 +475,12 @@ impl Connection {
 
     /// Reports that the transport can no longer be written to (a write failed, or its
     /// write half was shut down), while what it already delivered can still be read.
-    /// Nothing more is queued or sent (sends fail with [`SendError::Closed`]), timers
-    /// stop, and [`should_close_transport`](Self::should_close_transport) becomes
-    /// `true`; but input is still handled, so a Close the peer sent before it went away
-    /// is still reported, with its code, instead of an abnormal closure. End of stream
-    /// stays [`handle_eof`](Self::handle_eof).
+    /// Nothing more is queued or sent (sends fail with [`SendError::Closed`]) and the
+    /// keepalive stops, but input is still handled: keep reading, and a Close the peer
+    /// sent before it went away is still reported, with its code, instead of an
+    /// abnormal closure. [`should_close_transport`](Self::should_close_transport) is
+    /// `true` once that Close arrived, the connection failed, or the transport ended
+    /// ([`handle_eof`](Self::handle_eof)); the close timer bounds the wait.
     ///
     /// ```
     /// use rfc6455::{CloseCode, Config, Connection, Event, SliceSink};
@@ -497,9 +498,12 @@ impl Connection {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn handle_write_closed(&mut self) {
-        self.write_closed = true;
-        self.pending = Pending::default();
-        self.timers.stop_keepalive();
+        if !self.write_closed {
+            self.write_closed = true;
+            self.pending = Pending::default();
+            self.timers.stop_keepalive();
+            self.timers.arm_close(self.config.close_timeout);
+        }
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) wants to be called, in the
