@@ -132,6 +132,7 @@ mod close_code;
 pub mod connection;
 #[cfg(feature = "deflate")]
 pub mod deflate;
+mod error;
 pub mod frame;
 pub mod handshake;
 pub mod message;
@@ -144,6 +145,7 @@ pub use connection::random_mask_seed;
 pub use connection::{
     Config, Connection, ConnectionError, Event, MessageReader, Received, SendError, State,
 };
+pub use error::Error;
 pub use role::Role;
 pub use sink::{BufferTooSmall, FrameSink, SliceSink};
 
