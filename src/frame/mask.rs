@@ -101,13 +101,14 @@ pub(crate) fn pattern(key: [u8; 4], offset: u64) -> Pattern {
 /// # Panics
 /// When `dst.len() != src.len()`.
 #[inline]
-pub fn copy_masked(dst: &mut [u8], src: &[u8], key: [u8; 4], offset: u64) {
+pub(crate) fn copy_masked(dst: &mut [u8], src: &[u8], key: [u8; 4], offset: u64) {
     assert_eq!(dst.len(), src.len(), "copy_masked needs equal lengths");
     crate::accel::xor_copy(dst, src, &pattern(key, offset));
 }
 
-/// Unmasks `data` one byte at a time: the RFC's definition, for tests and reference.
-pub fn apply_mask_bytewise(data: &mut [u8], key: [u8; 4], offset: u64) {
+/// Unmasks `data` one byte at a time: the RFC's definition, for tests.
+#[cfg(test)]
+fn apply_mask_bytewise(data: &mut [u8], key: [u8; 4], offset: u64) {
     for (i, b) in data.iter_mut().enumerate() {
         *b ^= key[((offset + i as u64) % 4) as usize];
     }

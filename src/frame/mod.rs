@@ -11,7 +11,7 @@
 mod decoder;
 mod error;
 mod header;
-pub mod mask;
+pub(crate) mod mask;
 mod opcode;
 
 pub use decoder::{Decoded, FrameDecoder, Whole};
