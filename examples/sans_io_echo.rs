@@ -8,11 +8,12 @@
 //! cargo run --example sans_io_echo
 //! ```
 
-use std::error::Error;
+use core::error::Error;
+use core::time::Duration;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rfc6455::handshake::{
     Accept, ClientHandshake, ClientKey, ClientRequest, Limits, Reject, ServerHandshake, Status,

@@ -28,6 +28,13 @@ pub trait FrameSink {
     /// How many more bytes the sink can take.
     fn capacity_left(&self) -> usize;
 
+    /// The bytes in the sink waiting to be written to the transport, which the
+    /// connection's [`max_queued_output`](crate::Config::max_queued_output) bounds.
+    /// The default, for sinks that do not keep them, is 0.
+    fn queued(&self) -> usize {
+        0
+    }
+
     /// Appends `bytes` and returns the appended copy for in-place edits (masking).
     ///
     /// Callers check [`capacity_left`](Self::capacity_left) first; an implementation
@@ -114,6 +121,10 @@ impl FrameSink for SliceSink<'_> {
         self.buf.len() - self.len
     }
 
+    fn queued(&self) -> usize {
+        self.len
+    }
+
     fn append(&mut self, bytes: &[u8]) -> &mut [u8] {
         let start = self.len;
         self.len += bytes.len();
@@ -133,6 +144,10 @@ impl FrameSink for SliceSink<'_> {
 impl FrameSink for Vec<u8> {
     fn capacity_left(&self) -> usize {
         isize::MAX as usize - self.len()
+    }
+
+    fn queued(&self) -> usize {
+        self.len()
     }
 
     fn append(&mut self, bytes: &[u8]) -> &mut [u8] {

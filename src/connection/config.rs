@@ -27,6 +27,8 @@ pub struct Config {
     pub(crate) keepalive_interval: Option<u64>,
     pub(crate) keepalive_timeout: Option<u64>,
     pub(crate) close_timeout: u64,
+    pub(crate) max_send_frame_len: usize,
+    pub(crate) max_queued_output: usize,
     #[cfg(feature = "deflate")]
     pub(crate) deflate: crate::deflate::DeflateConfig,
 }
@@ -47,6 +49,8 @@ impl Config {
             keepalive_interval: None,
             keepalive_timeout: None,
             close_timeout: 5_000,
+            max_send_frame_len: usize::MAX,
+            max_queued_output: usize::MAX,
             #[cfg(feature = "deflate")]
             deflate: crate::deflate::DeflateConfig::DEFAULT,
         }
@@ -128,6 +132,37 @@ impl Config {
     #[must_use]
     pub const fn with_close_timeout(mut self, timeout: u64) -> Self {
         self.close_timeout = timeout;
+        self
+    }
+
+    /// The largest frame payload [`send_text`](crate::Connection::send_text) and
+    /// [`send_binary`](crate::Connection::send_binary) send: a longer message goes out
+    /// as fragments of this size (before compression), so a peer with a small frame
+    /// limit accepts it, and control frames can be sent between them.
+    pub const fn max_send_frame_len(&self) -> usize {
+        self.max_send_frame_len
+    }
+
+    /// Sets [`max_send_frame_len`](Self::max_send_frame_len) (at least 1). Default
+    /// unbounded: one frame per message.
+    #[must_use]
+    pub const fn with_max_send_frame_len(mut self, len: usize) -> Self {
+        self.max_send_frame_len = if len == 0 { 1 } else { len };
+        self
+    }
+
+    /// The most bytes a sink may hold after a data send
+    /// ([`FrameSink::queued`](crate::FrameSink::queued) plus the message): beyond it,
+    /// the send fails with [`SendError::OutputFull`](crate::SendError::OutputFull) and
+    /// writes nothing. Pongs, pings and Close frames are never refused for it.
+    pub const fn max_queued_output(&self) -> usize {
+        self.max_queued_output
+    }
+
+    /// Sets [`max_queued_output`](Self::max_queued_output). Default unbounded.
+    #[must_use]
+    pub const fn with_max_queued_output(mut self, len: usize) -> Self {
+        self.max_queued_output = len;
         self
     }
 

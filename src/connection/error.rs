@@ -83,6 +83,15 @@ pub enum SendError {
     FragmentedMessageInProgress,
     /// Text fragments that are not valid UTF-8.
     InvalidUtf8,
+    /// The sink already holds `queued` bytes and the message would take it past
+    /// [`Config::max_queued_output`](crate::Config::max_queued_output): write what it
+    /// holds to the transport first (the peer reads too slowly).
+    OutputFull {
+        /// The bytes the sink held.
+        queued: usize,
+        /// The limit.
+        limit: usize,
+    },
 }
 
 impl From<BufferTooSmall> for SendError {
@@ -106,6 +115,9 @@ impl fmt::Display for SendError {
             Self::CloseFrame(e) => e.fmt(f),
             Self::FragmentedMessageInProgress => f.write_str("a fragmented message is in progress"),
             Self::InvalidUtf8 => f.write_str("text fragment is not valid utf-8"),
+            Self::OutputFull { queued, limit } => {
+                write!(f, "output full: {queued} bytes queued, limit {limit}")
+            }
         }
     }
 }

@@ -1,23 +1,29 @@
 //! The sending side of a connection: commands that write frames into a sink.
 
 use super::{Connection, MaskGenerator, SendError};
-use crate::frame::{FrameHeader, MaskKey, OpCode, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
+use crate::frame::{
+    EncodedHeader, FrameHeader, MaskKey, OpCode, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN,
+};
 use crate::message::{CloseFrame, MessageKind};
 use crate::{BufferTooSmall, CloseCode, FrameSink, Role};
 
 impl Connection {
-    /// Sends `text` as one text frame.
+    /// Sends `text` as one text frame, or as fragments when it is longer than
+    /// [`Config::max_send_frame_len`](crate::Config::max_send_frame_len). The sink gets
+    /// every frame of the message or nothing.
     ///
     /// # Errors
     /// [`SendError::Closed`] after a Close was sent, [`SendError::FragmentedMessageInProgress`]
-    /// while a [`send_fragment`](Self::send_fragment) message is unfinished, and
-    /// [`SendError::BufferTooSmall`]. Nothing is written on error.
+    /// while a [`send_fragment`](Self::send_fragment) message is unfinished,
+    /// [`SendError::BufferTooSmall`], and [`SendError::OutputFull`] past
+    /// [`Config::max_queued_output`](crate::Config::max_queued_output). Nothing is
+    /// written on error.
     #[inline]
     pub fn send_text(&mut self, text: &str, out: &mut impl FrameSink) -> Result<(), SendError> {
         self.send_whole(OpCode::Text, text.as_bytes(), out)
     }
 
-    /// Sends `data` as one binary frame.
+    /// Sends `data` as one binary frame (or fragments, as [`send_text`](Self::send_text)).
     ///
     /// # Errors
     /// As [`send_text`](Self::send_text).
@@ -59,6 +65,10 @@ impl Connection {
             None if kind == MessageKind::Text => OpCode::Text,
             None => OpCode::Binary,
         };
+        if self.config.max_queued_output != usize::MAX {
+            let required = encoded_len(self.role, self.payload_bound(data.len(), true));
+            self.check_output(out, required)?;
+        }
         let mut utf8 = self.sending_utf8;
         if kind == MessageKind::Text {
             utf8.feed(data).map_err(|_| SendError::InvalidUtf8)?;
@@ -70,6 +80,54 @@ impl Connection {
         self.sending_utf8 = utf8;
         self.sending = if is_last { None } else { Some(kind) };
         Ok(())
+    }
+
+    /// Sends a whole message whose payload the caller writes to the transport itself,
+    /// right after the returned header: with one vectored write of the header and
+    /// `payload`, without copying the payload into a sink. A client's payload is masked
+    /// in place (write it after this call); a server's is left as it is. The message
+    /// goes out as one frame and uncompressed (RSV1 clear, which permessage-deflate
+    /// allows), whatever [`Config::max_send_frame_len`](crate::Config::max_send_frame_len)
+    /// says.
+    ///
+    /// ```
+    /// use rfc6455::message::MessageKind;
+    /// use rfc6455::{Config, Connection};
+    /// let mut server = Connection::server(Config::default());
+    /// let mut payload = *b"Hello";
+    /// let header = server.send_header(MessageKind::Text, &mut payload)?;
+    /// // e.g. `stream.write_vectored(&[IoSlice::new(&header), IoSlice::new(&payload)])`
+    /// assert_eq!([&header[..], &payload[..]].concat(), b"\x81\x05Hello");
+    /// # Ok::<(), rfc6455::SendError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`SendError::InvalidUtf8`] for text that is not UTF-8, and
+    /// [`SendError::Closed`] and [`SendError::FragmentedMessageInProgress`] as
+    /// [`send_text`](Self::send_text). Nothing is changed on error.
+    pub fn send_header(
+        &mut self,
+        kind: MessageKind,
+        payload: &mut [u8],
+    ) -> Result<EncodedHeader, SendError> {
+        self.check_can_send()?;
+        if self.sending.is_some() {
+            return Err(SendError::FragmentedMessageInProgress);
+        }
+        let opcode = match kind {
+            MessageKind::Text if crate::accel::to_str(payload).is_none() => {
+                return Err(SendError::InvalidUtf8);
+            }
+            MessageKind::Text => OpCode::Text,
+            MessageKind::Binary => OpCode::Binary,
+        };
+        let mask = self.role.masks_outgoing().then(|| self.masks.next_key());
+        let header =
+            FrameHeader { fin: true, rsv: 0, opcode, mask, payload_len: payload.len() as u64 };
+        if let Some(MaskKey(key)) = mask {
+            crate::frame::apply_mask(payload, key, 0);
+        }
+        Ok(EncodedHeader::new(&header))
     }
 
     /// Sends a ping with `payload` (at most 125 bytes).
@@ -161,7 +219,70 @@ impl Connection {
         if self.sending.is_some() {
             return Err(SendError::FragmentedMessageInProgress);
         }
-        self.write_data(opcode, data, true, out)
+        let frame_max = self.config.max_send_frame_len;
+        if data.len() <= frame_max && self.config.max_queued_output == usize::MAX {
+            return self.write_data(opcode, data, true, out);
+        }
+        self.send_whole_bounded(opcode, data, frame_max, out)
+    }
+
+    /// [`send_whole`](Self::send_whole) with an output cap or in fragments of at most
+    /// `frame_max` bytes: the room for all of them is checked first, so the sink gets
+    /// the whole message or nothing.
+    #[inline(never)]
+    fn send_whole_bounded(
+        &mut self,
+        opcode: OpCode,
+        data: &[u8],
+        frame_max: usize,
+        out: &mut impl FrameSink,
+    ) -> Result<(), SendError> {
+        let pieces = data.len().div_ceil(frame_max).max(1);
+        let fragmented = pieces > 1;
+        let last_len = data.len() - (pieces - 1) * frame_max;
+        let bound = |len| encoded_len(self.role, self.payload_bound(len, fragmented));
+        let full = if fragmented { (pieces - 1).saturating_mul(bound(frame_max)) } else { 0 };
+        let required = full.saturating_add(bound(last_len));
+        self.check_output(out, required)?;
+        if !fragmented {
+            return self.write_data(opcode, data, true, out);
+        }
+        if out.capacity_left() < required {
+            return Err(BufferTooSmall { required }.into());
+        }
+        let mut opcode = opcode;
+        let mut rest = data;
+        while rest.len() > frame_max {
+            let (piece, after) = rest.split_at(frame_max);
+            self.write_data(opcode, piece, false, out)?;
+            opcode = OpCode::Continuation;
+            rest = after;
+        }
+        self.write_data(opcode, rest, true, out)
+    }
+
+    /// The most payload bytes a data frame of `len` bytes takes: more than `len` only
+    /// when it is compressed.
+    fn payload_bound(&self, len: usize, fragmented: bool) -> usize {
+        #[cfg(feature = "deflate")]
+        if let Some(deflate) = self.deflate.as_deref() {
+            if fragmented || deflate.worth_compressing(len) {
+                return super::compression::compressed_bound(len);
+            }
+        }
+        let _ = fragmented;
+        len
+    }
+
+    /// Refuses a data frame of `required` bytes that would take `out` past the output
+    /// cap.
+    fn check_output(&self, out: &impl FrameSink, required: usize) -> Result<(), SendError> {
+        let limit = self.config.max_queued_output;
+        let queued = out.queued();
+        if queued.saturating_add(required) > limit {
+            return Err(SendError::OutputFull { queued, limit });
+        }
+        Ok(())
     }
 
     /// Writes a data frame, compressed when permessage-deflate is on and the message
@@ -251,7 +372,7 @@ const fn encoded_len(role: Role, payload_len: usize) -> usize {
     if role.masks_outgoing() {
         header.mask = Some(MaskKey([0; 4]));
     }
-    header.encoded_len() + payload_len
+    header.encoded_len().saturating_add(payload_len)
 }
 
 /// Writes one whole frame or nothing; a client masks it with a fresh key.

@@ -198,5 +198,42 @@ impl FrameHeader {
     }
 }
 
+/// An encoded frame header (2 to 14 bytes), as
+/// [`Connection::send_header`](crate::Connection::send_header) returns it: write it, then
+/// the payload, for example with one vectored write.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct EncodedHeader {
+    bytes: [u8; MAX_HEADER_LEN],
+    len: u8,
+}
+
+impl EncodedHeader {
+    /// Encodes `header`.
+    pub fn new(header: &FrameHeader) -> Self {
+        let mut bytes = [0; MAX_HEADER_LEN];
+        let len = header.encode(&mut bytes) as u8;
+        Self { bytes, len }
+    }
+
+    /// The header's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
+impl core::ops::Deref for EncodedHeader {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl core::fmt::Debug for EncodedHeader {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_tuple("EncodedHeader").field(&self.as_bytes()).finish()
+    }
+}
+
 #[cfg(test)]
 mod tests;

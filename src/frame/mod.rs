@@ -16,6 +16,6 @@ mod opcode;
 
 pub use decoder::{Decoded, FrameDecoder, Whole};
 pub use error::FrameError;
-pub use header::{FrameHeader, HeaderRules, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
+pub use header::{EncodedHeader, FrameHeader, HeaderRules, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
 pub use mask::{apply_mask, MaskKey};
 pub use opcode::OpCode;
