@@ -256,7 +256,7 @@ impl Scenario {
 }
 
 fn config() -> Config {
-    Config::default().with_close_timeout(5_000)
+    Config::default().with_close_timeout(Duration::from_millis(5_000))
 }
 
 fn describe(got: &Got) -> String {

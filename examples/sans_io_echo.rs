@@ -25,7 +25,8 @@ type Result<T> = core::result::Result<T, Box<dyn Error + Send + Sync>>;
 type Reader = MessageReader<Vec<u8>, MessageBuffer>;
 
 /// Keepalive: a ping after 1 s without one, the connection fails if its pong takes 1 s.
-const CONFIG: Config = Config::new().with_keepalive(Some(1_000), Some(1_000));
+const CONFIG: Config =
+    Config::new().with_keepalive(Some(Duration::from_secs(1)), Some(Duration::from_secs(1)));
 
 fn main() -> Result<()> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
@@ -73,7 +74,7 @@ fn drive(
     mut on_message: impl FnMut(&mut Connection, Received<'_>, &mut Vec<u8>) -> Result<()>,
 ) -> Result<Option<CloseCode>> {
     let epoch = Instant::now();
-    let now = || epoch.elapsed().as_millis() as u64; // the unit of `CONFIG`'s durations
+    let now = || epoch.elapsed(); // the connection's time: since an epoch of ours
     let mut out = Vec::new();
     loop {
         while let Some(message) = reader.next(conn) {
@@ -91,7 +92,7 @@ fn drive(
         if conn.should_close_transport() {
             return Ok(conn.close_code());
         }
-        let wait = conn.poll_timeout().map(|at| Duration::from_millis(at.saturating_sub(now())));
+        let wait = conn.poll_timeout().map(|at| at.saturating_sub(now()));
         stream.set_read_timeout(wait.map(|w| w.max(Duration::from_millis(1))))?;
         // A failed connection's error comes out here, after its Close was written.
         match stream.read(reader.spare(conn)?) {

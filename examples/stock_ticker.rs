@@ -140,8 +140,11 @@ impl Settings {
             // Clients only send subscriptions.
             .with_max_frame_len(4096)
             .with_max_message_len(4096)
-            .with_keepalive(Some(self.keepalive_ms), Some(self.keepalive_ms))
-            .with_close_timeout(3_000)
+            .with_keepalive(
+                Some(Duration::from_millis(self.keepalive_ms)),
+                Some(Duration::from_millis(self.keepalive_ms)),
+            )
+            .with_close_timeout(Duration::from_millis(3_000))
     }
 }
 

@@ -133,7 +133,8 @@ fn frame_pipelined_behind_the_request_is_not_lost() {
 #[test]
 fn keepalive_fails_a_silent_peer_with_1001() {
     let (l, addr) = listener();
-    let config = Config::default().with_keepalive(Some(50), Some(100));
+    let config = Config::default()
+        .with_keepalive(Some(Duration::from_millis(50)), Some(Duration::from_millis(100)));
     let server = thread::spawn(move || {
         let mut ws = WebSocket::accept(l.accept().unwrap().0, config).unwrap();
         let start = Instant::now();
@@ -162,7 +163,7 @@ fn keepalive_fails_a_silent_peer_with_1001() {
 #[test]
 fn server_close_gives_up_on_a_silent_client_after_the_timeout() {
     let (l, addr) = listener();
-    let config = Config::default().with_close_timeout(200);
+    let config = Config::default().with_close_timeout(Duration::from_millis(200));
     let server = thread::spawn(move || {
         let mut ws = WebSocket::accept(l.accept().unwrap().0, config).unwrap();
         ws.close(CloseCode::GOING_AWAY, "shutdown").unwrap();

@@ -3,6 +3,7 @@
 
 mod support;
 
+use core::time::Duration;
 use rfc6455::frame::OpCode;
 use rfc6455::{CloseCode, Config, Connection, SendError, State};
 use support::{client_frame, close_code_of, drive, frame, parse_frames, Seen};
@@ -44,9 +45,9 @@ fn empty_close_gets_an_empty_reply_and_reports_1005() {
     // The client waits for the server to close TCP, bounded by the close timeout.
     assert_eq!(client.state(), State::Closed);
     assert!(!client.should_close_transport());
-    client.handle_timeout(1_000);
-    assert_eq!(client.poll_timeout(), Some(6_000));
-    client.handle_timeout(6_000);
+    client.handle_timeout(Duration::from_millis(1_000));
+    assert_eq!(client.poll_timeout(), Some(Duration::from_millis(6_000)));
+    client.handle_timeout(Duration::from_millis(6_000));
     assert!(client.should_close_transport());
 }
 
@@ -74,13 +75,14 @@ fn client_initiated_close_completes_when_the_server_answers() {
 
 #[test]
 fn server_initiated_close_times_out_without_an_answer() {
-    let mut server = Connection::server(Config::default().with_close_timeout(100));
-    server.handle_timeout(0);
+    let mut server =
+        Connection::server(Config::default().with_close_timeout(Duration::from_millis(100)));
+    server.handle_timeout(Duration::from_millis(0));
     let mut out = Vec::new();
     server.close(CloseCode::GOING_AWAY, "restart", &mut out).unwrap();
     assert!(!server.should_close_transport());
-    assert_eq!(server.poll_timeout(), Some(100));
-    server.handle_timeout(100);
+    assert_eq!(server.poll_timeout(), Some(Duration::from_millis(100)));
+    server.handle_timeout(Duration::from_millis(100));
     assert!(server.should_close_transport());
     assert_eq!(server.close_code(), Some(CloseCode::ABNORMAL));
 }

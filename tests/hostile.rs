@@ -194,5 +194,6 @@ fn connection_state_is_small() {
     // Everything a connection holds between reads: no hidden buffers.
     let size = size_of::<Connection>();
     println!("size_of::<Connection>() = {size}");
-    assert!(size < 768, "{size}");
+    // 768 with the `Config` it keeps, whose durations are `Duration`s since API 2.
+    assert!(size <= 800, "{size}");
 }

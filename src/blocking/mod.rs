@@ -145,15 +145,14 @@ impl<S: Transport> WebSocket<S> {
         R: AsRef<[u8]> + AsMut<[u8]>,
         M: MessageStore,
     {
-        let deadline =
-            self.now().saturating_add(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX));
+        let deadline = self.now().saturating_add(timeout);
         self.read_until(reader, Some(deadline))
     }
 
     fn read_until<'b, R, M>(
         &mut self,
         reader: &'b mut MessageReader<R, M>,
-        deadline: Option<u64>,
+        deadline: Option<Duration>,
     ) -> Result<Option<Received<'b>>, Error>
     where
         R: AsRef<[u8]> + AsMut<[u8]>,
@@ -231,7 +230,7 @@ impl<S: Transport> WebSocket<S> {
     fn fill<R, M>(
         &mut self,
         reader: &mut MessageReader<R, M>,
-        deadline: Option<u64>,
+        deadline: Option<Duration>,
     ) -> Result<(), Error>
     where
         R: AsRef<[u8]> + AsMut<[u8]>,
@@ -247,7 +246,13 @@ impl<S: Transport> WebSocket<S> {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        let timeout = wake.map(|at| Duration::from_millis(at.saturating_sub(now).max(1)));
+        // Whole milliseconds, rounded up, so the socket's timeout changes rarely.
+        let timeout = wake.map(|at| {
+            let wait = at.saturating_sub(now);
+            let millis =
+                wait.as_millis().saturating_add(u128::from(wait.subsec_nanos() % 1_000_000 != 0));
+            Duration::from_millis(u64::try_from(millis).unwrap_or(u64::MAX).max(1))
+        });
         if timeout != self.read_timeout {
             self.stream.set_read_timeout(timeout)?;
             self.read_timeout = timeout;
@@ -314,7 +319,7 @@ impl<S: Transport> WebSocket<S> {
         done
     }
 
-    fn now(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    fn now(&self) -> Duration {
+        self.epoch.elapsed()
     }
 }

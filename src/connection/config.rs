@@ -1,21 +1,24 @@
 //! Connection settings.
 
+use core::time::Duration;
+
 /// Limits and behaviour of a [`Connection`](crate::Connection): built from
 /// [`Config::new`] (or `default`) with `with_*` setters, read with the getters of the
 /// same names.
 ///
-/// Durations are in the caller's time unit, the one passed to
-/// [`handle_timeout`](crate::Connection::handle_timeout); milliseconds are assumed by
-/// the defaults.
+/// Durations are [`Duration`]s, and so is the time the caller hands to
+/// [`handle_timeout`](crate::Connection::handle_timeout): the time since an epoch of the
+/// caller's choice (a monotonic clock's start, the connection's start).
 ///
 /// ```
+/// use core::time::Duration;
 /// use rfc6455::Config;
 /// // `const`, so firmware can keep it in flash.
 /// const CONFIG: Config = Config::new()
 ///     .with_max_message_len(1 << 20)
-///     .with_keepalive(Some(30_000), None); // ping every 30 s, like Tornado's ping_interval
+///     .with_keepalive(Some(Duration::from_secs(30)), None); // like Tornado's ping_interval
 /// assert_eq!(CONFIG.max_message_len(), 1 << 20);
-/// assert_eq!(CONFIG.close_timeout(), 5_000);
+/// assert_eq!(CONFIG.close_timeout(), Duration::from_secs(5));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -24,9 +27,9 @@ pub struct Config {
     pub(crate) max_message_len: u64,
     pub(crate) auto_pong: bool,
     pub(crate) strict_length_encoding: bool,
-    pub(crate) keepalive_interval: Option<u64>,
-    pub(crate) keepalive_timeout: Option<u64>,
-    pub(crate) close_timeout: u64,
+    pub(crate) keepalive_interval: Option<Duration>,
+    pub(crate) keepalive_timeout: Option<Duration>,
+    pub(crate) close_timeout: Duration,
     pub(crate) max_send_frame_len: usize,
     pub(crate) max_queued_output: usize,
     #[cfg(feature = "deflate")]
@@ -48,7 +51,7 @@ impl Config {
             strict_length_encoding: true,
             keepalive_interval: None,
             keepalive_timeout: None,
-            close_timeout: 5_000,
+            close_timeout: Duration::from_secs(5),
             max_send_frame_len: usize::MAX,
             max_queued_output: usize::MAX,
             #[cfg(feature = "deflate")]
@@ -110,13 +113,17 @@ impl Config {
     /// The keepalive: a ping after `interval` without one, repeatedly (Tornado's
     /// `ping_interval`), and how long to wait for its pong before the connection fails
     /// (Tornado's `ping_timeout`; `None` waits one interval).
-    pub const fn keepalive(&self) -> (Option<u64>, Option<u64>) {
+    pub const fn keepalive(&self) -> (Option<Duration>, Option<Duration>) {
         (self.keepalive_interval, self.keepalive_timeout)
     }
 
     /// Sets [`keepalive`](Self::keepalive). Default `(None, None)`: no keepalive.
     #[must_use]
-    pub const fn with_keepalive(mut self, interval: Option<u64>, timeout: Option<u64>) -> Self {
+    pub const fn with_keepalive(
+        mut self,
+        interval: Option<Duration>,
+        timeout: Option<Duration>,
+    ) -> Self {
         self.keepalive_interval = interval;
         self.keepalive_timeout = timeout;
         self
@@ -124,13 +131,13 @@ impl Config {
 
     /// How long to wait for the peer's Close after sending ours, and (as a client) for
     /// the server to close the transport after the close handshake.
-    pub const fn close_timeout(&self) -> u64 {
+    pub const fn close_timeout(&self) -> Duration {
         self.close_timeout
     }
 
-    /// Sets [`close_timeout`](Self::close_timeout). Default 5000 (5 s, as Tornado).
+    /// Sets [`close_timeout`](Self::close_timeout). Default 5 s, as Tornado.
     #[must_use]
-    pub const fn with_close_timeout(mut self, timeout: u64) -> Self {
+    pub const fn with_close_timeout(mut self, timeout: Duration) -> Self {
         self.close_timeout = timeout;
         self
     }

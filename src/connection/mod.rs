@@ -20,6 +20,8 @@ pub use event::{Event, Received};
 pub use masking::random_mask_seed;
 pub use reader::MessageReader;
 
+use core::time::Duration;
+
 use masking::MaskGenerator;
 use timers::Timers;
 
@@ -506,24 +508,25 @@ impl Connection {
         }
     }
 
-    /// When [`handle_timeout`](Self::handle_timeout) wants to be called, in the
-    /// caller's time unit; `None` when no timer runs. A timer armed before the first
-    /// `handle_timeout` call returns the last time seen (or 0): call at once to start
-    /// the clock.
-    pub fn poll_timeout(&self) -> Option<u64> {
+    /// When [`handle_timeout`](Self::handle_timeout) wants to be called: a time since
+    /// the caller's epoch, as `handle_timeout` takes it; `None` when no timer runs.
+    /// Before the first `handle_timeout`, armed timers have no clock yet and this is
+    /// [`Duration::ZERO`] (a time already past): call `handle_timeout` at once, which
+    /// starts them.
+    pub fn poll_timeout(&self) -> Option<Duration> {
         if self.transport_closed {
             return None;
         }
-        self.timers.next()
+        self.timers.next().map(Duration::from_nanos)
     }
 
-    /// Advances the connection's clock to `now` (monotonic, in the unit of the
-    /// [`Config`] durations) and acts on what is due: queues a keepalive ping, fails
-    /// the connection when the pong is overdue, or gives up waiting for the close
+    /// Advances the connection's clock to `now` (the time since an epoch of the
+    /// caller's choice, monotonic) and acts on what is due: queues a keepalive ping,
+    /// fails the connection when the pong is overdue, or gives up waiting for the close
     /// handshake (after which [`should_close_transport`](Self::should_close_transport)
     /// is `true`).
-    pub fn handle_timeout(&mut self, now: u64) {
-        let due = self.timers.expire(now);
+    pub fn handle_timeout(&mut self, now: Duration) {
+        let due = self.timers.expire(timers::nanos(now));
         if due.close_timeout {
             self.transport_closed = true;
             self.pending = Pending::default();

@@ -3,6 +3,7 @@
 use super::*;
 use crate::SliceSink;
 use alloc::vec::Vec;
+use core::time::Duration;
 
 fn drain(conn: &mut Connection) -> Vec<u8> {
     let mut out = Vec::new();
@@ -12,21 +13,22 @@ fn drain(conn: &mut Connection) -> Vec<u8> {
 
 #[test]
 fn keepalive_pings_and_fails_without_pong() {
-    let config = Config::default().with_keepalive(Some(1000), Some(200));
+    let config = Config::default()
+        .with_keepalive(Some(Duration::from_millis(1000)), Some(Duration::from_millis(200)));
     let mut server = Connection::server(config);
-    assert_eq!(server.poll_timeout(), Some(0));
-    server.handle_timeout(50);
-    assert_eq!(server.poll_timeout(), Some(1050));
-    server.handle_timeout(1050);
+    assert_eq!(server.poll_timeout(), Some(Duration::from_millis(0)));
+    server.handle_timeout(Duration::from_millis(50));
+    assert_eq!(server.poll_timeout(), Some(Duration::from_millis(1050)));
+    server.handle_timeout(Duration::from_millis(1050));
     assert_eq!(drain(&mut server), [0x89, 0x00], "an empty keepalive ping");
     // A pong arrives: the next deadline is the next ping, not a timeout.
     let mut pong = [0x8A, 0x80, 1, 2, 3, 4];
     let (event, _) = server.handle_read(&mut pong).unwrap();
     assert!(matches!(event, Some(Event::Pong(_))));
-    assert_eq!(server.poll_timeout(), Some(2050));
-    server.handle_timeout(2050);
+    assert_eq!(server.poll_timeout(), Some(Duration::from_millis(2050)));
+    server.handle_timeout(Duration::from_millis(2050));
     assert_eq!(drain(&mut server), [0x89, 0x00]);
-    server.handle_timeout(2250);
+    server.handle_timeout(Duration::from_millis(2250));
     assert_eq!(server.failure(), Some(ConnectionError::PongTimeout));
     assert_eq!(drain(&mut server), [0x88, 0x02, 0x03, 0xE9], "close 1001");
     assert!(server.should_close_transport());

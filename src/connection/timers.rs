@@ -1,4 +1,13 @@
 //! Deadlines of a connection, driven by caller-supplied time.
+//!
+//! Times are kept as nanoseconds since the caller's epoch (584 years fit a `u64`).
+
+use core::time::Duration;
+
+/// `duration` in nanoseconds, saturating.
+pub(crate) fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
+}
 
 /// When a timer fires: not at all, after a duration counted from the first time the
 /// caller tells us (no clock seen yet), or at an absolute time.
@@ -54,8 +63,12 @@ pub(crate) struct Timers {
 }
 
 impl Timers {
-    pub(crate) fn new(keepalive_interval: Option<u64>, keepalive_timeout: Option<u64>) -> Self {
-        let keepalive = keepalive_interval.map(|i| (i, keepalive_timeout.unwrap_or(i)));
+    pub(crate) fn new(
+        keepalive_interval: Option<Duration>,
+        keepalive_timeout: Option<Duration>,
+    ) -> Self {
+        let keepalive =
+            keepalive_interval.map(|i| (nanos(i), nanos(keepalive_timeout.unwrap_or(i))));
         Self {
             now: None,
             keepalive,
@@ -66,9 +79,9 @@ impl Timers {
     }
 
     /// Starts the close timer unless it already runs.
-    pub(crate) fn arm_close(&mut self, after: u64) {
+    pub(crate) fn arm_close(&mut self, after: Duration) {
         if self.close == Deadline::Off {
-            self.close = Deadline::arm(self.now, after);
+            self.close = Deadline::arm(self.now, nanos(after));
         }
     }
 
@@ -129,7 +142,7 @@ mod tests {
 
     #[test]
     fn keepalive_cycle() {
-        let mut t = Timers::new(Some(100), Some(30));
+        let mut t = Timers::new(Some(Duration::from_nanos(100)), Some(Duration::from_nanos(30)));
         assert_eq!(t.next(), Some(0), "unstarted timers ask for the clock");
         assert_eq!(t.expire(1000), Due::default());
         assert_eq!(t.next(), Some(1100));
@@ -146,7 +159,7 @@ mod tests {
     fn close_timer_counts_from_the_clock() {
         let mut t = Timers::new(None, None);
         assert_eq!(t.next(), None);
-        t.arm_close(50);
+        t.arm_close(Duration::from_nanos(50));
         assert_eq!(t.next(), Some(0));
         assert!(!t.expire(10).close_timeout);
         assert_eq!(t.next(), Some(60));
