@@ -317,18 +317,21 @@ impl Connection {
     /// `input`; call again with the rest until it is empty. Partial frames are kept
     /// internally, so no byte ever needs to be fed twice.
     ///
-    /// The event borrows the input (data) or the connection (control payloads, inflated
-    /// data); the rest borrows only the input. Drop the event before the next call.
-    /// With permessage-deflate, a compressed message is reported in chunks of at most
-    /// 64 KiB as it is inflated, one per call, so one compressed frame may give many;
-    /// the rest is not empty until the last of them was reported.
+    /// This is the streaming way in, for pieces of messages as they arrive; for whole
+    /// messages, use a [`MessageReader`]. The event borrows only the input: data is a
+    /// piece of it, control payloads are returned by value, so the connection is free to
+    /// send while the event is held. With permessage-deflate, a compressed message is
+    /// reported as [`Event::Inflated`] pieces of at most 64 KiB, one per call, whose bytes
+    /// [`inflated`](Self::inflated) gives; one compressed frame may give many, and the
+    /// rest is not empty until the last of them was reported.
     ///
     /// After the peer's Close, or after a failure, input is consumed and ignored.
     ///
     /// # Errors
     /// A [`ConnectionError`] when the peer broke the protocol or a limit. The matching
-    /// Close frame is then queued for [`poll_transmit`](Self::poll_transmit); the error
-    /// is reported once and later input is ignored.
+    /// Close frame is then queued: drain [`poll_transmit`](Self::poll_transmit) and write
+    /// it before the error ends your loop (a `MessageReader` orders this for you). The
+    /// error is reported once and later input is ignored.
     #[inline(always)]
     pub fn handle_read<'i>(
         &mut self,

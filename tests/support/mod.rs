@@ -23,8 +23,8 @@ pub fn drive(conn: &mut Connection, stream: &[u8], cuts: &[usize]) -> (Vec<Seen>
     drive_with(conn, stream, cuts, false)
 }
 
-/// As [`drive`], reading with `Connection::handle_read_message` (every data event a
-/// whole message) instead of `handle_read` and `MessageBuffer::push`.
+/// As [`drive`], reading whole messages with a `MessageReader` (reads cut where the cuts
+/// are) instead of `handle_read` and reassembling the pieces here.
 pub fn drive_messages(
     conn: &mut Connection,
     stream: &[u8],
