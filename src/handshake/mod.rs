@@ -13,7 +13,7 @@
 //! 2. A [`Request`] is a validated, zero-copy view of the head: target (path and query),
 //!    host, `Origin`, offered subprotocols and extensions, and every header.
 //! 3. Decide, then write the answer. [`Request::accept`] with an [`Accept`] (subprotocol,
-//!    permessage-deflate with [`Accept::with_deflate`], extra headers such as CORS or
+//!    permessage-deflate with `Accept::with_deflate` (feature `deflate`), extra headers such as CORS or
 //!    `Set-Cookie`) writes the `101` and returns a [`ServerUpgrade`]; a [`Reject`] writes
 //!    an error response instead (`403` for a refused [`OriginPolicy`], `404`, or
 //!    [`Reject::from_error`] for a malformed request: `400`, `405`, `426`, `431`).
@@ -58,7 +58,7 @@
 //!
 //! 1. Build a [`ClientRequest`] from a `ws://`/`wss://` URI (or its parts) and a
 //!    [`ClientKey`] made from 16 random bytes supplied by the caller (offer
-//!    permessage-deflate with [`ClientRequest::with_deflate`]), then write it with
+//!    permessage-deflate with `ClientRequest::with_deflate` (feature `deflate`)), then write it with
 //!    [`ClientRequest::write`].
 //! 2. Feed the server's answer to [`ClientHandshake::parse_response`] until it is
 //!    complete. A `101` that passes every check of RFC 6455 §4.1 gives a

@@ -267,7 +267,7 @@ impl<'a> Request<'a> {
     /// [`ServerUpgrade`]: what was agreed, owned, and the [`Connection`](crate::Connection)
     /// it builds.
     ///
-    /// With [`Accept::with_deflate`] (feature `deflate`), the client's permessage-deflate
+    /// With `Accept::with_deflate` (feature `deflate`), the client's permessage-deflate
     /// offers are answered here and the connection the upgrade builds compresses.
     ///
     /// ```
