@@ -296,3 +296,22 @@ fn with_question_marks_the_failed_connection_still_sends_its_close() {
     assert_eq!(frames[1].0.opcode, OpCode::Close);
     assert_eq!(support::close_code_of(&frames[1].1), Some(1007));
 }
+
+#[test]
+fn a_ping_then_a_close_in_one_read_get_a_pong_then_the_close_reply() {
+    // The natural loop drains `poll_transmit` once per read: the pong for the ping
+    // that came before the Close still goes out, first.
+    let wire =
+        [client_frame(OpCode::Ping, true, b"p"), client_frame(OpCode::Close, true, &[3, 232])]
+            .concat();
+    let mut server = Connection::server(Config::default());
+    let mut reader = MessageReader::new([0u8; 64], MessageBuffer::new());
+    read_into(&mut reader, &mut server, &wire);
+    while reader.next(&mut server).is_some() {}
+    let mut out = Vec::new();
+    while server.poll_transmit(&mut out).unwrap() {}
+    let frames = support::parse_frames(&out);
+    let opcodes: Vec<OpCode> = frames.iter().map(|(h, _)| h.opcode).collect();
+    assert_eq!(opcodes, [OpCode::Pong, OpCode::Close]);
+    assert_eq!(frames[0].1, b"p");
+}

@@ -13,9 +13,9 @@ pub fn settings(role: Role, deflate: bool) -> Settings {
     Settings {
         server: role == Role::Server,
         deflate,
-        max_frame_len: c.max_frame_len,
-        max_message_len: c.max_message_len,
-        strict_length: c.strict_length_encoding,
+        max_frame_len: c.max_frame_len(),
+        max_message_len: c.max_message_len(),
+        strict_length: c.strict_length_encoding(),
     }
 }
 
@@ -59,7 +59,7 @@ pub fn check_plain(role: Role, stream: &[u8], got: &[Seen]) {
 /// miniz_oxide inflated before the failure; what follows is not compared (the
 /// references cannot say what the rest of a broken stream means).
 pub fn check_deflate(role: Role, peer_no_takeover: bool, stream: &[u8], got: &[Seen]) {
-    let limit = config().max_message_len;
+    let limit = config().max_message_len();
     let decoded = reference::decode(&settings(role, true), stream);
     let mut inflater = Inflater::new(peer_no_takeover);
     let mut want = Vec::new();

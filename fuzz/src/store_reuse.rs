@@ -1,22 +1,24 @@
-//! Message stores shared between connections and reused after failures, the read
-//! entry points mixed within one message, and an `Assembler` driven directly after its
-//! errors: whatever the order, every `&str` the crate hands out must be UTF-8.
+//! Message stores moved between readers and connections and reused after failures,
+//! readers shared by connections, the read entry points mixed within one message, and
+//! an `Assembler` driven directly after its errors: whatever the order, every `&str` the
+//! crate hands out must be UTF-8.
 //!
-//! Nothing else is asserted: mixing entry points or sharing a store is misuse the
-//! crate may answer with errors or garbled bytes, but never with an invalid `&str`
-//! (that is undefined behaviour reachable from safe code).
+//! Nothing else is asserted: mixing entry points or sharing a reader or a store is
+//! misuse the crate may answer with errors or garbled bytes, but never with an invalid
+//! `&str` (that is undefined behaviour reachable from safe code).
 //!
 //! The input is a list of operations, each an opcode byte and its arguments (see
 //! [`run`]). Three connection slots each have a queue of bytes to receive, which
-//! operations fill with frames (see [`crate::script`]) and drain through any entry point
-//! into any of four stores: two `MessageBuffer`s and two `SliceMessageBuffer`s over
-//! fixed arrays.
+//! operations fill with frames (see [`crate::script`]) and drain through
+//! `Connection::handle_read` or any of four `MessageReader`s, whatever connection each
+//! last read for: two over `MessageBuffer`s and two over `SliceMessageBuffer`s on fixed
+//! arrays. A reader's store moves to a new reader (`into_parts`), with a new read buffer
+//! or the old one with its stale bytes, or to the other reader of its type, at any point:
+//! in the middle of a message, with bytes read and not taken yet, or with room lent.
 
 use rfc6455::frame::{FrameHeader, OpCode};
-use rfc6455::message::{
-    Assembler, DataChunk, Message, MessageBuffer, MessageStore, SliceMessageBuffer,
-};
-use rfc6455::{Config, Connection, Event, ReadBuffer, Role};
+use rfc6455::message::{Assembler, DataChunk, MessageBuffer, MessageStore, SliceMessageBuffer};
+use rfc6455::{Config, Connection, Event, MessageReader, Received, Role};
 
 use crate::check_str;
 use crate::script::Writer;
@@ -24,10 +26,26 @@ use crate::script::Writer;
 /// The most operations one input runs.
 const MAX_OPS: usize = 200;
 
-/// Checks the `&str`s a whole message in a store gives.
-fn check_message(message: Option<Message<'_>>) {
-    if let Some(Message::Text(s)) = message {
-        check_str(s);
+/// The read buffers a reader rebuilt over its store gets (0: the old one back).
+const READ_SIZES: [usize; 4] = [0, 1, 24, 200];
+
+/// The most messages one drain of a reader may give: each takes at least a header's
+/// two bytes of the read buffer (at most 16 KiB here), or the bytes read into the store.
+const MAX_DRAIN: usize = 16 * 1024;
+
+/// The most bytes read one at a time by one operation.
+const MAX_BYTEWISE: usize = 4096;
+
+/// Checks the `&str`s of a whole message.
+fn check_received(received: Received<'_>) {
+    match received {
+        Received::Text(s) => {
+            check_str(s);
+        }
+        Received::Close(frame) => {
+            check_str(frame.reason());
+        }
+        Received::Binary(_) | Received::Ping(_) | Received::Pong(_) => {}
     }
 }
 
@@ -38,7 +56,7 @@ fn check_event(event: &Event<'_>) {
         Event::Close(frame) => {
             check_str(frame.reason());
         }
-        Event::Ping(_) | Event::Pong(_) => {}
+        Event::Inflated { .. } | Event::Ping(_) | Event::Pong(_) => {}
     }
 }
 
@@ -48,29 +66,96 @@ fn check_chunk(chunk: &DataChunk<'_>) {
     }
 }
 
-/// Runs `$body` with `$s` bound to store `$i` (of four), whatever its type.
-macro_rules! with_store {
-    ($stores:expr, $i:expr, |$s:ident| $body:expr) => {
+/// A store with nothing in it, to stand in while a reader is rebuilt.
+trait Empty: MessageStore + Sized {
+    fn empty() -> Self;
+}
+
+impl Empty for MessageBuffer {
+    fn empty() -> Self {
+        MessageBuffer::new()
+    }
+}
+
+impl Empty for SliceMessageBuffer<'_> {
+    fn empty() -> Self {
+        SliceMessageBuffer::new(&mut [])
+    }
+}
+
+type Reader<S> = MessageReader<Vec<u8>, S>;
+
+/// Takes `reader` apart (`into_parts`) and returns its read buffer and store.
+fn take_apart<S: Empty>(reader: &mut Reader<S>) -> (Vec<u8>, S) {
+    std::mem::replace(reader, MessageReader::new(vec![0u8; 1], S::empty())).into_parts()
+}
+
+/// A new reader over the store of `reader`, with a new read buffer of `size` bytes, or
+/// its old one (stale bytes and all) with 0.
+fn rebuild<S: Empty>(reader: &mut Reader<S>, size: usize) {
+    let (buffer, store) = take_apart(reader);
+    let buffer = if size == 0 { buffer } else { vec![0u8; size] };
+    *reader = MessageReader::new(buffer, store);
+}
+
+/// Swaps the stores of two readers (each keeps its read buffer).
+fn swap_stores<S: Empty>(a: &mut Reader<S>, b: &mut Reader<S>) {
+    let (buffer_a, store_a) = take_apart(a);
+    let (buffer_b, store_b) = take_apart(b);
+    *a = MessageReader::new(buffer_a, store_b);
+    *b = MessageReader::new(buffer_b, store_a);
+}
+
+/// Takes messages from `reader` for `conn` until `next` returns `None`, asking
+/// `has_next` first when `ask`.
+fn drain<S: MessageStore>(reader: &mut Reader<S>, conn: &mut Connection, ask: bool) {
+    for _ in 0..=MAX_DRAIN {
+        let ahead = ask.then(|| reader.has_next(conn));
+        match reader.next(conn) {
+            Some(received) => {
+                assert_ne!(ahead, Some(false), "a message has_next did not see");
+                check_received(received);
+            }
+            None => {
+                // (A message `has_next` found can still fail the connection.)
+                assert!(ahead != Some(true) || conn.failure().is_some(), "has_next promised");
+                return;
+            }
+        }
+    }
+    panic!("next makes no progress");
+}
+
+/// Runs `$body` with `$r` bound to reader `$i` (of four), whatever its store's type.
+macro_rules! with_reader {
+    ($readers:expr, $i:expr, |$r:ident| $body:expr) => {
         match $i % 4 {
             0 => {
-                let $s = &mut $stores.0;
+                let $r = &mut $readers.0;
                 $body
             }
             1 => {
-                let $s = &mut $stores.1;
+                let $r = &mut $readers.1;
                 $body
             }
             2 => {
-                let $s = &mut $stores.2;
+                let $r = &mut $readers.2;
                 $body
             }
             _ => {
-                let $s = &mut $stores.3;
+                let $r = &mut $readers.3;
                 $body
             }
         }
     };
 }
+
+type Readers<'a> = (
+    Reader<MessageBuffer>,
+    Reader<MessageBuffer>,
+    Reader<SliceMessageBuffer<'a>>,
+    Reader<SliceMessageBuffer<'a>>,
+);
 
 /// One connection slot: the connection and the bytes queued for it.
 struct Slot {
@@ -142,37 +227,40 @@ impl Input<'_> {
     }
 }
 
-/// Runs the operations of `data` (after [`assembler_pieces`] and [`shared_store`]). Each starts with a byte `op`: its low three bits say
-/// what it does, the five above (`arg`) how; some take more bytes.
+/// Runs the operations of `data` (after [`assembler_pieces`] and [`shared_store`]).
+/// Each starts with a byte `op`: its low three bits say what it does, the five above
+/// (`arg`) how; some take more bytes.
 /// - `0`: a frame record (see [`crate::script`]) for slot `arg % 3`;
 /// - `1`: read through entry point `arg & 7`, with `arg >> 3` (see [`read`]); a byte
-///   follows: bits 0-1 the slot (3 is 0), bits 2-3 the store, bits 4-7 how many bytes
+///   follows: bits 0-1 the slot (3 is 0), bits 2-3 the reader, bits 4-7 how many bytes
 ///   (times 3; 0: all queued);
-/// - `2`: a new connection in slot `arg % 3`, reusing every store, from a flags byte:
-///   bit 0 server, bit 1 small limits, bit 2 permessage-deflate, bit 3 the peer
-///   without context takeover, bit 4 the old connection's unread bytes go to it;
+/// - `2`: a new connection in slot `arg % 3`, the readers (and their stores) kept, from
+///   a flags byte: bit 0 server, bit 1 small limits, bit 2 permessage-deflate, bit 3 the
+///   peer without context takeover, bit 4 the old connection's unread bytes go to it;
 /// - `3`: assembler `arg & 1` takes a header: opcode text, continuation, binary, text
 ///   (`arg >> 1 & 3`), FIN clear with `arg & 8`, RSV1 with `arg & 16`; a length byte;
-/// - `4`: assembler `arg & 1` takes payload, the frame's end with `arg & 2`; the chunk
-///   is pushed into store `arg >> 2 & 3` unless `arg & 16`; a length byte and the bytes;
-/// - `5`: store `arg % 6` shows its message (4 and 5: a `MessageBuffer` is released);
+/// - `4`: assembler `arg & 1` takes payload, the frame's end with `arg & 2`; a length
+///   byte and the bytes;
+/// - `5`: readers and stores, `arg & 7`: 0-3 reader `arg & 3` taken apart and rebuilt
+///   over its store with the read buffer [`READ_SIZES`]`[arg >> 3]` (0: its old one); 4
+///   readers 0 and 1 swap stores, 5 readers 2 and 3; 6 and 7 the `MessageBuffer` of
+///   reader 0 or 1 is released;
 /// - `6`: a new assembler in slot `arg & 1`, refusing messages over `(arg >> 1) * 32`;
 /// - `7`: raw bytes for slot `arg % 3`: a length byte, the bytes.
 pub fn run(data: &[u8]) {
     assembler_pieces(data);
     let mut array = [0u8; 256];
-    shared_store(&mut MessageBuffer::new(), data);
-    shared_store(&mut SliceMessageBuffer::new(&mut array), data);
+    shared_store(MessageBuffer::new(), data);
+    shared_store(SliceMessageBuffer::new(&mut array), data);
     let mut array0 = [0u8; 48];
     let mut array1 = [0u8; 700];
-    let mut stores = (
-        MessageBuffer::with_retained_capacity(16),
-        MessageBuffer::new(),
-        SliceMessageBuffer::new(&mut array0),
-        SliceMessageBuffer::new(&mut array1),
+    let mut readers: Readers<'_> = (
+        MessageReader::new(vec![0u8; 24], MessageBuffer::with_retained_capacity(16)),
+        MessageReader::new(vec![0u8; 16 * 1024], MessageBuffer::new()),
+        MessageReader::new(vec![0u8; 200], SliceMessageBuffer::new(&mut array0)),
+        MessageReader::new(vec![0u8; 24], SliceMessageBuffer::new(&mut array1)),
     );
     let mut slots = [Slot::new(0), Slot::new(1), Slot::new(3)];
-    let mut read_buffers = [ReadBuffer::new(vec![0u8; 24]), ReadBuffer::new(vec![0u8; 200])];
     let mut assemblers = [Assembler::new(64), Assembler::new(1 << 16)];
     let mut input = Input(data);
     for _ in 0..MAX_OPS {
@@ -191,7 +279,7 @@ pub fn run(data: &[u8]) {
                 let b = input.byte();
                 let slot = &mut slots[usize::from(b & 3) % 3];
                 let amount = usize::from(b >> 4) * 3;
-                read(slot, arg, usize::from(b >> 2 & 3), amount, &mut stores, &mut read_buffers);
+                with_reader!(readers, usize::from(b >> 2 & 3), |r| read(slot, arg, r, amount));
                 slot.transmit();
             }
             2 => {
@@ -219,18 +307,17 @@ pub fn run(data: &[u8]) {
                 let assembler = &mut assemblers[usize::from(arg & 1)];
                 if let Ok(Some(chunk)) = assembler.on_payload(&payload, arg & 2 != 0) {
                     check_chunk(&chunk);
-                    if arg & 16 == 0 {
-                        let store = usize::from(arg >> 2 & 3);
-                        with_store!(stores, store, |s| check_message(
-                            s.push(&chunk).ok().flatten()
-                        ));
-                    }
                 }
             }
-            5 => match arg % 6 {
-                4 => stores.0.release(),
-                5 => stores.1.release(),
-                store => with_store!(stores, store, |s| check_message(s.message().ok().flatten())),
+            5 => match arg & 7 {
+                which @ 0..=3 => {
+                    let size = READ_SIZES[usize::from(arg >> 3)];
+                    with_reader!(readers, usize::from(which), |r| rebuild(r, size));
+                }
+                4 => swap_stores(&mut readers.0, &mut readers.1),
+                5 => swap_stores(&mut readers.2, &mut readers.3),
+                6 => readers.0.store_mut().release(),
+                _ => readers.1.store_mut().release(),
             },
             6 => assemblers[usize::from(arg & 1)] = Assembler::new(u64::from(arg >> 1) * 32),
             _ => {
@@ -240,11 +327,12 @@ pub fn run(data: &[u8]) {
             }
         }
     }
-    // Whatever the stores hold at the end.
-    check_message(stores.0.message().ok().flatten());
-    check_message(stores.1.message().ok().flatten());
-    check_message(stores.2.message().ok().flatten());
-    check_message(stores.3.message().ok().flatten());
+    // Whatever the readers still hold, for the first slot's connection.
+    let conn = &mut slots[0].conn;
+    drain(&mut readers.0, conn, false);
+    drain(&mut readers.1, conn, true);
+    drain(&mut readers.2, conn, false);
+    drain(&mut readers.3, conn, true);
 }
 
 /// The whole input also as one final text frame given to a fresh `Assembler` in
@@ -265,67 +353,70 @@ fn assembler_pieces(data: &[u8]) {
 
 /// The input cut before each zero byte, as payloads of text frames in a fixed story
 /// around one store: clients `a` and `b` take turns gathering fragmented messages in
-/// it (either may fail), then a new client reads the first fragment of its message
-/// with `handle_read` and gathers the rest in it. A short way to a store whose
-/// validator saw bytes of another message than it holds.
-fn shared_store<B: MessageStore>(store: &mut B, data: &[u8]) {
+/// it (either may fail), each turn through a new reader over it (read buffers of 64 and
+/// 4 bytes, reads of 1-7 bytes, so pending payload is also read straight into the
+/// store), then a new client reads the first fragment of its message with
+/// `handle_read` and gathers the rest in it. A short way to a store whose validator saw
+/// bytes of another message than it holds.
+fn shared_store<S: MessageStore>(store: S, data: &[u8]) {
     let pieces: Vec<&[u8]> = data.split(|&b| b == 0).collect();
     let frame = |i: usize, opcode: u8, fin: bool| {
         let mut writer = Writer::new(false, None);
         writer.frame(opcode, fin, false, false, pieces.get(i).copied().unwrap_or_default());
         writer.out
     };
-    let gather = |conn: &mut Connection, store: &mut B, mut bytes: Vec<u8>| {
-        let mut rest = &mut bytes[..];
+    let step = 1 + data.len() % 7;
+    let gather = |conn: &mut Connection, store: S, bytes: Vec<u8>, capacity: usize| -> S {
+        let mut reader = MessageReader::new(vec![0u8; capacity], store);
+        let mut rest = &bytes[..];
         while !rest.is_empty() {
-            match conn.handle_read_message(rest, store) {
-                Ok((event, r)) => {
-                    if let Some(event) = event {
-                        check_event(&event);
-                    }
-                    rest = r;
-                }
-                Err(_) => break,
-            }
+            let Ok(spare) = reader.spare(conn) else { break };
+            let n = spare.len().min(rest.len()).min(step);
+            spare[..n].copy_from_slice(&rest[..n]);
+            rest = &rest[n..];
+            reader.filled(n);
+            drain(&mut reader, conn, false);
         }
+        reader.into_parts().1
     };
     let mut a = Connection::client(crate::config(), [1; 16]);
     let mut b = Connection::client(crate::config(), [2; 16]);
-    gather(&mut a, store, frame(0, 1, false));
-    gather(&mut b, store, frame(1, 1, false));
-    gather(&mut a, store, frame(2, 0, true));
-    gather(&mut b, store, frame(3, 0, true));
+    let store = gather(&mut a, store, frame(0, 1, false), 64);
+    let store = gather(&mut b, store, frame(1, 1, false), 4);
+    let store = gather(&mut a, store, frame(2, 0, true), 4);
+    let store = gather(&mut b, store, frame(3, 0, true), 64);
     let mut c = Connection::client(crate::config(), [3; 16]);
     let mut first = frame(4, 1, false);
     if let Ok((Some(event), _)) = c.handle_read(&mut first) {
         check_event(&event);
     }
-    gather(&mut c, store, frame(5, 0, true));
+    gather(&mut c, store, frame(5, 0, true), 4);
 }
 
-/// Reads queued bytes of `slot` (`amount` of them, all with 0) through one entry
-/// point, `how & 7`, into `store`, continuing after errors (a failed connection
-/// ignores its input); `how >> 3` is `extra`:
-/// - 0: `handle_read`, each data chunk also pushed into the store;
-/// - 1: `handle_read_message`;
-/// - 2: `payload_room` for `amount` bytes (at least one), filled from the queue, then
-///   `commit_payload` of what was read (plus `extra` bytes), into the same store;
-/// - 3: the same, committed into the next store;
-/// - 4: `read_message` with read buffer `extra & 1`, after reading into it;
-/// - 5: `read_messages`, the same;
-/// - 6: `handle_read`, chunks not kept;
-/// - 7: `handle_read_message` on the bytes one at a time.
-fn read(
-    slot: &mut Slot,
-    how: u8,
-    store: usize,
-    amount: usize,
-    stores: &mut (MessageBuffer, MessageBuffer, SliceMessageBuffer<'_>, SliceMessageBuffer<'_>),
-    read_buffers: &mut [ReadBuffer<Vec<u8>>; 2],
-) {
-    let extra = usize::from(how >> 3);
+/// Reads queued bytes of `slot` (`amount` of them; all with 0) through entry point
+/// `how & 7`, continuing after errors where the entry point lets it (a failed
+/// connection ignores its input); `how >> 3` is `extra`:
+/// - 0: `handle_read`, every event checked (pieces of compressed messages read with
+///   `Connection::inflated`);
+/// - 1: `reader`: reads into what `spare()` lends (the read buffer, or room in the
+///   store), messages taken with `next` after each;
+/// - 2: the same with `feed` (always into the read buffer);
+/// - 3: the same as 1, one byte per read (at most [`MAX_BYTEWISE`] bytes);
+/// - 4: one read into what `spare()` lends, and no `next`: the bytes wait for a later
+///   operation (perhaps for another connection, or after the store moved);
+/// - 5: no read: `next` until `None`, asking `has_next` first when `extra & 1`;
+/// - 6: `spare()` and nothing else: room the store lent stays lent;
+/// - 7: reads into what `spare()` lends until `has_next` (the loop of
+///   `MessageReader::has_next`'s example), then one `next`.
+///
+/// Every drain asks `has_next` before `next` when `extra & 2`.
+fn read<S: MessageStore>(slot: &mut Slot, how: u8, reader: &mut Reader<S>, amount: usize) {
+    let extra = how >> 3;
+    let ask = extra & 2 != 0;
+    let queued = slot.writer.out.len() - slot.read_at;
+    let amount = if amount == 0 { queued } else { amount.min(queued) };
     match how & 7 {
-        kind @ (0 | 6) => {
+        0 => {
             let mut bytes = slot.take(amount);
             let mut rest = &mut bytes[..];
             while !rest.is_empty() {
@@ -334,91 +425,57 @@ fn read(
                         rest = r;
                         if let Some(event) = event {
                             check_event(&event);
-                            if let (Event::Data(chunk), 0) = (&event, kind) {
-                                with_store!(stores, store, |s| check_message(
-                                    s.push(chunk).ok().flatten()
-                                ));
-                            }
                         }
                     }
                     Err(_) => break,
                 }
             }
         }
-        kind @ (1 | 7) => {
-            let mut bytes = slot.take(amount);
-            let step = if kind == 7 { 1 } else { bytes.len().max(1) };
-            for piece in bytes.chunks_mut(step) {
-                let mut rest = piece;
-                while !rest.is_empty() {
-                    let result = with_store!(stores, store, |s| match slot
-                        .conn
-                        .handle_read_message(rest, s)
-                    {
-                        Ok((event, r)) => {
-                            if let Some(event) = event {
-                                check_event(&event);
-                            }
-                            Some(r)
-                        }
-                        Err(_) => None,
-                    });
-                    match result {
-                        Some(r) => rest = r,
-                        None => break,
-                    }
+        kind @ (1..=3 | 7) => {
+            let amount = if kind == 3 { amount.min(MAX_BYTEWISE) } else { amount };
+            let mut left = amount;
+            // Bytes read before this operation may still wait.
+            drain(reader, &mut slot.conn, ask);
+            while left > 0 {
+                if kind == 7 && reader.has_next(&mut slot.conn) {
+                    break;
                 }
-            }
-            with_store!(stores, store, |s| check_message(s.message().ok().flatten()));
-        }
-        kind @ (2 | 3) => {
-            let queued = slot.writer.out.len() - slot.read_at;
-            let read =
-                with_store!(stores, store, |s| match slot.conn.payload_room(s, amount.max(1)) {
-                    Ok(Some(room)) => {
-                        let n = room.len().min(queued);
-                        room[..n].copy_from_slice(&slot.writer.out[slot.read_at..slot.read_at + n]);
-                        Some(n)
-                    }
-                    Ok(None) | Err(_) => None,
-                });
-            if let Some(n) = read {
+                let n = if kind == 2 {
+                    let bytes = &slot.writer.out[slot.read_at..slot.read_at + left];
+                    let n = reader.feed(bytes);
+                    assert!(n > 0, "feed took nothing after next returned None");
+                    n
+                } else {
+                    let Ok(spare) = reader.spare(&mut slot.conn) else { break };
+                    assert!(!spare.is_empty(), "spare lent nothing after next returned None");
+                    let n = spare.len().min(left).min(if kind == 3 { 1 } else { usize::MAX });
+                    spare[..n].copy_from_slice(&slot.writer.out[slot.read_at..slot.read_at + n]);
+                    reader.filled(n);
+                    n
+                };
                 slot.read_at += n;
-                let commit_store = if kind == 3 { store + 1 } else { store };
-                with_store!(stores, commit_store, |s| {
-                    if let Ok(Some(event)) = slot.conn.commit_payload(n + extra, s) {
-                        check_event(&event);
-                    }
-                    check_message(s.message().ok().flatten());
-                });
+                left -= n;
+                if kind != 7 {
+                    drain(reader, &mut slot.conn, ask);
+                }
+            }
+            if kind == 7 {
+                if let Some(received) = reader.next(&mut slot.conn) {
+                    check_received(received);
+                }
             }
         }
-        kind => {
-            let buffer = &mut read_buffers[extra & 1];
-            let spare = buffer.spare();
-            let n = if amount == 0 { spare.len() } else { amount.min(spare.len()) };
-            let bytes = if n == 0 { Vec::new() } else { slot.take(n) };
-            spare[..bytes.len()].copy_from_slice(&bytes);
-            buffer.filled(bytes.len());
-            if kind == 4 {
-                // Each event takes at least a header's two bytes of the buffer.
-                let mut events = 0;
-                while with_store!(stores, store, |s| match slot.conn.read_message(buffer, s) {
-                    Ok(Some(event)) => {
-                        check_event(&event);
-                        true
-                    }
-                    Ok(None) | Err(_) => false,
-                }) {
-                    events += 1;
-                    assert!(events <= 200, "read_message makes no progress");
-                }
-            } else {
-                let _ = with_store!(stores, store, |s| slot
-                    .conn
-                    .read_messages(buffer, s, |e| check_event(&e)));
+        4 => {
+            if let Ok(spare) = reader.spare(&mut slot.conn) {
+                let n = spare.len().min(amount);
+                spare[..n].copy_from_slice(&slot.writer.out[slot.read_at..slot.read_at + n]);
+                reader.filled(n);
+                slot.read_at += n;
             }
-            with_store!(stores, store, |s| check_message(s.message().ok().flatten()));
+        }
+        5 => drain(reader, &mut slot.conn, extra & 1 != 0),
+        _ => {
+            let _ = reader.spare(&mut slot.conn);
         }
     }
 }

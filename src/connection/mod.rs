@@ -615,7 +615,8 @@ impl Connection {
     fn on_close(&mut self) -> Result<(), ConnectionError> {
         let frame = CloseFrame::parse(self.control_payload.as_bytes())?;
         self.close_received = Some(frame);
-        self.pending.pong = None;
+        // A pong for a ping that came before the Close still goes out (before our
+        // Close), however late the caller drains `poll_transmit`.
         self.pending.ping = false;
         self.timers.stop_keepalive();
         if !self.close_sent && !self.write_closed && self.pending.close.is_none() {

@@ -77,8 +77,8 @@ use crate::message::{DataChunk, MessageError, MessageKind, MessageStore};
 pub struct MessageReader<R, S> {
     buffer: ReadBuffer<R>,
     store: S,
-    /// The last [`spare`](Self::spare) lent room in the store.
-    lent_store: bool,
+    /// The room in the store the last [`spare`](Self::spare) lent, if it lent the store.
+    lent_store: Option<usize>,
     /// Bytes read into the store's room, for [`next`](Self::next) to take.
     to_commit: Option<usize>,
     /// What [`has_next`](Self::has_next) found.
@@ -104,7 +104,7 @@ impl<R: AsRef<[u8]> + AsMut<[u8]>, S: MessageStore> MessageReader<R, S> {
         Self {
             buffer: ReadBuffer::new(read_buffer),
             store,
-            lent_store: false,
+            lent_store: None,
             to_commit: None,
             found: None,
         }
@@ -122,12 +122,12 @@ impl<R: AsRef<[u8]> + AsMut<[u8]>, S: MessageStore> MessageReader<R, S> {
         if let Some(error) = conn.failure() {
             return Err(error);
         }
-        self.lent_store = false;
+        self.lent_store = None;
         if self.buffer.is_empty() && self.to_commit.is_none() && self.found.is_none() {
             let max = self.buffer.capacity();
             match conn.payload_room(&mut self.store, max) {
                 Ok(Some(room)) => {
-                    self.lent_store = true;
+                    self.lent_store = Some(room.len());
                     return Ok(room);
                 }
                 Ok(None) => {}
@@ -143,12 +143,12 @@ impl<R: AsRef<[u8]> + AsMut<[u8]>, S: MessageStore> MessageReader<R, S> {
     /// # Panics
     /// If `n` is larger than that space.
     pub fn filled(&mut self, n: usize) {
-        if core::mem::take(&mut self.lent_store) {
-            // `payload_room` lent at most the read buffer's size.
-            assert!(n <= self.buffer.capacity(), "filled more than the free space");
-            self.to_commit = Some(n);
-        } else {
-            self.buffer.filled(n);
+        match self.lent_store.take() {
+            Some(room) => {
+                assert!(n <= room, "filled more than the free space");
+                self.to_commit = Some(n);
+            }
+            None => self.buffer.filled(n),
         }
     }
 
@@ -157,7 +157,7 @@ impl<R: AsRef<[u8]> + AsMut<[u8]>, S: MessageStore> MessageReader<R, S> {
     /// many it took; take messages with [`next`](Self::next) and call again with the
     /// rest until all are taken.
     pub fn feed(&mut self, bytes: &[u8]) -> usize {
-        self.lent_store = false;
+        self.lent_store = None;
         let spare = self.buffer.spare();
         let n = spare.len().min(bytes.len());
         spare[..n].copy_from_slice(&bytes[..n]);
@@ -190,7 +190,9 @@ impl<R: AsRef<[u8]> + AsMut<[u8]>, S: MessageStore> MessageReader<R, S> {
     /// Returns `true` when [`next`](Self::next) has a message (or ping, pong, Close)
     /// to return, without returning it: a loop that reads until there is one, then
     /// returns it, borrows the reader only once (a `next` inside the loop would hold
-    /// it in every pass).
+    /// it in every pass). A message found whole in the read buffer is checked when
+    /// `next` delivers it: if its text is not UTF-8, `next` returns `None` and the
+    /// connection fails, as it would have in `has_next` had the check been there.
     ///
     /// ```
     /// # use rfc6455::{Connection, MessageReader, Received, message::MessageStore};
@@ -207,7 +209,10 @@ impl<R: AsRef<[u8]> + AsMut<[u8]>, S: MessageStore> MessageReader<R, S> {
     ///         }
     ///         reader.filled(n);
     ///     }
-    ///     Ok(reader.next(conn))
+    ///     match reader.next(conn) {
+    ///         Some(message) => Ok(Some(message)),
+    ///         None => Err(conn.failure().expect("next found nothing: it failed").into()),
+    ///     }
     /// }
     /// # let mut conn = Connection::client(rfc6455::Config::default(), [1; 16]);
     /// # let mut reader = MessageReader::new([0u8; 64], rfc6455::message::SliceMessageBuffer::new(&mut []));

@@ -165,12 +165,17 @@ fn rfc6455_after(
 ) -> Result<(Held, rfc6455::Connection, rfc6455::message::MessageBuffer), String> {
     let ((r, conn, messages), _, heap) = measure(|| {
         let mut conn = rfc6455::Connection::server(crate::imps::rfc6455_config());
-        let mut messages = rfc6455::message::MessageBuffer::new();
+        let mut reader = rfc6455::MessageReader::new(
+            [0u8; crate::imps::RFC6455_READ],
+            rfc6455::message::MessageBuffer::new(),
+        );
         let mut check = Sampled::default();
-        let r = feed_rfc6455(d, &mut conn, &mut messages, &mut check);
+        let r = feed_rfc6455(d, &mut conn, &mut reader, &mut check);
         if then == Then::Release {
-            messages.release();
+            reader.store_mut().release();
         }
+        // The read buffer (a stack array here) goes; the message store stays.
+        let (_, messages) = reader.into_parts();
         (r.and_then(|()| ok_if(check.tally() == d.expected_sampled)), conn, messages)
     });
     r?;
@@ -185,15 +190,15 @@ fn ok_if(ok: bool) -> Result<(), String> {
     }
 }
 
-/// The benchmark loop, on a caller's connection and message buffer; the 16 KiB read
-/// buffer is the caller's (a stack array here), not the connection's.
-fn feed_rfc6455(
+/// The benchmark loop, on a caller's connection and reader; the 16 KiB read buffer is
+/// the caller's (a stack array here), not the connection's.
+fn feed_rfc6455<R: AsRef<[u8]> + AsMut<[u8]>>(
     d: &RecvData,
     conn: &mut rfc6455::Connection,
-    messages: &mut rfc6455::message::MessageBuffer,
+    reader: &mut rfc6455::MessageReader<R, rfc6455::message::MessageBuffer>,
     c: &mut impl Check,
 ) -> Result<(), String> {
-    crate::imps::rfc6455_receive(d, conn, messages, [0u8; crate::imps::RFC6455_READ], c)
+    crate::imps::rfc6455_receive(d, conn, reader, c)
 }
 
 /// Heap a peer connection holds after receiving `d`, with the connection still alive.
@@ -256,6 +261,9 @@ pub fn memory_section(rt: &Runtime) -> Result<String, String> {
     let w5 = RecvData::new(Workload::W5).prefix(1);
     let conn_size = size_of::<rfc6455::Connection>();
     let buf_size = size_of::<rfc6455::message::MessageBuffer>();
+    // The reader's own state and its store; the read buffer it borrows is counted apart.
+    let reader_size =
+        size_of::<rfc6455::MessageReader<&'static mut [u8], rfc6455::message::MessageBuffer>>();
     let (fresh, ..) = measure(|| {
         let c = rfc6455::Connection::server(rfc6455::Config::default());
         let m = rfc6455::message::MessageBuffer::new();
@@ -273,10 +281,10 @@ pub fn memory_section(rt: &Runtime) -> Result<String, String> {
          heap memory: with no features it needs nothing else but the caller's read buffer.\n"
     );
     s += &format!(
-        "- The benchmark loop reads into a 16 KiB `ReadBuffer` with `Connection::read_messages`: \
+        "- The benchmark loop reads through a `MessageReader` over a 16 KiB read buffer: \
          a message in one frame that a read cuts short stays in the read buffer until it is \
          whole, and is delivered in place. With `alloc`, larger or fragmented messages are \
-         gathered in a `MessageBuffer` (`size_of` = {buf_size} bytes; {fresh_heap} bytes of \
+         gathered in the reader's `MessageBuffer` (`size_of` = {buf_size} bytes; {fresh_heap} bytes of \
          heap when new), unmasked as they are copied. Heap it holds (measured by the \
          counting allocator; `capacity()` in brackets):\n"
     );
@@ -287,7 +295,7 @@ pub fn memory_section(rt: &Runtime) -> Result<String, String> {
     );
     s += &format!(
         "  - idle after one W5 message (1 MiB in 1 KiB fragments) and the loop's next \
-         `read_messages`, which ends the message's loan and shrinks the buffer to its retained \
+         call to `MessageReader::next`, which ends the message's loan and shrinks the buffer to its retained \
          capacity (4 KiB by default): **{} bytes** ({})\n",
         after_w5.heap,
         m5.capacity()
@@ -298,20 +306,21 @@ pub fn memory_section(rt: &Runtime) -> Result<String, String> {
         after_release.heap
     );
     s += &format!(
-        "- Idle total with `alloc`: {conn_size} + {buf_size} bytes inline + the message \
-         buffer's heap above: {} bytes after small messages, {} after a large one until \
-         `release()`, {} after it. The read buffer belongs to the caller; between messages it \
-         holds no bytes, so the idle connections of a thread can share one.\n",
-        conn_size + buf_size + after_w4.heap.max(0) as usize,
-        conn_size + buf_size + after_w5.heap.max(0) as usize,
-        conn_size + buf_size + after_release.heap.max(0) as usize,
+        "- Idle total with `alloc`: {conn_size} + {reader_size} bytes inline (the connection, \
+         and a `MessageReader` over a borrowed read buffer, its `MessageBuffer` included) + the \
+         message buffer's heap above: {} bytes after small messages, {} after a large one \
+         until `release()`, {} after it; plus the read buffer (16 KiB here), which the reader \
+         keeps for the connection's life (one reader per connection).\n",
+        conn_size + reader_size + after_w4.heap.max(0) as usize,
+        conn_size + reader_size + after_w5.heap.max(0) as usize,
+        conn_size + reader_size + after_release.heap.max(0) as usize,
     );
     s += "\nPeers, after the same 100 W4 messages (connection still alive, default settings; \
           `size_of` without the harness's stream):\n\n\
           | implementation | `size_of` connection | heap held |\n|---|---:|---:|\n";
     s += &format!(
-        "| rfc6455 (+ `MessageBuffer`) | {} | {} |\n",
-        conn_size + buf_size,
+        "| rfc6455 (+ `MessageReader` and its `MessageBuffer`, read buffer apart) | {} | {} |\n",
+        conn_size + reader_size,
         after_w4.heap
     );
     for imp in [Impl::Tungstenite, Impl::Fastwebsockets, Impl::TokioWebsockets] {

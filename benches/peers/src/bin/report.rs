@@ -265,15 +265,15 @@ fn method(runs: usize) -> String {
   crates run on a tokio current-thread runtime over a stream that is always ready, so
   no implementation ever waits.
 - **Delivery**: each receive driver hands every whole message to the check, text
-  validated as UTF-8 the way the crate does it: rfc6455 reads into a `ReadBuffer` with
-  `Connection::read_messages` (every event of a read in one call), which delivers a message that lies whole in the buffer in
-  place (zero copy), keeps one in a single frame that a read cut short in the buffer
-  until the next read completes it (then in place too), and unmasks the pieces of any
-  other (larger or fragmented) into a `MessageBuffer` as it copies them, text validated
-  in the same pass (its own AVX-512 or AVX2 validator,
-  chosen at run time); when a frame's payload is still pending after a read, the next read goes
-  straight into the `MessageBuffer` (`payload_room` / `commit_payload`) and is unmasked
-  there, so most of a large message is read with one copy; tungstenite `read()`;
+  validated as UTF-8 the way the crate does it: rfc6455 reads where its `MessageReader`'s
+  `spare()` says and takes whole messages with `next()`; the reader delivers a message
+  that lies whole in its read buffer in place (zero copy), keeps one in a single frame
+  that a read cut short in the buffer until the next read completes it (then in place
+  too), and unmasks the pieces of any other (larger or fragmented) into its
+  `MessageBuffer` as it copies them, text validated in the same pass (its own AVX-512 or
+  AVX2 validator, chosen at run time); when a frame's payload is still pending after a
+  read, `spare()` lends room in the `MessageBuffer`, so the next read goes straight there
+  and is unmasked in place: most of a large message is read with one copy; tungstenite `read()`;
   fastwebsockets `FragmentCollector::read_frame`; tokio-websockets `StreamExt::next`;
   embedded-websocket `WebSocket::read` into a message buffer (its `Framer` fails when a
   header straddles two reads, so the driver keeps the unconsumed tail), then

@@ -6,7 +6,7 @@
 //! Best of ROUNDS (5). `cargo run --release --bin utf8 -- [ROUNDS] [w4]` (`w4`: only
 //! the receive part).
 use rfc6455::message::Utf8Validator;
-use rfc6455::{Connection, Event};
+use rfc6455::{Connection, MessageReader};
 use rfc6455_peers::imps::{rfc6455_config, rfc6455_message_buffer};
 use rfc6455_peers::workload::{put_frame, text_about_1k, Rng};
 use std::hint::black_box;
@@ -48,12 +48,11 @@ fn main() {
         }
     }
 
-    // W4 from L1: the frames of the 16 messages copied into a read buffer, then
-    // received; and the same text as one 16 KiB frame.
+    // W4 from L1: the frames of the 16 messages copied into a reader's read buffer
+    // (`feed`), then received; and the same text as one 16 KiB frame.
     let mut conn = Connection::server(rfc6455_config());
-    let mut store = rfc6455_message_buffer();
     // `fragments`: the pieces as the fragments of one message (continuation frames after
-    // the first), gathered into the store as W5's are.
+    // the first), gathered into the reader's store as W5's are.
     let mut frames = |messages: &[&[u8]], fragments: bool, rng: &mut Rng| {
         let mut wire = Vec::new();
         for (i, m) in messages.iter().enumerate() {
@@ -63,18 +62,14 @@ fn main() {
             };
             put_frame(&mut wire, fin, opcode, m, Some(rng.mask_key()));
         }
-        let mut buf = wire.clone();
+        // Room for all of it after the reader aligns its reads to a cache line.
+        let mut reader = MessageReader::new(vec![0u8; wire.len() + 64], rfc6455_message_buffer());
         let total: usize = messages.iter().map(|m| m.len()).sum();
         best(rounds, &[String::from_utf8(vec![b'.'; wire.len()]).unwrap()], |_| {
-            buf.copy_from_slice(&wire);
-            let mut input = &mut buf[..];
+            assert_eq!(reader.feed(&wire), wire.len(), "the read buffer holds the wire");
             let mut count = 0;
-            while !input.is_empty() {
-                let (event, rest) = conn.handle_read_message(input, &mut store).unwrap();
-                input = rest;
-                if let Some(Event::Data(m)) = event {
-                    count += black_box(m.payload()).len();
-                }
+            while let Some(message) = reader.next(&mut conn) {
+                count += black_box(message.data().unwrap_or_default()).len();
             }
             count == total
         })
