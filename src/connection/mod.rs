@@ -111,14 +111,26 @@ struct Pending {
 /// One WebSocket connection after the opening handshake, as a state machine that does
 /// no I/O.
 ///
+/// Build one with [`ServerUpgrade::into_connection`](crate::handshake::ServerUpgrade::into_connection)
+/// or [`ClientUpgrade::into_connection`](crate::handshake::ClientUpgrade::into_connection)
+/// after the opening handshake (or [`new`](Self::new) when the handshake happened
+/// elsewhere). Its methods come in four groups, after construction:
+///
+/// | group | methods |
+/// |---|---|
+/// | construction | [`new`](Self::new), [`client`](Self::client), [`server`](Self::server), and `enable_deflate` (feature `deflate`; `into_connection` calls it when permessage-deflate was agreed) |
+/// | getters (`&self`) | [`role`](Self::role), [`config`](Self::config), [`state`](Self::state), [`is_closed`](Self::is_closed), [`can_send`](Self::can_send), [`failure`](Self::failure), [`received_close`](Self::received_close), [`close_code`](Self::close_code), [`should_close_transport`](Self::should_close_transport), [`wants_transmit`](Self::wants_transmit), [`encoded_frame_len`](Self::encoded_frame_len), [`buffered_bytes`](Self::buffered_bytes), [`inflated`](Self::inflated) |
+/// | input (`handle_*`) | received bytes through a [`MessageReader`] (whole messages) or [`handle_read`](Self::handle_read) (pieces); [`handle_timeout`](Self::handle_timeout), [`handle_eof`](Self::handle_eof), [`handle_write_closed`](Self::handle_write_closed) |
+/// | commands | [`send_text`](Self::send_text), [`send_binary`](Self::send_binary), [`send_fragment`](Self::send_fragment), [`send_header`](Self::send_header), [`send_ping`](Self::send_ping), [`send_pong`](Self::send_pong), [`close`](Self::close) |
+/// | output (`poll_*`) | [`poll_transmit`](Self::poll_transmit) until `false`, then [`poll_timeout`](Self::poll_timeout) |
+///
 /// # Driving it
-/// 1. Feed received bytes to [`handle_read`](Self::handle_read) until it has consumed
-///    them all; each call returns at most one [`Event`], borrowing from your buffer.
-///    Call [`handle_eof`](Self::handle_eof) when the transport reports end of stream.
-/// 2. Send with [`send_text`](Self::send_text), [`send_binary`](Self::send_binary),
-///    [`send_fragment`](Self::send_fragment), [`send_ping`](Self::send_ping),
-///    [`send_pong`](Self::send_pong) and [`close`](Self::close); each writes a whole
-///    frame into a [`FrameSink`](crate::FrameSink) or nothing at all.
+/// 1. Read into the space a [`MessageReader`] lends, take whole messages from it (or
+///    feed bytes to [`handle_read`](Self::handle_read)); end of stream is
+///    [`handle_eof`](Self::handle_eof), a transport that cannot write any more
+///    [`handle_write_closed`](Self::handle_write_closed).
+/// 2. Commands write whole frames into a [`FrameSink`](crate::FrameSink) (or nothing
+///    at all).
 /// 3. After every input or command, drain [`poll_transmit`](Self::poll_transmit): it
 ///    writes the frames the protocol sends on its own (pongs, the close reply, keepalive
 ///    pings). Write the sink's bytes to the transport.
