@@ -53,7 +53,7 @@ pub use transport::Transport;
 
 use crate::message::MessageStore;
 use crate::Received;
-use crate::{CloseCode, Connection, MessageReader};
+use crate::{CloseCode, Connection, ConnectionError, MessageReader};
 
 /// Output beyond this is given back after a write.
 const KEPT_OUTPUT: usize = 16 * 1024;
@@ -69,6 +69,8 @@ pub struct WebSocket<S> {
     epoch: Instant,
     read_timeout: Option<Duration>,
     subprotocol: Option<String>,
+    /// [`Error::Protocol`] was returned once.
+    failure_reported: bool,
 }
 
 impl<S: Transport> WebSocket<S> {
@@ -83,6 +85,7 @@ impl<S: Transport> WebSocket<S> {
             epoch: Instant::now(),
             read_timeout: None,
             subprotocol: None,
+            failure_reported: false,
         }
     }
 
@@ -160,20 +163,19 @@ impl<S: Transport> WebSocket<S> {
     {
         while !reader.has_next(&mut self.conn) {
             self.flush_while_reading()?;
+            // A failure is reported once, after its Close was written; then reading
+            // goes on (a client waits for the server to close) until it is over.
+            if let Some(error) = self.unreported_failure() {
+                return Err(Error::Protocol(error));
+            }
             if self.close_transport_if_done() {
-                return match self.conn.failure() {
-                    Some(error) => Err(Error::Protocol(error)),
-                    None => Err(Error::Closed),
-                };
+                return Err(Error::Closed);
             }
             if !self.leftover.is_empty() {
                 // Bytes read with the handshake come first.
                 let taken = reader.feed(&self.leftover);
                 self.leftover.drain(..taken);
                 continue;
-            }
-            if let Some(error) = self.conn.failure() {
-                return Err(Error::Protocol(error));
             }
             if deadline.is_some_and(|d| self.now() >= d) {
                 return Ok(None);
@@ -182,11 +184,20 @@ impl<S: Transport> WebSocket<S> {
         }
         let received = reader.next(&mut self.conn);
         self.flush_while_reading()?;
-        match (received, self.conn.failure()) {
-            (Some(received), _) => Ok(Some(received)),
-            (None, Some(error)) => Err(Error::Protocol(error)),
-            (None, None) => Err(Error::Closed),
+        match received {
+            Some(received) => Ok(Some(received)),
+            None => match self.unreported_failure() {
+                Some(error) => Err(Error::Protocol(error)),
+                None => Err(Error::Closed),
+            },
         }
+    }
+
+    /// The connection's failure, the first time it is asked for.
+    fn unreported_failure(&mut self) -> Option<ConnectionError> {
+        let error = self.conn.failure().filter(|_| !self.failure_reported)?;
+        self.failure_reported = true;
+        Some(error)
     }
 
     /// Sends a text message.
@@ -257,13 +268,16 @@ impl<S: Transport> WebSocket<S> {
             self.stream.set_read_timeout(timeout)?;
             self.read_timeout = timeout;
         }
-        let spare = match reader.spare(&mut self.conn) {
-            Ok(spare) => spare,
-            Err(error) => return Err(Error::Protocol(error)),
+        // After a failure the reader takes nothing more; read on only to see the end.
+        let mut discard = [0u8; 256];
+        let (spare, taken) = match reader.spare(&mut self.conn) {
+            Ok(spare) => (spare, true),
+            Err(_) => (&mut discard[..], false),
         };
         match self.stream.read(spare) {
             Ok(0) => self.conn.handle_eof(),
-            Ok(n) => reader.filled(n),
+            Ok(n) if taken => reader.filled(n),
+            Ok(_) => {}
             Err(e)
                 if matches!(
                     e.kind(),

@@ -67,7 +67,7 @@ impl Connection {
         input: &'i mut [u8],
         messages: &'b mut B,
     ) -> Result<(Option<Event<'e>>, &'i mut [u8]), ConnectionError> {
-        if self.close_received.is_some() || self.failure.is_some() || self.transport_closed {
+        if !self.takes_input() {
             let len = input.len();
             return Ok((None, &mut input[len..]));
         }
@@ -129,12 +129,7 @@ impl Connection {
     /// (between frames, in a control frame, in a compressed message, after a close).
     /// [`MessageReader`](super::MessageReader) then reads straight into the store.
     pub(super) fn pending_payload(&self) -> Option<u64> {
-        if self.close_received.is_some()
-            || self.failure.is_some()
-            || self.transport_closed
-            || self.control.is_some()
-            || self.is_inflating()
-        {
+        if !self.takes_input() || self.control.is_some() || self.is_inflating() {
             return None;
         }
         self.decoder.pending_payload()

@@ -399,7 +399,7 @@ impl Connection {
         &mut self,
         input: &'i mut [u8],
     ) -> Result<(Option<Event<'i>>, &'i mut [u8]), ConnectionError> {
-        if self.close_received.is_some() || self.failure.is_some() || self.transport_closed {
+        if !self.takes_input() {
             let len = input.len();
             return Ok((None, &mut input[len..]));
         }
@@ -486,8 +486,7 @@ impl Connection {
     /// this is an abnormal closure ([`close_code`](Self::close_code) becomes 1006).
     pub fn handle_eof(&mut self) {
         self.transport_closed = true;
-        self.pending = Pending::default();
-        self.timers.stop_keepalive();
+        self.stop_output();
     }
 
     /// Reports that the transport can no longer be written to (a write failed, or its
@@ -517,8 +516,7 @@ impl Connection {
     pub fn handle_write_closed(&mut self) {
         if !self.write_closed {
             self.write_closed = true;
-            self.pending = Pending::default();
-            self.timers.stop_keepalive();
+            self.stop_output();
             self.timers.arm_close(self.config.close_timeout);
         }
     }
@@ -544,7 +542,7 @@ impl Connection {
         let due = self.timers.expire(timers::nanos(now));
         if due.close_timeout {
             self.transport_closed = true;
-            self.pending = Pending::default();
+            self.stop_output();
         }
         if due.pong_timeout && self.state() == State::Open {
             self.fail(ConnectionError::PongTimeout);
@@ -622,6 +620,21 @@ impl Connection {
             return deflate.output();
         }
         &[]
+    }
+
+    /// Whether received bytes are still handled: not after the peer's Close, a failure,
+    /// or the end of the transport. (The one place that says when input is over.)
+    #[inline(always)]
+    fn takes_input(&self) -> bool {
+        self.close_received.is_none() && self.failure.is_none() && !self.transport_closed
+    }
+
+    /// Nothing more is sent on the protocol's own account: the queued pong, keepalive
+    /// ping and Close are dropped, the keepalive stops. (The transport ended or cannot
+    /// write, or a timeout gave up on the peer.)
+    fn stop_output(&mut self) {
+        self.pending = Pending::default();
+        self.timers.stop_keepalive();
     }
 
     fn on_close(&mut self) -> Result<(), ConnectionError> {

@@ -196,6 +196,21 @@ impl Connection {
         Ok((Some(Event::Data(chunk)), rest))
     }
 
+    /// The whole message in one frame at the start of the bytes of `buffer` not handled
+    /// yet, when it is one that [`deliver_whole_message`](Self::deliver_whole_message)
+    /// delivers in place as it is (the common case, tried before
+    /// [`find_in_buffer`](Self::find_in_buffer)).
+    #[inline(always)]
+    pub(super) fn peek_in_buffer<S: AsRef<[u8]>>(
+        &self,
+        buffer: &ReadBuffer<S>,
+    ) -> Option<WholeMessage> {
+        if buffer.kept.has_checked() {
+            return None;
+        }
+        self.peek_whole_message(buffer.storage.as_ref().get(buffer.start..buffer.end)?)
+    }
+
     /// [`find_message`](Self::find_message) in the bytes of `buffer` not handled yet,
     /// taking what it takes from them. After an error (the connection failed) the
     /// buffer is emptied.

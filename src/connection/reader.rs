@@ -173,6 +173,15 @@ impl<R: AsRef<[u8]> + AsMut<[u8]>, S: MessageStore> MessageReader<R, S> {
     #[inline(always)]
     #[allow(clippy::should_implement_trait)] // it takes the connection
     pub fn next(&mut self, conn: &mut Connection) -> Option<Received<'_>> {
+        // The common case first: a whole message at the front of the read buffer,
+        // delivered in place.
+        if self.found.is_none() && self.to_commit.is_none() {
+            if let Some(whole) = conn.peek_in_buffer(&self.buffer) {
+                self.store.settle();
+                let chunk = conn.take_from_buffer(&mut self.buffer, Found::Whole(whole))?;
+                return received(conn, Event::Data(chunk));
+            }
+        }
         let found = match self.found.take() {
             Some(found) => found,
             None => self.find(conn)?,

@@ -347,8 +347,7 @@ impl Connection {
     ) -> Result<(), SendError> {
         self.write_frame(OpCode::Close, true, frame.payload(), out)?;
         self.close_sent = true;
-        self.pending = Default::default();
-        self.timers.stop_keepalive();
+        self.stop_output();
         self.timers.arm_close(self.config.close_timeout);
         Ok(())
     }

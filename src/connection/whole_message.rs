@@ -115,9 +115,7 @@ impl Connection {
         if self.deflate.is_some() {
             return false;
         }
-        self.close_received.is_none()
-            && self.failure.is_none()
-            && !self.transport_closed
+        self.takes_input()
             && self.decoder.is_between_frames()
             && self.assembler.message_in_progress().is_none()
     }

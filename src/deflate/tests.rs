@@ -25,7 +25,8 @@ fn client_with(params: DeflateParams) -> Connection {
     conn
 }
 
-/// Feeds unmasked server frames to a client; returns whole messages or the close code.
+/// Feeds frames to `conn` through `handle_read`; returns whole messages or the close
+/// code.
 fn receive(conn: &mut Connection, wire: &[u8]) -> Result<Vec<Vec<u8>>, u16> {
     let mut owned = wire.to_vec();
     let mut rest = owned.as_mut_slice();
@@ -287,28 +288,7 @@ proptest! {
                 sender.send_binary(m, &mut wire).unwrap();
             }
         }
-        let mut copy = wire.clone(); // reading unmasks in place
-        let mut rest = copy.as_mut_slice();
-        let mut got = Vec::new();
-        let mut current = Vec::new();
-        while !rest.is_empty() {
-            let (event, r) = receiver.handle_read(rest).unwrap();
-            rest = r;
-            let last = match event {
-                Some(Event::Data(chunk)) => {
-                    current.extend_from_slice(chunk.payload());
-                    chunk.is_last()
-                }
-                Some(Event::Inflated { is_last, .. }) => {
-                    current.extend_from_slice(receiver.inflated());
-                    is_last
-                }
-                _ => false,
-            };
-            if last {
-                got.push(core::mem::take(&mut current));
-            }
-        }
+        let got = receive(&mut receiver, &wire).unwrap();
         prop_assert_eq!(&got, &messages);
 
         // The same stream read as whole messages, in 1000-byte reads, into a buffer.

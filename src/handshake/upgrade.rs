@@ -142,8 +142,9 @@ impl ServerUpgrade {
     }
 
     /// The bytes of `buf` after the request head: the client's first frames, for
-    /// [`Connection::handle_read`]. `buf` is the buffer the request was parsed from;
-    /// empty when nothing followed the head.
+    /// [`MessageReader::feed`](crate::MessageReader::feed) or
+    /// [`Connection::handle_read`]. `buf` is the buffer the request was parsed from; empty
+    /// when nothing followed the head.
     pub fn leftover<'b>(&self, buf: &'b mut [u8]) -> &'b mut [u8] {
         self.negotiated.leftover(buf)
     }
@@ -217,8 +218,9 @@ impl ClientUpgrade {
     }
 
     /// The bytes of `buf` after the response head: the server's first frames, for
-    /// [`Connection::handle_read`]. `buf` is the buffer the response was parsed from;
-    /// empty when nothing followed the head.
+    /// [`MessageReader::feed`](crate::MessageReader::feed) or
+    /// [`Connection::handle_read`]. `buf` is the buffer the response was parsed from; empty
+    /// when nothing followed the head.
     pub fn leftover<'b>(&self, buf: &'b mut [u8]) -> &'b mut [u8] {
         self.negotiated.leftover(buf)
     }
