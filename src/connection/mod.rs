@@ -186,6 +186,13 @@ pub struct Connection {
     transport_closed: bool,
     /// The transport can no longer be written to; input is still handled.
     write_closed: bool,
+    /// Data may be sent: none of a Close sent, a failure, the transport's end, or a
+    /// transport that cannot write happened (kept with them, so sending checks one
+    /// flag).
+    output_open: bool,
+    /// Whole messages shorter than this go out as one frame without further checks:
+    /// `max_send_frame_len + 1`, or 0 when an output cap is set.
+    fast_send_below: usize,
     /// The kind of the fragmented message we are sending, if any.
     sending: Option<MessageKind>,
     sending_utf8: Utf8Validator,
@@ -217,6 +224,12 @@ impl Connection {
             failure: None,
             transport_closed: false,
             write_closed: false,
+            output_open: true,
+            fast_send_below: if config.max_queued_output == usize::MAX {
+                config.max_send_frame_len.saturating_add(1)
+            } else {
+                0
+            },
             sending: None,
             sending_utf8: Utf8Validator::new(),
             masks: MaskGenerator::new(mask_seed),
@@ -270,8 +283,8 @@ impl Connection {
     }
 
     /// Returns `true` while data messages may be sent.
-    pub fn can_send(&self) -> bool {
-        !self.close_sent && self.failure.is_none() && !self.transport_closed && !self.write_closed
+    pub const fn can_send(&self) -> bool {
+        self.output_open
     }
 
     /// The bytes this connection holds in buffers beyond its own size: with
@@ -633,6 +646,7 @@ impl Connection {
     /// ping and Close are dropped, the keepalive stops. (The transport ended or cannot
     /// write, or a timeout gave up on the peer.)
     fn stop_output(&mut self) {
+        self.output_open = false;
         self.pending = Pending::default();
         self.timers.stop_keepalive();
     }
@@ -654,6 +668,7 @@ impl Connection {
     fn fail(&mut self, error: ConnectionError) -> ConnectionError {
         if self.failure.is_none() {
             self.failure = Some(error);
+            self.output_open = false;
             self.pending.pong = None;
             self.pending.ping = false;
             self.timers.stop_keepalive();

@@ -219,11 +219,10 @@ impl Connection {
         if self.sending.is_some() {
             return Err(SendError::FragmentedMessageInProgress);
         }
-        let frame_max = self.config.max_send_frame_len;
-        if data.len() <= frame_max && self.config.max_queued_output == usize::MAX {
+        if data.len() < self.fast_send_below {
             return self.write_data(opcode, data, true, out);
         }
-        self.send_whole_bounded(opcode, data, frame_max, out)
+        self.send_whole_bounded(opcode, data, self.config.max_send_frame_len, out)
     }
 
     /// [`send_whole`](Self::send_whole) with an output cap or in fragments of at most
