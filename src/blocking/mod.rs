@@ -174,7 +174,14 @@ impl<S: Transport> WebSocket<S> {
             if !self.leftover.is_empty() {
                 // Bytes read with the handshake come first.
                 let taken = reader.feed(&self.leftover);
-                self.leftover.drain(..taken);
+                if taken == 0 || taken == self.leftover.len() {
+                    // All taken: give the memory back. (Nothing taken cannot happen:
+                    // a reader that found nothing always has room; were it to, the
+                    // bytes are dropped rather than the loop spinning.)
+                    self.leftover = Vec::new();
+                } else {
+                    self.leftover.drain(..taken);
+                }
                 continue;
             }
             if deadline.is_some_and(|d| self.now() >= d) {

@@ -208,8 +208,8 @@ pub struct EncodedHeader {
 }
 
 impl EncodedHeader {
-    /// Encodes `header`.
-    pub fn new(header: &FrameHeader) -> Self {
+    /// Encodes `header` ([`FrameHeader::encode`] is the public way to encode one).
+    pub(crate) fn new(header: &FrameHeader) -> Self {
         let mut bytes = [0; MAX_HEADER_LEN];
         let len = header.encode(&mut bytes) as u8;
         Self { bytes, len }
