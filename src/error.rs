@@ -31,6 +31,12 @@ pub enum Error {
     Response(ResponseError),
     /// A handshake value the caller supplied cannot be written.
     Usage(UsageError),
+    /// The server declined the client's request (its decision returned a `Reject`);
+    /// the response with this status was written.
+    Declined {
+        /// The HTTP status sent.
+        status: u16,
+    },
     /// The connection failed: the peer broke the protocol or a limit, or a timer ran
     /// out. Its Close, with [`close_code`](Self::close_code), was queued.
     Connection(ConnectionError),
@@ -56,6 +62,7 @@ impl fmt::Display for Error {
             Self::Handshake(e) => write!(f, "handshake refused: {e}"),
             Self::Response(e) => write!(f, "handshake response refused: {e}"),
             Self::Usage(e) => write!(f, "handshake: {e}"),
+            Self::Declined { status } => write!(f, "upgrade declined with status {status}"),
             Self::Connection(e) => write!(f, "connection failed: {e}"),
             Self::Send(e) => write!(f, "cannot send: {e}"),
             Self::BufferTooSmall(e) => write!(f, "{e}"),
@@ -72,6 +79,7 @@ impl core::error::Error for Error {
             Self::Connection(e) => e,
             Self::Send(e) => e,
             Self::BufferTooSmall(e) => e,
+            Self::Declined { .. } => return None,
         })
     }
 }

@@ -132,6 +132,7 @@ mod close_code;
 pub mod connection;
 #[cfg(feature = "deflate")]
 pub mod deflate;
+pub mod driver;
 mod error;
 pub mod frame;
 pub mod handshake;

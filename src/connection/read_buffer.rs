@@ -164,6 +164,16 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> ReadBuffer<S> {
         self.end += n;
     }
 
+    /// The bytes read but not handled yet.
+    pub(crate) fn unread(&self) -> &[u8] {
+        self.storage.as_ref().get(self.start..self.end).unwrap_or_default()
+    }
+
+    /// Forgets the first `n` of the [`unread`](Self::unread) bytes (a handshake head).
+    pub(crate) fn consume(&mut self, n: usize) {
+        self.start += n.min(self.len());
+    }
+
     /// The storage back. (Bytes of a kept text frame may already be unmasked there.)
     pub(crate) fn into_inner(self) -> S {
         self.storage

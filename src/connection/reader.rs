@@ -260,6 +260,28 @@ impl<R: AsRef<[u8]> + AsMut<[u8]>, S: MessageStore> MessageReader<R, S> {
         &mut self.store
     }
 
+    /// Where to read a handshake head: the read buffer's free space after what was read.
+    pub(crate) fn head_spare(&mut self) -> &mut [u8] {
+        self.lent_store = None;
+        self.buffer.spare()
+    }
+
+    /// Records bytes read into [`head_spare`](Self::head_spare).
+    pub(crate) fn head_filled(&mut self, n: usize) {
+        self.buffer.filled(n);
+    }
+
+    /// The bytes read and not handled yet (a handshake head, and what came after it).
+    pub(crate) fn unread(&self) -> &[u8] {
+        self.buffer.unread()
+    }
+
+    /// Forgets the handshake head at the front of what was read; the frames after it
+    /// are the connection's.
+    pub(crate) fn consume_head(&mut self, head_len: usize) {
+        self.buffer.consume(head_len);
+    }
+
     /// The read buffer's storage and the store back.
     pub fn into_parts(self) -> (R, S) {
         (self.buffer.into_inner(), self.store)

@@ -147,6 +147,9 @@ pub use reject::{OriginPolicy, Reject};
 pub use server::{Accept, Request, ServerHandshake};
 pub use upgrade::{ClientUpgrade, ServerUpgrade, MAX_SUBPROTOCOL_LEN};
 
+pub(crate) use head::{Kind, Scanner};
+pub(crate) use upgrade::Negotiated;
+
 /// The WebSocket protocol version this crate speaks (RFC 6455 §4.1, `Sec-WebSocket-Version`).
 pub const WEBSOCKET_VERSION: &str = "13";
 

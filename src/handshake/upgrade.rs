@@ -76,7 +76,7 @@ impl Negotiated {
         self
     }
 
-    fn subprotocol(&self) -> Option<&str> {
+    pub(crate) fn subprotocol(&self) -> Option<&str> {
         self.subprotocol.as_ref().map(Subprotocol::as_str)
     }
 
@@ -133,6 +133,11 @@ pub struct ServerUpgrade {
 impl ServerUpgrade {
     pub(crate) const fn new(negotiated: Negotiated) -> Self {
         Self { negotiated }
+    }
+
+    /// What both ends agreed on.
+    pub(crate) const fn negotiated(&self) -> Negotiated {
+        self.negotiated
     }
 
     /// The length of the request head; the bytes after it in the buffer it was parsed
@@ -208,6 +213,11 @@ pub struct ClientUpgrade {
 impl ClientUpgrade {
     pub(crate) const fn new(negotiated: Negotiated) -> Self {
         Self { negotiated }
+    }
+
+    /// What both ends agreed on.
+    pub(crate) const fn negotiated(&self) -> Negotiated {
+        self.negotiated
     }
 
     /// The length of the response head; the bytes after it in the buffer it was parsed
