@@ -57,6 +57,8 @@ pub enum Next {
 
 /// Where the driver is.
 #[derive(Debug)]
+// The connection is the phase that lasts, and boxing it would need `alloc`.
+#[allow(clippy::large_enum_variant)]
 enum Phase {
     /// A server reading the client's request head.
     Accepting { handshake: ServerHandshake, config: Config },
