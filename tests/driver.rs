@@ -1,6 +1,7 @@
 //! The shared driver loop (`rfc6455::driver::Driver`) between a client and a server in
 //! memory: the handshake, messages, reads and writes cut at every size, failures and
 //! refusals, and what the peer is told in each case.
+#![cfg(feature = "alloc")]
 
 use rfc6455::driver::{Driver, Next};
 use rfc6455::handshake::{Accept, ClientKey, ClientRequest, HandshakeError, Limits, Reject};
