@@ -35,3 +35,14 @@ impl OutputBuffer for alloc::vec::Vec<u8> {
         alloc::vec::Vec::clear(self);
     }
 }
+
+#[cfg(feature = "heapless")]
+impl<const N: usize> OutputBuffer for heapless::Vec<u8, N> {
+    fn filled(&self) -> &[u8] {
+        self
+    }
+
+    fn clear(&mut self) {
+        Self::clear(self);
+    }
+}
