@@ -84,7 +84,9 @@ enum Phase {
 /// [`Next::Closed`]. Sending is [`send_text`](Self::send_text) and friends, then
 /// polling until the output is written. This is a whole blocking server:
 ///
-/// ```
+// (Its `Vec` output and default reader need `alloc`.)
+#[cfg_attr(feature = "alloc", doc = "```")]
+#[cfg_attr(not(feature = "alloc"), doc = "```ignore")]
 /// use std::io::{Read, Write};
 /// use rfc6455::driver::{Driver, Next};
 /// use rfc6455::handshake::{Accept, Limits};
