@@ -32,7 +32,7 @@ impl OutputBuffer for alloc::vec::Vec<u8> {
     }
 
     fn clear(&mut self) {
-        alloc::vec::Vec::clear(self);
+        Self::clear(self); // the inherent `Vec::clear`
     }
 }
 
