@@ -271,7 +271,7 @@ fn a_declined_request_is_answered_then_reported() {
 #[test]
 fn a_head_larger_than_the_read_buffer_is_refused_with_431() {
     let mut head = b"GET / HTTP/1.1\r\nHost: h\r\n".to_vec();
-    head.extend(std::iter::repeat_n(b"X-Filler: 0123456789\r\n".as_slice(), 20).flatten());
+    head.extend(core::iter::repeat_n(b"X-Filler: 0123456789\r\n".as_slice(), 20).flatten());
     let (wire, side) = serve(&head, 256, None);
     assert!(wire.starts_with(b"HTTP/1.1 431 "), "{}", String::from_utf8_lossy(&wire));
     assert_eq!(side.failed, Some(Error::Handshake(HandshakeError::HeadTooLarge)));
