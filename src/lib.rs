@@ -133,6 +133,10 @@ pub mod connection;
 #[cfg(feature = "deflate")]
 pub mod deflate;
 pub mod driver;
+#[cfg(feature = "embedded-io")]
+pub mod embedded_io;
+#[cfg(feature = "embedded-io-async")]
+pub mod embedded_io_async;
 mod error;
 pub mod frame;
 pub mod handshake;
