@@ -101,10 +101,14 @@ impl<T: Read + Write, O: OutputBuffer> WebSocket<T, O> {
     {
         loop {
             match self.core.step(reader)? {
-                Step::Io(Io::Read) if self.core.driver.connection().is_some() => return Ok(()),
+                // Open. Frames that came with the head are ready before the answer
+                // was written: write it first.
+                Step::Io(Io::Read) | Step::Message if self.core.driver.connection().is_some() => {
+                    return self.flush().await;
+                }
                 Step::Io(Io::Read) => self.read(reader).await?,
                 Step::Io(io) => self.write(io).await?,
-                Step::Message => return Ok(()),
+                Step::Message => return Err(Error::Closed),
                 // A head the driver found whole but then did not take: never again.
                 Step::Handshake if !on_head(&mut self.core.driver, reader) => {
                     return Err(Error::Closed)
