@@ -3,11 +3,14 @@
 //! interrupted reads and writes; scripted sessions cut by a reset or the end of the
 //! stream at every byte, and a transport that stops taking writes at every byte.
 
+extern crate alloc;
+
 mod embedded_support;
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use core::time::Duration;
+use std::sync::{Condvar, Mutex};
 
 use embedded_io::{ErrorKind, ErrorType, Read, Write};
 use embedded_support::{
