@@ -16,6 +16,7 @@
 //! | [`connection`] | the state machine: events out, frames out, close handshake, timers |
 //! | `deflate` (feature `deflate`) | permessage-deflate negotiation and compression |
 //! | `blocking` (feature `std`) | the only code that does I/O: a connection over `Read + Write` |
+//! | `embedded_io`, `embedded_io_async` (features `embedded-io`, `embedded-io-async`) | a connection over an embedded-io stream, blocking or async, without allocation |
 //!
 //! # Driving a connection
 //! After the opening handshake, the caller moves bytes and time; the [`Connection`]
@@ -112,6 +113,9 @@
 //! | `std` | yes | `random_mask_seed`, the `blocking` adapter (implies `alloc`) |
 //! | `deflate` | no | `deflate`: permessage-deflate (RFC 7692) via zlib-rs (implies `alloc`) |
 //! | `http` | no | `handshake::http`: the handshake from and to `http::Request`/`http::Response` (implies `std`) |
+//! | `heapless` | no | `message::HeaplessMessageBuffer`, `FrameSink` and `driver::OutputBuffer` for `heapless::Vec<u8, N>` |
+//! | `embedded-io` | no | `embedded_io`: a blocking driver over `embedded_io::Read + Write` |
+//! | `embedded-io-async` | no | `embedded_io_async`: the async driver (implies `embedded-io`) |
 //!
 //! With no features the whole protocol is available over caller buffers.
 //!

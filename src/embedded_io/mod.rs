@@ -1,4 +1,4 @@
-//! A blocking driver over [`embedded_io`](::embedded_io) (feature `embedded-io`): a
+//! A blocking driver over the [embedded-io](::embedded_io) traits (feature `embedded-io`): a
 //! WebSocket on any `embedded_io::Read + Write` byte stream, with no allocation.
 //!
 //! [`WebSocket`] runs the crate's [`Driver`] over the transport: it performs the
@@ -21,7 +21,7 @@
 //!
 //! # Time
 //! embedded-io has no clock, so the connection's timers (keepalive pings, the pong and
-//! close handshake timeouts of [`Config`]) run only when the caller hands in the time
+//! close handshake timeouts of [`Config`](crate::Config)) run only when the caller hands in the time
 //! with [`handle_timeout`](WebSocket::handle_timeout), whenever
 //! [`poll_timeout`](WebSocket::poll_timeout) says; a ping it queues goes out at the
 //! next [`recv`](WebSocket::recv), send or [`flush`](WebSocket::flush). Without it, a

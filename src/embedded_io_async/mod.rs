@@ -1,4 +1,4 @@
-//! An async driver over [`embedded_io_async`](::embedded_io_async) (feature
+//! An async driver over the [embedded-io-async](::embedded_io_async) traits (feature
 //! `embedded-io-async`): a WebSocket on any `embedded_io_async::Read + Write` byte
 //! stream (an embassy-net `TcpSocket`, say), with no allocation and no runtime of its
 //! own.
