@@ -8,15 +8,16 @@ use rfc6455::handshake::{Accept, ClientKey, ClientRequest, Limits, ServerHandsha
 use rfc6455::message::{HeaplessMessageBuffer, MessageKind};
 use rfc6455::{CloseCode, Config, Connection, MessageReader, Received};
 
-/// The reader every test side uses: 256-byte reads (larger than a frame here, smaller
-/// than the handshake with its frames), messages up to 512 bytes, all owned.
-pub type Reader = MessageReader<[u8; 256], HeaplessMessageBuffer<512>>;
+/// The reader every test side uses: 512-byte reads (a request head offering
+/// permessage-deflate, with `deflate`, is longer than 256), messages up to 512 bytes,
+/// all owned.
+pub type Reader = MessageReader<[u8; 512], HeaplessMessageBuffer<512>>;
 
 /// The output buffer every test side uses.
 pub type Out = heapless::Vec<u8, 512>;
 
 pub fn reader() -> Reader {
-    MessageReader::new([0; 256], HeaplessMessageBuffer::new())
+    MessageReader::new([0; 512], HeaplessMessageBuffer::new())
 }
 
 /// An owned record of a received message, comparable across runs.
