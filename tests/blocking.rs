@@ -39,11 +39,11 @@ const UPGRADE: &str = "GET /chat HTTP/1.1\r\nHost: localhost\r\nUpgrade: websock
 fn echo_round_trip_and_clean_close_in_both_roles() {
     let (l, addr) = listener();
     let server = thread::spawn(move || {
-        let mut ws = WebSocket::accept(l.accept().unwrap().0, Config::default()).unwrap();
         let mut buf = MessageReader::default();
+        let mut ws = WebSocket::accept(l.accept().unwrap().0, &mut buf, Config::default()).unwrap();
         let mut echoed = 0;
         loop {
-            match ws.read(&mut buf) {
+            match ws.recv(&mut buf) {
                 Ok(Received::Text(t)) => {
                     ws.send_text(t).unwrap();
                     echoed += 1
@@ -58,19 +58,20 @@ fn echo_round_trip_and_clean_close_in_both_roles() {
             }
         }
     });
-    let mut ws =
-        WebSocket::connect(raw(&addr), &format!("ws://{addr}/"), Config::default()).unwrap();
     let mut buf = MessageReader::default();
+    let mut ws =
+        WebSocket::connect(raw(&addr), &mut buf, &format!("ws://{addr}/"), Config::default())
+            .unwrap();
     let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 253) as u8).collect();
     ws.send_text("").unwrap();
-    assert_eq!(ws.read(&mut buf).unwrap(), Received::Text(""));
+    assert_eq!(ws.recv(&mut buf).unwrap(), Received::Text(""));
     ws.send_binary(&big).unwrap();
-    assert_eq!(ws.read(&mut buf).unwrap(), Received::Binary(&big[..]));
+    assert_eq!(ws.recv(&mut buf).unwrap(), Received::Binary(&big[..]));
     ws.close(CloseCode::NORMAL, "bye").unwrap();
     assert!(
-        matches!(ws.read(&mut buf).unwrap(), Received::Close(c) if c.code() == Some(CloseCode::NORMAL))
+        matches!(ws.recv(&mut buf).unwrap(), Received::Close(c) if c.code() == Some(CloseCode::NORMAL))
     );
-    assert!(matches!(ws.read(&mut buf), Err(Error::Closed)));
+    assert!(matches!(ws.recv(&mut buf), Err(Error::Closed)));
     assert_eq!(server.join().unwrap(), (2, Some(CloseCode::NORMAL)));
 }
 
@@ -82,7 +83,8 @@ fn malformed_request_gets_400_and_wrong_version_426() {
     ] {
         let (l, addr) = listener();
         let server = thread::spawn(move || {
-            WebSocket::accept(l.accept().unwrap().0, Config::default()).map(|_| ())
+            let mut buf = MessageReader::default();
+            WebSocket::accept(l.accept().unwrap().0, &mut buf, Config::default()).map(|_| ())
         });
         let mut s = raw(&addr);
         s.write_all(request.as_bytes()).unwrap();
@@ -100,7 +102,9 @@ fn declined_request_reaches_the_client_as_rejected() {
     let (l, addr) = listener();
     let server = thread::spawn(move || {
         let stream = l.accept().unwrap().0;
-        WebSocket::accept_with(stream, Config::default(), &Limits::default(), |request| {
+        let mut buf = MessageReader::default();
+        let limits = Limits::default();
+        WebSocket::accept_with(stream, &mut buf, Config::default(), &limits, |request| {
             if request.path() == "/known" {
                 Ok(Accept::new())
             } else {
@@ -109,7 +113,9 @@ fn declined_request_reaches_the_client_as_rejected() {
         })
         .map(|_| ())
     });
-    let result = WebSocket::connect(raw(&addr), &format!("ws://{addr}/unknown"), Config::default());
+    let mut buf = MessageReader::default();
+    let uri = format!("ws://{addr}/unknown");
+    let result = WebSocket::connect(raw(&addr), &mut buf, &uri, Config::default());
     assert!(matches!(result, Err(Error::Rejected { status: 404 })));
     assert!(matches!(server.join().unwrap(), Err(Error::Declined { status: 404 })));
 }
@@ -118,9 +124,9 @@ fn declined_request_reaches_the_client_as_rejected() {
 fn frame_pipelined_behind_the_request_is_not_lost() {
     let (l, addr) = listener();
     let server = thread::spawn(move || {
-        let mut ws = WebSocket::accept(l.accept().unwrap().0, Config::default()).unwrap();
         let mut buf = MessageReader::default();
-        let got = ws.read(&mut buf).map(|r| format!("{r:?}"));
+        let mut ws = WebSocket::accept(l.accept().unwrap().0, &mut buf, Config::default()).unwrap();
+        let got = ws.recv(&mut buf).map(|r| format!("{r:?}"));
         got
     });
     let mut s = raw(&addr);
@@ -136,11 +142,11 @@ fn keepalive_fails_a_silent_peer_with_1001() {
     let config = Config::default()
         .with_keepalive(Some(Duration::from_millis(50)), Some(Duration::from_millis(100)));
     let server = thread::spawn(move || {
-        let mut ws = WebSocket::accept(l.accept().unwrap().0, config).unwrap();
-        let start = Instant::now();
         let mut buf = MessageReader::default();
+        let mut ws = WebSocket::accept(l.accept().unwrap().0, &mut buf, config).unwrap();
+        let start = Instant::now();
         let err = loop {
-            if let Err(e) = ws.read(&mut buf) {
+            if let Err(e) = ws.recv(&mut buf) {
                 break e;
             }
         };
@@ -150,7 +156,8 @@ fn keepalive_fails_a_silent_peer_with_1001() {
     s.write_all(UPGRADE.as_bytes()).unwrap();
     // Never answer pings; just collect what the server sends until it closes.
     let (err, elapsed, failure) = server.join().unwrap();
-    assert!(matches!(err, Error::Closed), "{err}");
+    // The failure is reported once (after its Close was written), then `Closed`.
+    assert!(matches!(err, Error::Protocol(ConnectionError::PongTimeout)), "{err}");
     assert_eq!(failure, Some(ConnectionError::PongTimeout));
     assert!(elapsed < Duration::from_secs(3));
     let wire = read_all(s);
@@ -165,11 +172,11 @@ fn server_close_gives_up_on_a_silent_client_after_the_timeout() {
     let (l, addr) = listener();
     let config = Config::default().with_close_timeout(Duration::from_millis(200));
     let server = thread::spawn(move || {
-        let mut ws = WebSocket::accept(l.accept().unwrap().0, config).unwrap();
+        let mut buf = MessageReader::default();
+        let mut ws = WebSocket::accept(l.accept().unwrap().0, &mut buf, config).unwrap();
         ws.close(CloseCode::GOING_AWAY, "shutdown").unwrap();
         let start = Instant::now();
-        let mut buf = MessageReader::default();
-        let result = ws.read(&mut buf).map(|r| format!("{r:?}"));
+        let result = ws.recv(&mut buf).map(|r| format!("{r:?}"));
         (result.is_err(), start.elapsed(), ws.close_code())
     });
     let mut s = raw(&addr);
@@ -187,16 +194,16 @@ fn server_close_gives_up_on_a_silent_client_after_the_timeout() {
 fn protocol_error_sends_the_close_code_then_ends() {
     let (l, addr) = listener();
     let server = thread::spawn(move || {
-        let mut ws = WebSocket::accept(l.accept().unwrap().0, Config::default()).unwrap();
         let mut buf = MessageReader::default();
-        let code = match ws.read(&mut buf) {
+        let mut ws = WebSocket::accept(l.accept().unwrap().0, &mut buf, Config::default()).unwrap();
+        let code = match ws.recv(&mut buf) {
             Err(Error::Protocol(e)) => e.close_code(),
             other => panic!("{other:?}"),
         };
         // Reported once: a loop that reads on after it (as the Autobahn server does)
         // sees the end, not the same error forever.
-        assert!(matches!(ws.read(&mut buf), Err(Error::Closed)));
-        assert!(matches!(ws.read(&mut buf), Err(Error::Closed)));
+        assert!(matches!(ws.recv(&mut buf), Err(Error::Closed)));
+        assert!(matches!(ws.recv(&mut buf), Err(Error::Closed)));
         code
     });
     let mut s = raw(&addr);
@@ -212,20 +219,21 @@ fn protocol_error_sends_the_close_code_then_ends() {
 fn read_timeout_returns_none_then_the_message() {
     let (l, addr) = listener();
     let server = thread::spawn(move || {
-        let mut ws = WebSocket::accept(l.accept().unwrap().0, Config::default()).unwrap();
         let mut buf = MessageReader::default();
+        let mut ws = WebSocket::accept(l.accept().unwrap().0, &mut buf, Config::default()).unwrap();
         let start = Instant::now();
-        let first = ws.read_timeout(&mut buf, Duration::from_millis(100)).unwrap().is_none();
+        let first = ws.recv_timeout(&mut buf, Duration::from_millis(100)).unwrap().is_none();
         let waited = start.elapsed();
         ws.send_text("go").unwrap();
         let second =
-            ws.read_timeout(&mut buf, Duration::from_secs(5)).unwrap().map(|r| format!("{r:?}"));
+            ws.recv_timeout(&mut buf, Duration::from_secs(5)).unwrap().map(|r| format!("{r:?}"));
         (first, waited, second)
     });
-    let mut ws =
-        WebSocket::connect(raw(&addr), &format!("ws://{addr}/"), Config::default()).unwrap();
     let mut buf = MessageReader::default();
-    assert_eq!(ws.read(&mut buf).unwrap(), Received::Text("go"));
+    let mut ws =
+        WebSocket::connect(raw(&addr), &mut buf, &format!("ws://{addr}/"), Config::default())
+            .unwrap();
+    assert_eq!(ws.recv(&mut buf).unwrap(), Received::Text("go"));
     ws.send_text("late").unwrap();
     let (first, waited, second) = server.join().unwrap();
     assert!(first);
@@ -238,21 +246,22 @@ fn read_timeout_returns_none_then_the_message() {
 fn permessage_deflate_is_negotiated_and_used() {
     let (l, addr) = listener();
     let server = thread::spawn(move || {
-        let mut ws = WebSocket::accept(l.accept().unwrap().0, Config::default()).unwrap();
-        let enabled = ws.connection().is_deflate_enabled();
         let mut buf = MessageReader::default();
-        if let Ok(Received::Text(t)) = ws.read(&mut buf) {
+        let mut ws = WebSocket::accept(l.accept().unwrap().0, &mut buf, Config::default()).unwrap();
+        let enabled = ws.connection().is_deflate_enabled();
+        if let Ok(Received::Text(t)) = ws.recv(&mut buf) {
             ws.send_text(t).unwrap();
         }
         enabled
     });
+    let mut buf = MessageReader::default();
     let mut ws =
-        WebSocket::connect(raw(&addr), &format!("ws://{addr}/"), Config::default()).unwrap();
+        WebSocket::connect(raw(&addr), &mut buf, &format!("ws://{addr}/"), Config::default())
+            .unwrap();
     assert!(ws.connection().is_deflate_enabled());
     let text = "compressible ".repeat(10_000);
     ws.send_text(&text).unwrap();
-    let mut buf = MessageReader::default();
-    assert_eq!(ws.read(&mut buf).unwrap(), Received::Text(&text));
+    assert_eq!(ws.recv(&mut buf).unwrap(), Received::Text(&text));
     assert!(server.join().unwrap());
 }
 
@@ -295,14 +304,14 @@ fn a_failed_write_still_reports_the_close_that_was_read() {
     let mut close = Vec::new();
     peer.close(CloseCode::GOING_AWAY, "bye", &mut close).unwrap();
     let conn = rfc6455::Connection::client(Config::default(), [3; 16]);
-    let mut ws = WebSocket::from_connection(GoneAfterClose { unread: close }, conn, &[]);
+    let mut ws = WebSocket::from_connection(GoneAfterClose { unread: close }, conn);
     assert!(matches!(ws.send_text("too late"), Err(Error::Io(_))));
     let mut reader = MessageReader::default();
-    let received = ws.read(&mut reader).unwrap();
+    let received = ws.recv(&mut reader).unwrap();
     assert!(
         matches!(received, Received::Close(c) if c.code() == Some(CloseCode::GOING_AWAY)),
         "{received:?}"
     );
-    assert!(matches!(ws.read(&mut reader), Err(Error::Closed)));
+    assert!(matches!(ws.recv(&mut reader), Err(Error::Closed)));
     assert_eq!(ws.close_code(), Some(CloseCode::GOING_AWAY));
 }

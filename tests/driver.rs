@@ -2,6 +2,8 @@
 //! memory: the handshake, messages, reads and writes cut at every size, failures and
 //! refusals, and what the peer is told in each case.
 
+#![cfg(feature = "alloc")]
+
 use rfc6455::driver::{Driver, Next};
 use rfc6455::handshake::{Accept, ClientKey, ClientRequest, HandshakeError, Limits, Reject};
 use rfc6455::message::MessageBuffer;
@@ -115,14 +117,20 @@ fn step_with(
         }
         Next::Message => {
             let server = d.connection().unwrap().role() == rfc6455::Role::Server;
-            if let Some(message) = d.message(&mut side.reader) {
-                // Echo data back, as a server would, straight from the reader.
-                match message {
-                    Received::Text(t) if server => d.send_text(t).unwrap(),
-                    Received::Binary(b) if server => d.send_binary(b).unwrap(),
-                    _ => {}
+            match d.message(&mut side.reader) {
+                Ok(message) => {
+                    // Echo data back, as a server would, straight from the reader.
+                    match message {
+                        Received::Text(t) if server => d.send_text(t).unwrap(),
+                        Received::Binary(b) if server => d.send_binary(b).unwrap(),
+                        _ => {}
+                    }
+                    side.received.push(owned(&message));
                 }
-                side.received.push(owned(&message));
+                Err(e) => {
+                    assert!(side.failed.is_none(), "a failure is reported once");
+                    side.failed = Some(e);
+                }
             }
         }
         Next::Failed(e) => {
@@ -270,7 +278,7 @@ fn a_declined_request_is_answered_then_reported() {
 #[test]
 fn a_head_larger_than_the_read_buffer_is_refused_with_431() {
     let mut head = b"GET / HTTP/1.1\r\nHost: h\r\n".to_vec();
-    head.extend(std::iter::repeat_n(b"X-Filler: 0123456789\r\n".as_slice(), 20).flatten());
+    head.extend(core::iter::repeat_n(b"X-Filler: 0123456789\r\n".as_slice(), 20).flatten());
     let (wire, side) = serve(&head, 256, None);
     assert!(wire.starts_with(b"HTTP/1.1 431 "), "{}", String::from_utf8_lossy(&wire));
     assert_eq!(side.failed, Some(Error::Handshake(HandshakeError::HeadTooLarge)));

@@ -17,7 +17,7 @@ pub use output::OutputBuffer;
 use core::time::Duration;
 
 use crate::handshake::{Limits, ServerHandshake};
-use crate::message::MessageStore;
+use crate::message::{MessageError, MessageStore};
 use crate::{
     CloseCode, Config, Connection, ConnectionError, Error, MessageReader, Received, SendError,
 };
@@ -57,6 +57,9 @@ pub enum Next {
 
 /// Where the driver is.
 #[derive(Debug)]
+// The connection is the large variant and the one the driver spends its life in; it
+// cannot be boxed without `alloc`.
+#[allow(clippy::large_enum_variant)]
 enum Phase {
     /// A server reading the client's request head.
     Accepting { handshake: ServerHandshake, config: Config },
@@ -108,11 +111,14 @@ enum Phase {
 ///                 ws.filled(&mut reader, n);
 ///             }
 ///             Next::Handshake => ws.accept(&mut reader, |_request| Ok(Accept::new())),
-///             Next::Message => {
-///                 if let Some(Received::Text(text)) = ws.message(&mut reader) {
-///                     ws.send_text(text)?; // goes out at the next `Next::Write`
+///             Next::Message => match ws.message(&mut reader) {
+///                 Ok(Received::Text(text)) => ws.send_text(text)?, // out at the next Write
+///                 Ok(_) => {}
+///                 Err(error) => {
+///                     socket.write_all(ws.output()).ok(); // the Close goes first
+///                     return Err(error);
 ///                 }
-///             }
+///             },
 ///             Next::Failed(error) => return Err(error),
 ///             Next::Closed => return Ok(()),
 ///             _ => {}
@@ -323,19 +329,32 @@ impl<O: OutputBuffer> Driver<O> {
         }
     }
 
-    /// The message that [`Next::Message`] announced, from `reader` (`None` when its
-    /// text turned out not to be UTF-8: the connection failed, and
-    /// [`poll`](Self::poll) says so). It borrows the reader, not the driver, so it can
-    /// be sent back while it is held.
-    pub fn message<'r, R, S>(&mut self, reader: &'r mut MessageReader<R, S>) -> Option<Received<'r>>
+    /// The message that [`Next::Message`] announced, from `reader`. It borrows the
+    /// reader, not the driver, so it can be sent back while it is held.
+    ///
+    /// # Errors
+    /// When its text turns out not to be UTF-8, the connection fails: the error is
+    /// returned here (not by [`poll`](Self::poll)) with its Close already in
+    /// [`output`](Self::output). Write the output, then report it.
+    pub fn message<'r, R, S>(
+        &mut self,
+        reader: &'r mut MessageReader<R, S>,
+    ) -> Result<Received<'r>, Error>
     where
         R: AsRef<[u8]> + AsMut<[u8]>,
         S: MessageStore,
     {
-        match &mut self.phase {
-            Phase::Open(conn) => reader.next(conn),
-            _ => None,
+        let Phase::Open(conn) = &mut self.phase else {
+            return Err(Error::Send(SendError::Closed));
+        };
+        if let Some(message) = reader.next(conn) {
+            return Ok(message);
         }
+        while let Ok(true) = conn.poll_transmit(&mut self.out) {}
+        self.failure_reported = true;
+        // (A reader finds nothing only when the connection failed.)
+        let failure = conn.failure().unwrap_or(MessageError::InvalidUtf8.into());
+        Err(Error::Connection(failure))
     }
 
     /// Queues a text message.

@@ -32,6 +32,6 @@ impl OutputBuffer for alloc::vec::Vec<u8> {
     }
 
     fn clear(&mut self) {
-        alloc::vec::Vec::clear(self);
+        Self::clear(self);
     }
 }
