@@ -89,12 +89,16 @@ enum Phase {
 /// use std::io::{Read, Write};
 /// use rfc6455::driver::{Driver, Next};
 /// use rfc6455::handshake::{Accept, Limits};
-/// use rfc6455::{Config, MessageReader, Received};
+/// use rfc6455::message::SliceMessageBuffer;
+/// use rfc6455::{Config, MessageReader, Received, SliceSink};
 ///
-/// /// Echoes every text message until the connection is over.
+/// /// Echoes every text message until the connection is over. (With `alloc`, the
+/// /// buffers can be `MessageReader::default()` and a `Vec<u8>`.)
 /// fn serve(socket: &mut (impl Read + Write)) -> Result<(), rfc6455::Error> {
-///     let mut reader = MessageReader::default();
-///     let mut ws = Driver::server(Config::default(), Limits::default(), Vec::new());
+///     let (mut store, mut output) = ([0u8; 4096], [0u8; 4096]);
+///     let mut reader = MessageReader::new([0u8; 2048], SliceMessageBuffer::new(&mut store));
+///     let out = SliceSink::new(&mut output);
+///     let mut ws = Driver::server(Config::default(), Limits::default(), out);
 ///     loop {
 ///         match ws.poll(&mut reader) {
 ///             Next::Write => match socket.write(ws.output()) {
@@ -130,16 +134,19 @@ enum Phase {
 /// let hello = b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
 ///     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n\
 ///     \x81\x82\0\0\0\0hi";
-/// # struct Pipe { input: &'static [u8], output: Vec<u8> }
+/// # struct Pipe { input: &'static [u8], output: [u8; 256], len: usize }
 /// # impl Read for Pipe { fn read(&mut self, b: &mut [u8]) -> std::io::Result<usize> { self.input.read(b) } }
 /// # impl Write for Pipe {
-/// #     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> { self.output.write(b) }
+/// #     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+/// #         let n = (&mut self.output[self.len..]).write(b)?; self.len += n; Ok(n)
+/// #     }
 /// #     fn flush(&mut self) -> std::io::Result<()> { Ok(()) }
 /// # }
-/// let mut socket = Pipe { input: hello, output: Vec::new() };
+/// let mut socket = Pipe { input: hello, output: [0; 256], len: 0 };
 /// serve(&mut socket)?;
-/// assert!(socket.output.starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
-/// assert!(socket.output.ends_with(b"\x81\x02hi"));
+/// let written = &socket.output[..socket.len];
+/// assert!(written.starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
+/// assert!(written.ends_with(b"\x81\x02hi"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
