@@ -139,6 +139,8 @@ pub mod handshake;
 pub mod message;
 mod role;
 mod sink;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 
 pub use close_code::CloseCode;
 #[cfg(feature = "std")]
