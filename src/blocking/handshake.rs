@@ -144,10 +144,11 @@ impl<S: Transport> WebSocket<S> {
             }
             match self.driver.poll(reader) {
                 Next::Write | Next::Flush => self.write_step()?,
-                Next::Read { .. } => {
-                    let n = self.stream.read(self.driver.read_buffer(reader))?;
-                    self.driver.filled(reader, n);
-                }
+                Next::Read { .. } => match self.stream.read(self.driver.read_buffer(reader)) {
+                    Ok(n) => self.driver.filled(reader, n),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e.into()),
+                },
                 Next::Handshake => answer(&mut self.driver, reader),
                 Next::Failed(error) => return Err(error.into()),
                 _ => return Err(Error::Closed),

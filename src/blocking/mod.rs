@@ -256,7 +256,14 @@ impl<S: Transport> WebSocket<S> {
     /// Writes (or flushes) once; on failure the driver stops writing.
     fn write_step(&mut self) -> io::Result<()> {
         let result = if self.driver.output().is_empty() {
-            self.stream.flush().map(|()| self.driver.flushed())
+            match self.stream.flush() {
+                Ok(()) => {
+                    self.driver.flushed();
+                    Ok(())
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => Ok(()),
+                Err(e) => Err(e),
+            }
         } else {
             match self.stream.write(self.driver.output()) {
                 Ok(0) => Err(ErrorKind::WriteZero.into()),

@@ -174,7 +174,9 @@ impl<O: OutputBuffer> Driver<O> {
     /// A server that reads a client's opening handshake (within `limits`, and within
     /// the read buffer of the reader it is polled with) and then runs a connection with
     /// `config`. With the `deflate` feature, permessage-deflate is negotiated as
-    /// `config` says.
+    /// `config` says. A head that does not fit in the read buffer is refused with 431
+    /// ([`HandshakeError::HeadTooLarge`](crate::handshake::HandshakeError::HeadTooLarge)):
+    /// browsers send 400 to 1,000 bytes, more with cookies.
     pub const fn server(config: Config, limits: Limits, out: O) -> Self {
         let handshake = ServerHandshake::new(limits);
         Self::with_phase(Phase::Accepting { handshake, config }, out)
@@ -226,6 +228,9 @@ impl<O: OutputBuffer> Driver<O> {
                     return Next::Failed(error.into());
                 }
                 if conn.should_close_transport() {
+                    // The transport is closed from here on: without the peer's Close,
+                    // the close code is 1006 (RFC 6455 §7.1.5).
+                    conn.handle_eof();
                     return Next::Closed;
                 }
                 Next::Read { wake_at: conn.poll_timeout() }

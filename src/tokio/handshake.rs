@@ -166,6 +166,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> WebSocket<T> {
                             let n = buf.filled().len();
                             self.driver.filled(reader, n);
                         }
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                         Err(e) => return Poll::Ready(Err(e.into())),
                     }
                 }

@@ -244,6 +244,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> WebSocket<T> {
                     self.driver.flushed();
                     Ok(())
                 }
+                Poll::Ready(Err(e)) if e.kind() == ErrorKind::Interrupted => Ok(()),
                 Poll::Ready(Err(e)) => Err(e),
                 Poll::Pending => return Poll::Pending,
             }

@@ -1,0 +1,324 @@
+//! The tokio driver: both roles over loopback TCP, cancellation at every `.await`,
+//! timers, and a transport that fails in every way it can (short reads and writes,
+//! `Pending`, `Interrupted`, a reset at every byte of a session).
+
+#![cfg(feature = "tokio")]
+
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use core::time::Duration;
+use std::io;
+
+use rfc6455::message::MessageBuffer;
+use rfc6455::tokio::{Error, WebSocket};
+use rfc6455::{CloseCode, Config, ConnectionError, MessageReader, Received};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+
+type Reader = MessageReader<Vec<u8>, MessageBuffer>;
+
+async fn pair(
+    server_config: Config,
+) -> (WebSocket<TcpStream>, Reader, WebSocket<TcpStream>, Reader) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let mut reader = MessageReader::default();
+        let stream = listener.accept().await.unwrap().0;
+        let ws = WebSocket::accept(stream, &mut reader, server_config).await.unwrap();
+        (ws, reader)
+    });
+    let mut reader = MessageReader::default();
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let uri = format!("ws://{addr}/");
+    let client = WebSocket::connect(stream, &mut reader, &uri, Config::default()).await.unwrap();
+    let (server, server_reader) = server.await.unwrap();
+    (server, server_reader, client, reader)
+}
+
+/// Echoes until the connection is over; returns the number of messages echoed and
+/// the close code.
+async fn echo(mut ws: WebSocket<TcpStream>, mut reader: Reader) -> (usize, Option<CloseCode>) {
+    let mut echoed = 0;
+    loop {
+        match ws.recv(&mut reader).await {
+            Ok(Received::Text(t)) => ws.send_text(t).await.unwrap(),
+            Ok(Received::Binary(b)) => ws.send_binary(b).await.unwrap(),
+            Ok(_) => continue,
+            Err(Error::Closed) => return (echoed, ws.close_code()),
+            Err(e) => panic!("server: {e}"),
+        }
+        echoed += 1;
+    }
+}
+
+async fn with_deadline<F: core::future::Future>(f: F) -> F::Output {
+    tokio::time::timeout(Duration::from_secs(20), f).await.expect("bounded in time")
+}
+
+#[tokio::test]
+async fn echo_round_trip_and_clean_close_in_both_roles() {
+    with_deadline(async {
+        let (server, server_reader, mut ws, mut reader) = pair(Config::default()).await;
+        let server = tokio::spawn(echo(server, server_reader));
+        let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        ws.send_text("").await.unwrap();
+        assert_eq!(ws.recv(&mut reader).await.unwrap(), Received::Text(""));
+        ws.send_binary(&big).await.unwrap();
+        assert_eq!(ws.recv(&mut reader).await.unwrap(), Received::Binary(&big[..]));
+        ws.send_ping(b"p").await.unwrap();
+        assert!(
+            matches!(ws.recv(&mut reader).await.unwrap(), Received::Pong(p) if p.as_bytes() == b"p")
+        );
+        ws.close(CloseCode::NORMAL, "bye").await.unwrap();
+        let close = ws.recv(&mut reader).await.unwrap();
+        assert!(matches!(close, Received::Close(c) if c.code() == Some(CloseCode::NORMAL)));
+        assert!(matches!(ws.recv(&mut reader).await, Err(Error::Closed)));
+        assert_eq!(server.await.unwrap(), (2, Some(CloseCode::NORMAL)));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_recv_dropped_by_select_loses_nothing() {
+    with_deadline(async {
+        let (mut server, _server_reader, mut ws, mut reader) = pair(Config::default()).await;
+        // The server sends a large message in small pieces with pauses, so the client's
+        // `recv` is cancelled many times in the middle of it.
+        let text: String = (0..400_000).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+        let sent = text.clone();
+        let sender = tokio::spawn(async move {
+            let (conn, _) = (server.connection(), ());
+            assert!(conn.can_send());
+            for chunk in sent.as_bytes().chunks(50_000).collect::<Vec<_>>() {
+                server.send_text(core::str::from_utf8(chunk).unwrap()).await.unwrap();
+                tokio::time::sleep(Duration::from_millis(3)).await;
+            }
+            server
+        });
+        let mut got = String::new();
+        let mut cancelled = 0;
+        while got.len() < text.len() {
+            tokio::select! {
+                message = ws.recv(&mut reader) => match message.unwrap() {
+                    Received::Text(t) => got.push_str(t),
+                    other => panic!("{other:?}"),
+                },
+                () = tokio::time::sleep(Duration::from_micros(200)) => cancelled += 1,
+            }
+        }
+        assert_eq!(got, text);
+        assert!(cancelled > 0, "the test never cancelled a recv");
+        drop(sender.await.unwrap());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_send_dropped_at_its_await_is_still_sent() {
+    with_deadline(async {
+        let (server, server_reader, mut ws, mut reader) = pair(Config::default()).await;
+        let server = tokio::spawn(echo(server, server_reader));
+        // 8 MiB cannot be written at once over loopback: the first poll leaves it
+        // queued, and the future is dropped there.
+        let big = vec![7u8; 8 << 20];
+        let attempt = tokio::time::timeout(Duration::ZERO, ws.send_binary(&big)).await;
+        assert!(attempt.is_err(), "the send finished in one poll");
+        // The next recv writes the rest while it waits for the echo.
+        assert_eq!(ws.recv(&mut reader).await.unwrap(), Received::Binary(&big[..]));
+        ws.close(CloseCode::NORMAL, "").await.unwrap();
+        while ws.recv(&mut reader).await.is_ok() {}
+        assert_eq!(server.await.unwrap().0, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn keepalive_fails_a_silent_peer_with_1001_then_closes() {
+    with_deadline(async {
+        let config = Config::default()
+            .with_keepalive(Some(Duration::from_millis(50)), Some(Duration::from_millis(100)));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let mut reader = MessageReader::default();
+            let stream = listener.accept().await.unwrap().0;
+            let mut ws = WebSocket::accept(stream, &mut reader, config).await.unwrap();
+            let first = ws.recv(&mut reader).await.map(|_| ()).unwrap_err();
+            let second = ws.recv(&mut reader).await.map(|_| ()).unwrap_err();
+            (first, second, ws.close_code())
+        });
+        // A raw client: the upgrade, then silence (it never answers a ping).
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        stream
+            .write_all(
+                b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+                  Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            )
+            .await
+            .unwrap();
+        let mut wire = Vec::new();
+        stream.read_to_end(&mut wire).await.unwrap();
+        let (first, second, code) = server.await.unwrap();
+        assert!(matches!(first, Error::Protocol(ConnectionError::PongTimeout)), "{first}");
+        assert!(matches!(second, Error::Closed), "{second}");
+        // The server sent 1001 but never heard a Close: the closure is abnormal.
+        assert_eq!(code, Some(CloseCode::ABNORMAL));
+        // Pings went out, then the Close with 1001.
+        assert!(wire.windows(2).any(|w| w == [0x89, 0x00]), "no ping");
+        assert!(wire.ends_with(&[0x88, 0x02, 0x03, 0xe9]), "{wire:x?}");
+    })
+    .await;
+}
+
+/// A transport that hands out a scripted input through every kind of trouble: short
+/// reads and writes, `Pending` (waking itself), `Interrupted`, and a reset after
+/// `reset_at` input bytes.
+struct Faulty {
+    input: Vec<u8>,
+    pos: usize,
+    reset_at: usize,
+    output: Vec<u8>,
+    calls: usize,
+}
+
+impl Faulty {
+    fn new(input: Vec<u8>, reset_at: usize) -> Self {
+        Self { input, pos: 0, reset_at, output: Vec::new(), calls: 0 }
+    }
+
+    /// What this call does: 0 Pending, 1 Interrupted, else go on.
+    fn trouble(&mut self, cx: &mut Context<'_>) -> Option<Poll<io::Result<()>>> {
+        self.calls += 1;
+        match self.calls % 5 {
+            0 => {
+                cx.waker().wake_by_ref();
+                Some(Poll::Pending)
+            }
+            1 => Some(Poll::Ready(Err(io::ErrorKind::Interrupted.into()))),
+            _ => None,
+        }
+    }
+}
+
+impl AsyncRead for Faulty {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if let Some(trouble) = self.trouble(cx) {
+            return trouble;
+        }
+        if self.pos >= self.reset_at {
+            return Poll::Ready(Err(io::ErrorKind::ConnectionReset.into()));
+        }
+        let end = self.input.len().min(self.reset_at);
+        // 1 to 3 bytes at a time.
+        let n = (end - self.pos).min(buf.remaining()).min(1 + self.calls % 3);
+        let pos = self.pos;
+        buf.put_slice(&self.input[pos..pos + n]);
+        self.pos += n;
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncWrite for Faulty {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if let Some(trouble) = self.trouble(cx) {
+            return trouble.map_ok(|()| 0);
+        }
+        let n = buf.len().min(1 + self.calls % 4);
+        self.output.extend_from_slice(&buf[..n]);
+        Poll::Ready(Ok(n))
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.trouble(cx).unwrap_or(Poll::Ready(Ok(())))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// A masked client frame.
+fn frame(opcode: u8, payload: &[u8], fin: bool) -> Vec<u8> {
+    let key = [0x11, 0x22, 0x33, 0x44];
+    let mut f = vec![opcode | if fin { 0x80 } else { 0 }, 0x80 | payload.len() as u8];
+    f.extend_from_slice(&key);
+    f.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+    f
+}
+
+const UPGRADE: &[u8] =
+    b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+    Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+
+#[tokio::test]
+async fn a_faulty_transport_loses_nothing_before_a_reset_at_any_byte() {
+    // A scripted client session: messages (one fragmented, with a ping between its
+    // fragments), then a Close.
+    let mut script = UPGRADE.to_vec();
+    let mut ends = Vec::new(); // where each message's last byte is, and the message
+    for (i, text) in ["one", "two", "three"].iter().enumerate() {
+        script.extend(frame(0x1, text.as_bytes(), true));
+        ends.push((script.len(), format!("Text({text:?})")));
+        if i == 1 {
+            script.extend(frame(0x2, b"frag", false));
+            script.extend(frame(0x9, b"ping", true));
+            ends.push((script.len(), "Ping(\"ping\")".to_string()));
+            script.extend(frame(0x0, b"ment", true));
+            ends.push((script.len(), "Binary([102, 114, 97, 103, 109, 101, 110, 116])".into()));
+        }
+    }
+    script.extend(frame(0x8, &[0x03, 0xe8], true));
+    ends.push((script.len(), "Close(1000)".into()));
+
+    for reset_at in 0..=script.len() {
+        let io = Faulty::new(script.clone(), reset_at);
+        let mut reader = MessageReader::new(vec![0u8; 160], MessageBuffer::new()); // the head fits
+        let outcome = with_deadline(async {
+            let mut ws = match WebSocket::accept(io, &mut reader, Config::default()).await {
+                Ok(ws) => ws,
+                Err(e) => return (Vec::new(), Some(e.to_string()), None),
+            };
+            let mut seen = Vec::new();
+            let end = loop {
+                match ws.recv(&mut reader).await {
+                    Ok(Received::Text(t)) => seen.push(format!("Text({t:?})")),
+                    Ok(Received::Binary(b)) => seen.push(format!("Binary({b:?})")),
+                    Ok(Received::Ping(p)) => {
+                        seen.push(format!("Ping({:?})", String::from_utf8_lossy(&p)))
+                    }
+                    Ok(Received::Close(c)) => {
+                        seen.push(format!("Close({})", c.code().map_or(0, CloseCode::get)))
+                    }
+                    Ok(other) => panic!("{other:?}"),
+                    Err(Error::Closed) => break None,
+                    Err(e) => break Some(e.to_string()),
+                }
+            };
+            (seen, end, ws.close_code())
+        })
+        .await;
+        let (seen, end, code) = outcome;
+        // Every message whose last byte came before the reset, in order, and no other.
+        let expected: Vec<String> =
+            ends.iter().filter(|(at, _)| *at <= reset_at).map(|(_, m)| m.clone()).collect();
+        if reset_at < UPGRADE.len() {
+            assert!(seen.is_empty(), "reset at {reset_at}");
+            continue;
+        }
+        assert_eq!(seen, expected, "reset at {reset_at}");
+        assert_eq!(end, None, "reset at {reset_at}: a reset is the end, not an error");
+        // Without the peer's Close, the closure is abnormal.
+        let want = if reset_at == script.len() { 1000 } else { 1006 };
+        assert_eq!(code.map(CloseCode::get), Some(want), "reset at {reset_at}");
+    }
+}
