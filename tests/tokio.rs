@@ -322,3 +322,68 @@ async fn a_faulty_transport_loses_nothing_before_a_reset_at_any_byte() {
         assert_eq!(code.map(CloseCode::get), Some(want), "reset at {reset_at}");
     }
 }
+
+#[tokio::test]
+async fn split_halves_send_from_one_task_while_the_other_answers_pings() {
+    with_deadline(async {
+        let (server, mut server_reader, mut ws, mut reader) = pair(Config::default()).await;
+        let (mut rx, mut tx) = server.split();
+        // One task pushes 50 messages, pausing between them; the receiving half runs in
+        // another and must answer pings (and the Close) while the pusher waits.
+        let pusher = tokio::spawn(async move {
+            for i in 0..50 {
+                tx.send_text(&format!("tick {i}")).await.unwrap();
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            tx
+        });
+        let receiver = tokio::spawn(async move {
+            let mut seen = Vec::new();
+            loop {
+                match rx.recv(&mut server_reader).await {
+                    Ok(Received::Ping(p)) => seen.push(p.to_vec()),
+                    Ok(_) => {}
+                    Err(Error::Closed) => return (seen, rx.close_code()),
+                    Err(e) => panic!("{e}"),
+                }
+            }
+        });
+        // Each ping waits for its pong (a peer may answer only the latest of several
+        // pings, RFC 6455 §5.5.3), while ticks keep coming.
+        let mut ticks = 0;
+        for i in 0u8..10 {
+            ws.send_ping(&[i]).await.unwrap();
+            loop {
+                match ws.recv(&mut reader).await.unwrap() {
+                    Received::Text(t) => {
+                        assert_eq!(t, format!("tick {ticks}"));
+                        ticks += 1;
+                    }
+                    Received::Pong(p) => {
+                        assert_eq!(p.as_bytes(), [i]);
+                        break;
+                    }
+                    other => panic!("{other:?}"),
+                }
+            }
+        }
+        while ticks < 50 {
+            assert_eq!(ws.recv(&mut reader).await.unwrap(), Received::Text(&format!("tick {ticks}")));
+            ticks += 1;
+        }
+        // The sending half is now idle (held, not dropped): the pong comes from the
+        // receiving half alone.
+        let tx = pusher.await.unwrap();
+        ws.send_ping(b"idle").await.unwrap();
+        assert!(matches!(ws.recv(&mut reader).await.unwrap(), Received::Pong(p) if p.as_bytes() == b"idle"));
+        ws.close(CloseCode::NORMAL, "").await.unwrap();
+        assert!(matches!(ws.recv(&mut reader).await.unwrap(), Received::Close(_)));
+        let (seen, code) = receiver.await.unwrap();
+        let mut expected: Vec<Vec<u8>> = (0u8..10).map(|i| vec![i]).collect();
+        expected.push(b"idle".to_vec());
+        assert_eq!(seen, expected);
+        assert_eq!(code, Some(CloseCode::NORMAL));
+        drop(tx);
+    })
+    .await;
+}

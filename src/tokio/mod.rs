@@ -56,6 +56,9 @@
 //! without a send, and a write that cannot proceed does not stop reading.
 
 mod handshake;
+mod split;
+
+pub use split::{RecvHalf, SendHalf};
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -274,18 +277,20 @@ impl<T: AsyncRead + AsyncWrite + Unpin> WebSocket<T> {
     /// [`Error::Io`] when writing fails (the connection then writes no more, but
     /// [`recv`](Self::recv) still delivers what arrives).
     pub async fn flush(&mut self) -> Result<(), Error> {
+        poll_fn(|cx| self.poll_flush_output(cx)).await
+    }
+
+    /// Writes until everything queued is written and flushed.
+    fn poll_flush_output(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         if let Ok((conn, out)) = self.driver.connection_and_output() {
             while let Ok(true) = conn.poll_transmit(out) {}
         }
-        poll_fn(|cx| {
-            while self.driver.has_output() {
-                if let Err(e) = core::task::ready!(self.poll_write_step(cx)) {
-                    return Poll::Ready(Err(e));
-                }
+        while self.driver.has_output() {
+            if let Err(e) = core::task::ready!(self.poll_write_step(cx)) {
+                return Poll::Ready(Err(e));
             }
-            Poll::Ready(Ok(()))
-        })
-        .await
+        }
+        Poll::Ready(Ok(()))
     }
 
     /// Queues with `send`, then writes.
