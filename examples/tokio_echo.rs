@@ -29,7 +29,7 @@ async fn serve(listener: TcpListener) -> std::io::Result<()> {
     }
 }
 
-async fn client(addr: std::net::SocketAddr) -> Result<(), Error> {
+async fn client(addr: core::net::SocketAddr) -> Result<(), Error> {
     let mut reader = MessageReader::default();
     let uri = format!("ws://{addr}/echo");
     let stream = TcpStream::connect(addr).await?;
@@ -47,7 +47,7 @@ async fn client(addr: std::net::SocketAddr) -> Result<(), Error> {
 }
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> Result<(), Box<dyn core::error::Error>> {
     let mut args = std::env::args().skip(1);
     if args.next().as_deref() == Some("serve") {
         let addr = args.next().unwrap_or_else(|| "127.0.0.1:9002".into());
@@ -59,7 +59,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tokio::spawn(serve(listener));
     client(addr).await?;
     // Let the server task print its line.
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    tokio::time::sleep(core::time::Duration::from_millis(50)).await;
     println!("demo finished");
     Ok(())
 }
