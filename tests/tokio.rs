@@ -387,3 +387,39 @@ async fn split_halves_send_from_one_task_while_the_other_answers_pings() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_message_stream_is_a_stream_and_a_sink_of_owned_messages() {
+    use futures_util::{SinkExt, StreamExt};
+    use rfc6455::tokio::Message;
+    with_deadline(async {
+        let (server, server_reader, ws, reader) = pair(Config::default()).await;
+        // The server echoes through its stream, upper-casing text.
+        let server = tokio::spawn(async move {
+            let mut messages = server.into_stream(server_reader);
+            while let Some(message) = messages.next().await {
+                match message.unwrap() {
+                    Message::Text(t) => messages.send(Message::Text(t.to_uppercase())).await,
+                    Message::Binary(b) => messages.send(Message::Binary(b)).await,
+                    _ => Ok(()),
+                }
+                .unwrap();
+            }
+            messages.get_ref().close_code()
+        });
+        let mut client = ws.into_stream(reader);
+        client.send(Message::Text("hello".into())).await.unwrap();
+        client.feed(Message::Binary(vec![1, 2, 3])).await.unwrap();
+        client.feed(Message::Ping(b"p".to_vec())).await.unwrap();
+        client.flush().await.unwrap();
+        assert_eq!(client.next().await.unwrap().unwrap(), Message::Text("HELLO".into()));
+        assert_eq!(client.next().await.unwrap().unwrap(), Message::Binary(vec![1, 2, 3]));
+        assert_eq!(client.next().await.unwrap().unwrap(), Message::Pong(b"p".to_vec()));
+        client.close().await.unwrap();
+        let close = client.next().await.unwrap().unwrap();
+        assert_eq!(close, Message::Close(Some((CloseCode::NORMAL, String::new()))));
+        assert!(client.next().await.is_none(), "the stream ends with the connection");
+        assert_eq!(server.await.unwrap(), Some(CloseCode::NORMAL));
+    })
+    .await;
+}

@@ -57,8 +57,10 @@
 
 mod handshake;
 mod split;
+mod stream;
 
 pub use split::{RecvHalf, SendHalf};
+pub use stream::{Message, MessageStream};
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
