@@ -15,7 +15,9 @@
 //! | [`message`] | fragment reassembly, fail-fast UTF-8, close payloads, message buffers |
 //! | [`connection`] | the state machine: events out, frames out, close handshake, timers |
 //! | `deflate` (feature `deflate`) | permessage-deflate negotiation and compression |
-//! | `blocking` (feature `std`) | the only code that does I/O: a connection over `Read + Write` |
+//! | [`driver`] | the protocol loop of a transport driver, without I/O: handshake to close |
+//! | `blocking` (feature `std`) | a connection over `Read + Write`, on [`driver`] |
+//! | `tokio` (feature `tokio`) | a connection over tokio's `AsyncRead + AsyncWrite`, on [`driver`] |
 //!
 //! # Driving a connection
 //! After the opening handshake, the caller moves bytes and time; the [`Connection`]
@@ -112,6 +114,7 @@
 //! | `std` | yes | `random_mask_seed`, the `blocking` adapter (implies `alloc`) |
 //! | `deflate` | no | `deflate`: permessage-deflate (RFC 7692) via zlib-rs (implies `alloc`) |
 //! | `http` | no | `handshake::http`: the handshake from and to `http::Request`/`http::Response` (implies `std`) |
+//! | `tokio` | no | `tokio`: the async driver, split halves, a `Stream`/`Sink` of messages (implies `std`) |
 //!
 //! With no features the whole protocol is available over caller buffers.
 //!
