@@ -4,6 +4,8 @@
 
 #![cfg(feature = "tokio")]
 
+mod support;
+
 use core::pin::Pin;
 use core::task::{Context, Poll};
 use core::time::Duration;
@@ -14,6 +16,8 @@ use rfc6455::tokio::{Error, WebSocket};
 use rfc6455::{CloseCode, Config, ConnectionError, MessageReader, Received};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+
+use support::scripted;
 
 type Reader = MessageReader<Vec<u8>, MessageBuffer>;
 
@@ -247,39 +251,9 @@ impl AsyncWrite for Faulty {
     }
 }
 
-/// A masked client frame.
-fn frame(opcode: u8, payload: &[u8], fin: bool) -> Vec<u8> {
-    let key = [0x11, 0x22, 0x33, 0x44];
-    let mut f = vec![opcode | if fin { 0x80 } else { 0 }, 0x80 | payload.len() as u8];
-    f.extend_from_slice(&key);
-    f.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
-    f
-}
-
-const UPGRADE: &[u8] =
-    b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-    Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-
 #[tokio::test]
 async fn a_faulty_transport_loses_nothing_before_a_reset_at_any_byte() {
-    // A scripted client session: messages (one fragmented, with a ping between its
-    // fragments), then a Close.
-    let mut script = UPGRADE.to_vec();
-    let mut ends = Vec::new(); // where each message's last byte is, and the message
-    for (i, text) in ["one", "two", "three"].iter().enumerate() {
-        script.extend(frame(0x1, text.as_bytes(), true));
-        ends.push((script.len(), format!("Text({text:?})")));
-        if i == 1 {
-            script.extend(frame(0x2, b"frag", false));
-            script.extend(frame(0x9, b"ping", true));
-            ends.push((script.len(), "Ping(\"ping\")".to_string()));
-            script.extend(frame(0x0, b"ment", true));
-            ends.push((script.len(), "Binary([102, 114, 97, 103, 109, 101, 110, 116])".into()));
-        }
-    }
-    script.extend(frame(0x8, &[0x03, 0xe8], true));
-    ends.push((script.len(), "Close(1000)".into()));
-
+    let (script, ends) = scripted::session();
     for reset_at in 0..=script.len() {
         let io = Faulty::new(script.clone(), reset_at);
         let mut reader = MessageReader::new(vec![0u8; 160], MessageBuffer::new()); // the head fits
@@ -291,15 +265,7 @@ async fn a_faulty_transport_loses_nothing_before_a_reset_at_any_byte() {
             let mut seen = Vec::new();
             let end = loop {
                 match ws.recv(&mut reader).await {
-                    Ok(Received::Text(t)) => seen.push(format!("Text({t:?})")),
-                    Ok(Received::Binary(b)) => seen.push(format!("Binary({b:?})")),
-                    Ok(Received::Ping(p)) => {
-                        seen.push(format!("Ping({:?})", String::from_utf8_lossy(&p)))
-                    }
-                    Ok(Received::Close(c)) => {
-                        seen.push(format!("Close({})", c.code().map_or(0, CloseCode::get)))
-                    }
-                    Ok(other) => panic!("{other:?}"),
+                    Ok(message) => seen.push(scripted::describe(&message)),
                     Err(Error::Closed) => break None,
                     Err(e) => break Some(e.to_string()),
                 }
@@ -309,9 +275,8 @@ async fn a_faulty_transport_loses_nothing_before_a_reset_at_any_byte() {
         .await;
         let (seen, end, code) = outcome;
         // Every message whose last byte came before the reset, in order, and no other.
-        let expected: Vec<String> =
-            ends.iter().filter(|(at, _)| *at <= reset_at).map(|(_, m)| m.clone()).collect();
-        if reset_at < UPGRADE.len() {
+        let expected = scripted::expected_before(&ends, reset_at);
+        if reset_at < scripted::UPGRADE.len() {
             assert!(seen.is_empty(), "reset at {reset_at}");
             continue;
         }
