@@ -361,7 +361,7 @@ impl Read for Faulty {
 
 impl Write for Faulty {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if self.calls % 7 == 0 {
+        if self.calls.is_multiple_of(7) {
             self.calls += 1;
             return Err(std::io::ErrorKind::Interrupted.into());
         }
