@@ -56,9 +56,6 @@ use crate::message::MessageStore;
 use crate::Received;
 use crate::{CloseCode, Connection, MessageReader, SendError};
 
-/// Output beyond this is given back after a write.
-const KEPT_OUTPUT: usize = 16 * 1024;
-
 /// A WebSocket connection over a blocking [`Transport`].
 #[derive(Debug)]
 pub struct WebSocket<S> {
@@ -286,11 +283,6 @@ impl<S: Transport> WebSocket<S> {
     fn flush(&mut self) -> Result<(), Error> {
         while self.driver.has_output() {
             self.write_step()?;
-        }
-        if let Ok((_, out)) = self.driver.connection_and_output() {
-            if out.capacity() > KEPT_OUTPUT * 4 {
-                out.shrink_to(KEPT_OUTPUT);
-            }
         }
         Ok(())
     }
