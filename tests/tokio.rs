@@ -388,3 +388,37 @@ async fn a_message_stream_is_a_stream_and_a_sink_of_owned_messages() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_peer_that_stops_reading_is_given_up_on_by_the_close_timer() {
+    with_deadline(async {
+        let config = Config::default().with_close_timeout(Duration::from_millis(200));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let mut reader = MessageReader::default();
+            let stream = listener.accept().await.unwrap().0;
+            let mut ws = WebSocket::accept(stream, &mut reader, config).await.unwrap();
+            // More than the socket buffers hold: the send cannot finish.
+            let big = vec![0u8; 64 << 20];
+            let stuck = tokio::time::timeout(Duration::from_millis(100), ws.send_binary(&big));
+            assert!(stuck.await.is_err(), "the peer read 64 MiB");
+            // The Close cannot be written either; the close timer ends the wait.
+            let start = std::time::Instant::now();
+            let closed = ws.close(CloseCode::GOING_AWAY, "").await;
+            assert!(matches!(closed, Err(Error::Closed)), "{closed:?}");
+            let end = ws.recv(&mut reader).await.map(|_| ()).unwrap_err();
+            (end, start.elapsed(), ws.close_code())
+        });
+        // A client that upgrades, then never reads again (and stays connected).
+        use tokio::io::AsyncWriteExt;
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream.write_all(scripted::UPGRADE).await.unwrap();
+        let (end, waited, code) = server.await.unwrap();
+        assert!(matches!(end, Error::Closed), "{end}");
+        assert!(waited < Duration::from_secs(5), "{waited:?}");
+        assert_eq!(code, Some(CloseCode::ABNORMAL));
+        drop(stream);
+    })
+    .await;
+}
