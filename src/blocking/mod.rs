@@ -5,6 +5,12 @@
 //! handshake, then whole messages (answering pings and Close frames on its own),
 //! sending, and the connection's timers through the socket's read timeout.
 //!
+//! A write blocks until the peer takes the bytes. To bound that wait for a peer that
+//! stops reading, set a write timeout on the stream
+//! ([`TcpStream::set_write_timeout`](std::net::TcpStream::set_write_timeout)): a write
+//! that times out fails with [`Error::Io`], and the connection then writes no more but
+//! still reads what arrives.
+//!
 //! ```
 //! use std::net::{TcpListener, TcpStream};
 //! use rfc6455::blocking::WebSocket;
