@@ -121,10 +121,26 @@ async fn a_recv_dropped_by_select_loses_nothing() {
 #[tokio::test]
 async fn a_send_dropped_at_its_await_is_still_sent() {
     with_deadline(async {
-        let (server, server_reader, mut ws, mut reader) = pair(Config::default()).await;
-        let server = tokio::spawn(echo(server, server_reader));
-        // 8 MiB cannot be written at once over loopback: the first poll leaves it
-        // queued, and the future is dropped there.
+        // Small socket buffers, so that 8 MiB cannot be written in one poll: the send
+        // leaves it queued, and its future is dropped there.
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(16 << 10).unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = socket.listen(1).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let mut reader = MessageReader::default();
+            let stream = listener.accept().await.unwrap().0;
+            let ws = WebSocket::accept(stream, &mut reader, Config::default()).await.unwrap();
+            echo(ws, reader).await
+        });
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_send_buffer_size(16 << 10).unwrap();
+        let stream = socket.connect(addr).await.unwrap();
+        let mut reader = MessageReader::default();
+        let uri = format!("ws://{addr}/");
+        let mut ws =
+            WebSocket::connect(stream, &mut reader, &uri, Config::default()).await.unwrap();
         let big = vec![7u8; 8 << 20];
         let attempt = tokio::time::timeout(Duration::ZERO, ws.send_binary(&big)).await;
         assert!(attempt.is_err(), "the send finished in one poll");
