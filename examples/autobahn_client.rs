@@ -8,6 +8,7 @@ use std::net::TcpStream;
 use std::process::ExitCode;
 
 use rfc6455::blocking::{Error, WebSocket};
+use rfc6455::message::MessageBuffer;
 use rfc6455::Config;
 use rfc6455::MessageReader;
 use rfc6455::Received;
@@ -15,21 +16,34 @@ use rfc6455::Received;
 /// Section 9 sends 16 MiB messages; leave headroom.
 const LIMIT: u64 = 64 << 20;
 
-fn open(base: &str, path: &str) -> Result<WebSocket<TcpStream>, Error> {
+/// Opens `path` and echoes until the connection is over; returns the last text received.
+fn session(base: &str, path: &str) -> Result<Option<String>, Error> {
+    let mut buffer = MessageReader::default();
+    let ws = open(base, path, &mut buffer)?;
+    echo_until_closed(ws, &mut buffer)
+}
+
+fn open(
+    base: &str,
+    path: &str,
+    buffer: &mut MessageReader<Vec<u8>, MessageBuffer>,
+) -> Result<WebSocket<TcpStream>, Error> {
     let uri = format!("{base}{path}");
     let authority = base.trim_start_matches("ws://").trim_end_matches('/');
     let stream = TcpStream::connect(authority)?;
     stream.set_nodelay(true)?;
     let config = Config::default().with_max_frame_len(LIMIT).with_max_message_len(LIMIT);
-    WebSocket::connect(stream, &uri, config)
+    WebSocket::connect(stream, buffer, &uri, config)
 }
 
 /// Echoes every message until the connection is over; returns the last text received.
-fn echo_until_closed(mut ws: WebSocket<TcpStream>) -> Result<Option<String>, Error> {
-    let mut buffer = MessageReader::default();
+fn echo_until_closed(
+    mut ws: WebSocket<TcpStream>,
+    buffer: &mut MessageReader<Vec<u8>, MessageBuffer>,
+) -> Result<Option<String>, Error> {
     let mut last_text = None;
     loop {
-        let sent = match ws.read(&mut buffer) {
+        let sent = match ws.recv(buffer) {
             Ok(Received::Text(text)) => {
                 last_text = Some(text.to_owned());
                 ws.send_text(text)
@@ -48,21 +62,15 @@ fn echo_until_closed(mut ws: WebSocket<TcpStream>) -> Result<Option<String>, Err
 }
 
 fn run(base: &str, agent: &str) -> Result<(), Error> {
-    let count = echo_until_closed(open(base, "/getCaseCount")?)?
-        .and_then(|t| t.trim().parse::<u32>().ok())
-        .unwrap_or(0);
+    let count =
+        session(base, "/getCaseCount")?.and_then(|t| t.trim().parse::<u32>().ok()).unwrap_or(0);
     println!("{count} cases");
     for case in 1..=count {
-        match open(base, &format!("/runCase?case={case}&agent={agent}")) {
-            Ok(ws) => {
-                if let Err(e) = echo_until_closed(ws) {
-                    eprintln!("case {case}: {e}");
-                }
-            }
-            Err(e) => eprintln!("case {case}: could not connect: {e}"),
+        if let Err(e) = session(base, &format!("/runCase?case={case}&agent={agent}")) {
+            eprintln!("case {case}: {e}");
         }
     }
-    echo_until_closed(open(base, &format!("/updateReports?agent={agent}"))?)?;
+    session(base, &format!("/updateReports?agent={agent}"))?;
     println!("reports updated for agent {agent}");
     Ok(())
 }

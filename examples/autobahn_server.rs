@@ -18,10 +18,10 @@ const LIMIT: u64 = 64 << 20;
 fn echo(stream: TcpStream) -> Result<(), Error> {
     stream.set_nodelay(true)?;
     let config = Config::default().with_max_frame_len(LIMIT).with_max_message_len(LIMIT);
-    let mut ws = WebSocket::accept(stream, config)?;
     let mut buffer = MessageReader::default();
+    let mut ws = WebSocket::accept(stream, &mut buffer, config)?;
     loop {
-        let sent = match ws.read(&mut buffer) {
+        let sent = match ws.recv(&mut buffer) {
             Ok(Received::Text(text)) => ws.send_text(text),
             Ok(Received::Binary(bytes)) => ws.send_binary(bytes),
             Ok(_) => Ok(()),

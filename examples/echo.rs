@@ -16,11 +16,11 @@ use rfc6455::{CloseCode, Config};
 
 fn serve(stream: TcpStream) -> Result<(), Error> {
     let peer = stream.peer_addr()?;
-    let mut ws = WebSocket::accept(stream, Config::default())?;
-    println!("server: {peer} upgraded");
     let mut buffer = MessageReader::default();
+    let mut ws = WebSocket::accept(stream, &mut buffer, Config::default())?;
+    println!("server: {peer} upgraded");
     loop {
-        match ws.read(&mut buffer) {
+        match ws.recv(&mut buffer) {
             Ok(Received::Text(text)) => ws.send_text(text)?,
             Ok(Received::Binary(bytes)) => ws.send_binary(bytes)?,
             Ok(Received::Ping(p)) => println!("server: ping {:?} (pong sent)", p.as_bytes()),
@@ -45,25 +45,26 @@ fn listen(addr: &str) -> Result<(TcpListener, SocketAddr), Error> {
 
 fn client(addr: SocketAddr) -> Result<(), Error> {
     let uri = format!("ws://{addr}/echo");
-    let mut ws = WebSocket::connect(TcpStream::connect(addr)?, &uri, Config::default())?;
-    println!("client: connected to {uri}");
     let mut buffer = MessageReader::default();
+    let stream = TcpStream::connect(addr)?;
+    let mut ws = WebSocket::connect(stream, &mut buffer, &uri, Config::default())?;
+    println!("client: connected to {uri}");
 
     ws.send_text("Hello, WebSocket")?;
-    println!("client: echoed {:?}", ws.read(&mut buffer)?);
+    println!("client: echoed {:?}", ws.recv(&mut buffer)?);
     ws.send_binary(&[0xDE, 0xAD, 0xBE, 0xEF])?;
-    println!("client: echoed {:?}", ws.read(&mut buffer)?);
+    println!("client: echoed {:?}", ws.recv(&mut buffer)?);
     ws.send_ping(b"are you there?")?;
-    println!("client: got {:?}", ws.read(&mut buffer)?);
+    println!("client: got {:?}", ws.recv(&mut buffer)?);
     let big = "κόσμε ".repeat(20_000);
     ws.send_text(&big)?;
-    match ws.read(&mut buffer)? {
+    match ws.recv(&mut buffer)? {
         Received::Text(t) if t == big => println!("client: {} byte message echoed intact", t.len()),
         other => println!("client: unexpected {other:?}"),
     }
     ws.close(CloseCode::NORMAL, "demo over")?;
     loop {
-        match ws.read(&mut buffer) {
+        match ws.recv(&mut buffer) {
             Ok(Received::Close(close)) => {
                 println!("client: server answered close {:?}", close.code())
             }

@@ -51,7 +51,7 @@ impl Scenario {
         }
     }
 
-    fn connect(&self, subprotocols: &[&str]) -> Result<Ws, String> {
+    fn connect(&mut self, subprotocols: &[&str]) -> Result<Ws, String> {
         let authority = self
             .url
             .strip_prefix("ws://")
@@ -63,13 +63,14 @@ impl Scenario {
         let request = ClientRequest::from_uri(&self.url, key)
             .map_err(|e| e.to_string())?
             .with_subprotocols(subprotocols);
-        WebSocket::connect_with(stream, &request, config(), &Limits::default(), random_mask_seed())
+        let (limits, seed) = (Limits::default(), random_mask_seed());
+        WebSocket::connect_with(stream, &mut self.buffer, &request, config(), &limits, seed)
             .map_err(|e| format!("handshake: {e}"))
     }
 
     /// The next message, ping, pong or Close, within [`WAIT`].
     fn next(&mut self, ws: &mut Ws) -> Result<Got, String> {
-        let received = match ws.read_timeout(&mut self.buffer, WAIT) {
+        let received = match ws.recv_timeout(&mut self.buffer, WAIT) {
             Ok(Some(received)) => received,
             Ok(None) => return Err("timed out".into()),
             Err(e) => return Err(format!("read: {e}")),
@@ -112,7 +113,7 @@ impl Scenario {
     fn finish(&mut self, ws: &mut Ws) -> Result<(), String> {
         let start = Instant::now();
         loop {
-            match ws.read_timeout(&mut self.buffer, WAIT) {
+            match ws.recv_timeout(&mut self.buffer, WAIT) {
                 Err(Error::Closed) => return Ok(()),
                 Err(e) => return Err(format!("read: {e}")),
                 Ok(_) if start.elapsed() > WAIT => return Err("not closed in time".into()),

@@ -31,12 +31,13 @@ const SUBPROTOCOLS: [&str; 2] = ["chat.v2", "chat.v1"];
 
 fn serve(stream: TcpStream) -> Result<(), Error> {
     stream.set_nodelay(true)?;
-    let mut ws = WebSocket::accept_with(stream, Config::default(), &Limits::default(), |r| {
+    let mut buffer = MessageReader::default();
+    let limits = Limits::default();
+    let mut ws = WebSocket::accept_with(stream, &mut buffer, Config::default(), &limits, |r| {
         Ok(Accept::new().with_subprotocol(r.select_subprotocol(&SUBPROTOCOLS)))
     })?;
-    let mut buffer = MessageReader::default();
     loop {
-        let sent = match ws.read(&mut buffer) {
+        let sent = match ws.recv(&mut buffer) {
             Ok(Received::Text(text)) => match text.strip_prefix("cmd:") {
                 Some(command) => run(&mut ws, command),
                 None => ws.send_text(text),

@@ -49,6 +49,7 @@ use rfc6455::blocking::{Error, WebSocket};
 use rfc6455::handshake::{
     Accept, HandshakeError, Limits, OriginPolicy, Reject, Request, ServerHandshake, Status,
 };
+use rfc6455::message::MessageBuffer;
 use rfc6455::MessageReader;
 use rfc6455::Received;
 use rfc6455::{random_mask_seed, CloseCode, Config};
@@ -657,8 +658,18 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, hub: &Hub) -> Result<(), Erro
     stream.write_all(&answer)?;
     stream.set_read_timeout(None)?;
     let conn = upgrade.into_connection(hub.settings.config());
-    let ws = WebSocket::from_connection(stream, conn, upgrade.leftover(&mut buf));
-    stream_quotes(ws, peer, encoding, hub);
+    let ws = WebSocket::from_connection(stream, conn);
+    let mut reader = MessageReader::default();
+    let mut leftover = &*upgrade.leftover(&mut buf);
+    while !leftover.is_empty() {
+        // The head is read in 1 KiB pieces: what came after it fits the reader.
+        let taken = reader.feed(leftover);
+        leftover = &leftover[taken..];
+        if taken == 0 {
+            break;
+        }
+    }
+    stream_quotes(ws, &mut reader, peer, encoding, hub);
     Ok(())
 }
 
@@ -672,11 +683,17 @@ enum Stop {
     TooSlow,
 }
 
-fn stream_quotes(mut ws: WebSocket<TcpStream>, peer: SocketAddr, encoding: Encoding, hub: &Hub) {
+fn stream_quotes(
+    mut ws: WebSocket<TcpStream>,
+    buffer: &mut MessageReader<Vec<u8>, MessageBuffer>,
+    peer: SocketAddr,
+    encoding: Encoding,
+    hub: &Hub,
+) {
     hub.streams.fetch_add(1, Ordering::Relaxed);
     let (id, ticks) = hub.subscribe();
     say!("#{id} {peer}: streaming {} quotes", encoding.name());
-    let result = pump(&mut ws, &ticks, encoding, hub);
+    let result = pump(&mut ws, buffer, &ticks, encoding, hub);
     hub.unsubscribe(id);
     let close = match &result {
         Ok(Stop::Shutdown) => ws.close(CloseCode::GOING_AWAY, "server shutting down"),
@@ -686,8 +703,7 @@ fn stream_quotes(mut ws: WebSocket<TcpStream>, peer: SocketAddr, encoding: Encod
     };
     if close.is_ok() {
         // Let the close handshake finish (bounded by the close timeout).
-        let mut buffer = MessageReader::default();
-        while ws.read(&mut buffer).is_ok() {}
+        while ws.recv(buffer).is_ok() {}
     }
     match result {
         Err(e @ (Error::Io(_) | Error::Protocol(_))) => say!("#{id}: dropped: {e}"),
@@ -699,6 +715,7 @@ fn stream_quotes(mut ws: WebSocket<TcpStream>, peer: SocketAddr, encoding: Encod
 /// Sends queued ticks and answers the client's messages until one side stops.
 fn pump(
     ws: &mut WebSocket<TcpStream>,
+    buffer: &mut MessageReader<Vec<u8>, MessageBuffer>,
     ticks: &Receiver<Arc<Tick>>,
     encoding: Encoding,
     hub: &Hub,
@@ -706,7 +723,6 @@ fn pump(
     let hello = lock(&hub.market).hello(encoding);
     ws.send_text(&hello)?;
     let mut watch = [true; LISTING.len()];
-    let mut buffer = MessageReader::default();
     loop {
         if hub.stopping() {
             return Ok(Stop::Shutdown);
@@ -730,7 +746,7 @@ fn pump(
                 }
             }
         }
-        match ws.read_timeout(&mut buffer, POLL)? {
+        match ws.recv_timeout(buffer, POLL)? {
             Some(Received::Text(text)) => {
                 let answer = command(text, &mut watch);
                 ws.send_text(&answer)?;

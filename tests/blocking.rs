@@ -1,6 +1,8 @@
 //! The blocking adapter over real loopback TCP, both roles, with bounded timeouts.
 #![cfg(feature = "std")]
 
+mod support;
+
 use core::time::Duration;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -39,11 +41,11 @@ const UPGRADE: &str = "GET /chat HTTP/1.1\r\nHost: localhost\r\nUpgrade: websock
 fn echo_round_trip_and_clean_close_in_both_roles() {
     let (l, addr) = listener();
     let server = thread::spawn(move || {
-        let mut ws = WebSocket::accept(l.accept().unwrap().0, Config::default()).unwrap();
         let mut buf = MessageReader::default();
+        let mut ws = WebSocket::accept(l.accept().unwrap().0, &mut buf, Config::default()).unwrap();
         let mut echoed = 0;
         loop {
-            match ws.read(&mut buf) {
+            match ws.recv(&mut buf) {
                 Ok(Received::Text(t)) => {
                     ws.send_text(t).unwrap();
                     echoed += 1
@@ -58,19 +60,20 @@ fn echo_round_trip_and_clean_close_in_both_roles() {
             }
         }
     });
-    let mut ws =
-        WebSocket::connect(raw(&addr), &format!("ws://{addr}/"), Config::default()).unwrap();
     let mut buf = MessageReader::default();
+    let mut ws =
+        WebSocket::connect(raw(&addr), &mut buf, &format!("ws://{addr}/"), Config::default())
+            .unwrap();
     let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 253) as u8).collect();
     ws.send_text("").unwrap();
-    assert_eq!(ws.read(&mut buf).unwrap(), Received::Text(""));
+    assert_eq!(ws.recv(&mut buf).unwrap(), Received::Text(""));
     ws.send_binary(&big).unwrap();
-    assert_eq!(ws.read(&mut buf).unwrap(), Received::Binary(&big[..]));
+    assert_eq!(ws.recv(&mut buf).unwrap(), Received::Binary(&big[..]));
     ws.close(CloseCode::NORMAL, "bye").unwrap();
     assert!(
-        matches!(ws.read(&mut buf).unwrap(), Received::Close(c) if c.code() == Some(CloseCode::NORMAL))
+        matches!(ws.recv(&mut buf).unwrap(), Received::Close(c) if c.code() == Some(CloseCode::NORMAL))
     );
-    assert!(matches!(ws.read(&mut buf), Err(Error::Closed)));
+    assert!(matches!(ws.recv(&mut buf), Err(Error::Closed)));
     assert_eq!(server.join().unwrap(), (2, Some(CloseCode::NORMAL)));
 }
 
@@ -82,7 +85,8 @@ fn malformed_request_gets_400_and_wrong_version_426() {
     ] {
         let (l, addr) = listener();
         let server = thread::spawn(move || {
-            WebSocket::accept(l.accept().unwrap().0, Config::default()).map(|_| ())
+            let mut buf = MessageReader::default();
+            WebSocket::accept(l.accept().unwrap().0, &mut buf, Config::default()).map(|_| ())
         });
         let mut s = raw(&addr);
         s.write_all(request.as_bytes()).unwrap();
@@ -100,7 +104,9 @@ fn declined_request_reaches_the_client_as_rejected() {
     let (l, addr) = listener();
     let server = thread::spawn(move || {
         let stream = l.accept().unwrap().0;
-        WebSocket::accept_with(stream, Config::default(), &Limits::default(), |request| {
+        let mut buf = MessageReader::default();
+        let limits = Limits::default();
+        WebSocket::accept_with(stream, &mut buf, Config::default(), &limits, |request| {
             if request.path() == "/known" {
                 Ok(Accept::new())
             } else {
@@ -109,7 +115,9 @@ fn declined_request_reaches_the_client_as_rejected() {
         })
         .map(|_| ())
     });
-    let result = WebSocket::connect(raw(&addr), &format!("ws://{addr}/unknown"), Config::default());
+    let mut buf = MessageReader::default();
+    let uri = format!("ws://{addr}/unknown");
+    let result = WebSocket::connect(raw(&addr), &mut buf, &uri, Config::default());
     assert!(matches!(result, Err(Error::Rejected { status: 404 })));
     assert!(matches!(server.join().unwrap(), Err(Error::Declined { status: 404 })));
 }
@@ -118,9 +126,9 @@ fn declined_request_reaches_the_client_as_rejected() {
 fn frame_pipelined_behind_the_request_is_not_lost() {
     let (l, addr) = listener();
     let server = thread::spawn(move || {
-        let mut ws = WebSocket::accept(l.accept().unwrap().0, Config::default()).unwrap();
         let mut buf = MessageReader::default();
-        let got = ws.read(&mut buf).map(|r| format!("{r:?}"));
+        let mut ws = WebSocket::accept(l.accept().unwrap().0, &mut buf, Config::default()).unwrap();
+        let got = ws.recv(&mut buf).map(|r| format!("{r:?}"));
         got
     });
     let mut s = raw(&addr);
@@ -136,11 +144,11 @@ fn keepalive_fails_a_silent_peer_with_1001() {
     let config = Config::default()
         .with_keepalive(Some(Duration::from_millis(50)), Some(Duration::from_millis(100)));
     let server = thread::spawn(move || {
-        let mut ws = WebSocket::accept(l.accept().unwrap().0, config).unwrap();
-        let start = Instant::now();
         let mut buf = MessageReader::default();
+        let mut ws = WebSocket::accept(l.accept().unwrap().0, &mut buf, config).unwrap();
+        let start = Instant::now();
         let err = loop {
-            if let Err(e) = ws.read(&mut buf) {
+            if let Err(e) = ws.recv(&mut buf) {
                 break e;
             }
         };
@@ -150,7 +158,8 @@ fn keepalive_fails_a_silent_peer_with_1001() {
     s.write_all(UPGRADE.as_bytes()).unwrap();
     // Never answer pings; just collect what the server sends until it closes.
     let (err, elapsed, failure) = server.join().unwrap();
-    assert!(matches!(err, Error::Closed), "{err}");
+    // The failure is reported once (after its Close was written), then `Closed`.
+    assert!(matches!(err, Error::Protocol(ConnectionError::PongTimeout)), "{err}");
     assert_eq!(failure, Some(ConnectionError::PongTimeout));
     assert!(elapsed < Duration::from_secs(3));
     let wire = read_all(s);
@@ -165,11 +174,11 @@ fn server_close_gives_up_on_a_silent_client_after_the_timeout() {
     let (l, addr) = listener();
     let config = Config::default().with_close_timeout(Duration::from_millis(200));
     let server = thread::spawn(move || {
-        let mut ws = WebSocket::accept(l.accept().unwrap().0, config).unwrap();
+        let mut buf = MessageReader::default();
+        let mut ws = WebSocket::accept(l.accept().unwrap().0, &mut buf, config).unwrap();
         ws.close(CloseCode::GOING_AWAY, "shutdown").unwrap();
         let start = Instant::now();
-        let mut buf = MessageReader::default();
-        let result = ws.read(&mut buf).map(|r| format!("{r:?}"));
+        let result = ws.recv(&mut buf).map(|r| format!("{r:?}"));
         (result.is_err(), start.elapsed(), ws.close_code())
     });
     let mut s = raw(&addr);
@@ -187,16 +196,16 @@ fn server_close_gives_up_on_a_silent_client_after_the_timeout() {
 fn protocol_error_sends_the_close_code_then_ends() {
     let (l, addr) = listener();
     let server = thread::spawn(move || {
-        let mut ws = WebSocket::accept(l.accept().unwrap().0, Config::default()).unwrap();
         let mut buf = MessageReader::default();
-        let code = match ws.read(&mut buf) {
+        let mut ws = WebSocket::accept(l.accept().unwrap().0, &mut buf, Config::default()).unwrap();
+        let code = match ws.recv(&mut buf) {
             Err(Error::Protocol(e)) => e.close_code(),
             other => panic!("{other:?}"),
         };
         // Reported once: a loop that reads on after it (as the Autobahn server does)
         // sees the end, not the same error forever.
-        assert!(matches!(ws.read(&mut buf), Err(Error::Closed)));
-        assert!(matches!(ws.read(&mut buf), Err(Error::Closed)));
+        assert!(matches!(ws.recv(&mut buf), Err(Error::Closed)));
+        assert!(matches!(ws.recv(&mut buf), Err(Error::Closed)));
         code
     });
     let mut s = raw(&addr);
@@ -212,20 +221,21 @@ fn protocol_error_sends_the_close_code_then_ends() {
 fn read_timeout_returns_none_then_the_message() {
     let (l, addr) = listener();
     let server = thread::spawn(move || {
-        let mut ws = WebSocket::accept(l.accept().unwrap().0, Config::default()).unwrap();
         let mut buf = MessageReader::default();
+        let mut ws = WebSocket::accept(l.accept().unwrap().0, &mut buf, Config::default()).unwrap();
         let start = Instant::now();
-        let first = ws.read_timeout(&mut buf, Duration::from_millis(100)).unwrap().is_none();
+        let first = ws.recv_timeout(&mut buf, Duration::from_millis(100)).unwrap().is_none();
         let waited = start.elapsed();
         ws.send_text("go").unwrap();
         let second =
-            ws.read_timeout(&mut buf, Duration::from_secs(5)).unwrap().map(|r| format!("{r:?}"));
+            ws.recv_timeout(&mut buf, Duration::from_secs(5)).unwrap().map(|r| format!("{r:?}"));
         (first, waited, second)
     });
-    let mut ws =
-        WebSocket::connect(raw(&addr), &format!("ws://{addr}/"), Config::default()).unwrap();
     let mut buf = MessageReader::default();
-    assert_eq!(ws.read(&mut buf).unwrap(), Received::Text("go"));
+    let mut ws =
+        WebSocket::connect(raw(&addr), &mut buf, &format!("ws://{addr}/"), Config::default())
+            .unwrap();
+    assert_eq!(ws.recv(&mut buf).unwrap(), Received::Text("go"));
     ws.send_text("late").unwrap();
     let (first, waited, second) = server.join().unwrap();
     assert!(first);
@@ -238,21 +248,22 @@ fn read_timeout_returns_none_then_the_message() {
 fn permessage_deflate_is_negotiated_and_used() {
     let (l, addr) = listener();
     let server = thread::spawn(move || {
-        let mut ws = WebSocket::accept(l.accept().unwrap().0, Config::default()).unwrap();
-        let enabled = ws.connection().is_deflate_enabled();
         let mut buf = MessageReader::default();
-        if let Ok(Received::Text(t)) = ws.read(&mut buf) {
+        let mut ws = WebSocket::accept(l.accept().unwrap().0, &mut buf, Config::default()).unwrap();
+        let enabled = ws.connection().is_deflate_enabled();
+        if let Ok(Received::Text(t)) = ws.recv(&mut buf) {
             ws.send_text(t).unwrap();
         }
         enabled
     });
+    let mut buf = MessageReader::default();
     let mut ws =
-        WebSocket::connect(raw(&addr), &format!("ws://{addr}/"), Config::default()).unwrap();
+        WebSocket::connect(raw(&addr), &mut buf, &format!("ws://{addr}/"), Config::default())
+            .unwrap();
     assert!(ws.connection().is_deflate_enabled());
     let text = "compressible ".repeat(10_000);
     ws.send_text(&text).unwrap();
-    let mut buf = MessageReader::default();
-    assert_eq!(ws.read(&mut buf).unwrap(), Received::Text(&text));
+    assert_eq!(ws.recv(&mut buf).unwrap(), Received::Text(&text));
     assert!(server.join().unwrap());
 }
 
@@ -295,14 +306,105 @@ fn a_failed_write_still_reports_the_close_that_was_read() {
     let mut close = Vec::new();
     peer.close(CloseCode::GOING_AWAY, "bye", &mut close).unwrap();
     let conn = rfc6455::Connection::client(Config::default(), [3; 16]);
-    let mut ws = WebSocket::from_connection(GoneAfterClose { unread: close }, conn, &[]);
+    let mut ws = WebSocket::from_connection(GoneAfterClose { unread: close }, conn);
     assert!(matches!(ws.send_text("too late"), Err(Error::Io(_))));
     let mut reader = MessageReader::default();
-    let received = ws.read(&mut reader).unwrap();
+    let received = ws.recv(&mut reader).unwrap();
     assert!(
         matches!(received, Received::Close(c) if c.code() == Some(CloseCode::GOING_AWAY)),
         "{received:?}"
     );
-    assert!(matches!(ws.read(&mut reader), Err(Error::Closed)));
+    assert!(matches!(ws.recv(&mut reader), Err(Error::Closed)));
     assert_eq!(ws.close_code(), Some(CloseCode::GOING_AWAY));
+}
+
+/// A blocking transport that hands out a scripted input through every kind of trouble:
+/// short reads and writes, `WouldBlock` and `TimedOut` (a read timeout: after the
+/// handshake only, since one during the handshake ends it), `Interrupted`, and a reset
+/// after `reset_at` input bytes.
+struct Faulty {
+    input: Vec<u8>,
+    pos: usize,
+    reset_at: usize,
+    calls: usize,
+}
+
+impl Faulty {
+    fn trouble(&mut self) -> Option<std::io::Error> {
+        use std::io::ErrorKind;
+        self.calls += 1;
+        let open = self.pos >= support::scripted::UPGRADE.len();
+        match self.calls % 7 {
+            0 => Some(ErrorKind::Interrupted.into()),
+            3 if open => Some(ErrorKind::WouldBlock.into()),
+            5 if open => Some(ErrorKind::TimedOut.into()),
+            _ => None,
+        }
+    }
+}
+
+impl Read for Faulty {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if let Some(e) = self.trouble() {
+            return Err(e);
+        }
+        if self.pos >= self.reset_at {
+            return Err(std::io::ErrorKind::ConnectionReset.into());
+        }
+        let end = self.input.len().min(self.reset_at);
+        let n = (end - self.pos).min(buf.len()).min(1 + self.calls % 3);
+        buf[..n].copy_from_slice(&self.input[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+impl Write for Faulty {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.calls.is_multiple_of(7) {
+            self.calls += 1;
+            return Err(std::io::ErrorKind::Interrupted.into());
+        }
+        self.calls += 1;
+        Ok(buf.len().min(1 + self.calls % 4))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl rfc6455::blocking::Transport for Faulty {
+    fn set_read_timeout(&mut self, _: Option<Duration>) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_faulty_transport_loses_nothing_before_a_reset_at_any_byte() {
+    use support::scripted;
+    let (script, ends) = scripted::session();
+    for reset_at in 0..=script.len() {
+        let io = Faulty { input: script.clone(), pos: 0, reset_at, calls: 0 };
+        let mut reader = MessageReader::new(vec![0u8; 160], rfc6455::message::MessageBuffer::new());
+        let mut ws = match WebSocket::accept(io, &mut reader, Config::default()) {
+            Ok(ws) => ws,
+            Err(e) => {
+                assert!(reset_at < scripted::UPGRADE.len(), "reset at {reset_at}: {e}");
+                continue;
+            }
+        };
+        let mut seen = Vec::new();
+        let end = loop {
+            match ws.recv(&mut reader) {
+                Ok(message) => seen.push(scripted::describe(&message)),
+                Err(Error::Closed) => break None,
+                Err(e) => break Some(e.to_string()),
+            }
+        };
+        assert_eq!(seen, scripted::expected_before(&ends, reset_at), "reset at {reset_at}");
+        assert_eq!(end, None, "reset at {reset_at}: a reset is the end, not an error");
+        let want = if reset_at == script.len() { 1000 } else { 1006 };
+        assert_eq!(ws.close_code().map(CloseCode::get), Some(want), "reset at {reset_at}");
+    }
 }

@@ -1,6 +1,7 @@
 //! The shared driver loop (`rfc6455::driver::Driver`) between a client and a server in
 //! memory: the handshake, messages, reads and writes cut at every size, failures and
 //! refusals, and what the peer is told in each case.
+
 #![cfg(feature = "alloc")]
 
 use rfc6455::driver::{Driver, Next};
@@ -116,14 +117,20 @@ fn step_with(
         }
         Next::Message => {
             let server = d.connection().unwrap().role() == rfc6455::Role::Server;
-            if let Some(message) = d.message(&mut side.reader) {
-                // Echo data back, as a server would, straight from the reader.
-                match message {
-                    Received::Text(t) if server => d.send_text(t).unwrap(),
-                    Received::Binary(b) if server => d.send_binary(b).unwrap(),
-                    _ => {}
+            match d.message(&mut side.reader) {
+                Ok(message) => {
+                    // Echo data back, as a server would, straight from the reader.
+                    match message {
+                        Received::Text(t) if server => d.send_text(t).unwrap(),
+                        Received::Binary(b) if server => d.send_binary(b).unwrap(),
+                        _ => {}
+                    }
+                    side.received.push(owned(&message));
                 }
-                side.received.push(owned(&message));
+                Err(e) => {
+                    assert!(side.failed.is_none(), "a failure is reported once");
+                    side.failed = Some(e);
+                }
             }
         }
         Next::Failed(e) => {

@@ -101,3 +101,21 @@ impl From<HandshakeError> for Error {
         Self::Handshake(e)
     }
 }
+
+impl From<crate::Error> for Error {
+    fn from(e: crate::Error) -> Self {
+        use crate::handshake::ResponseError;
+        match e {
+            crate::Error::Handshake(e) => Self::Handshake(e),
+            crate::Error::Response(ResponseError::Rejected(rejected)) => {
+                Self::Rejected { status: rejected.status() }
+            }
+            crate::Error::Response(ResponseError::Invalid(e)) => Self::Handshake(e),
+            crate::Error::Usage(e) => Self::Usage(e),
+            crate::Error::Declined { status } => Self::Declined { status },
+            crate::Error::Connection(e) => Self::Protocol(e),
+            crate::Error::Send(e) => Self::Send(e),
+            crate::Error::BufferTooSmall(e) => Self::Send(e.into()),
+        }
+    }
+}

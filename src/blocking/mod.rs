@@ -1,9 +1,15 @@
 //! A blocking adapter (feature `std`): a [`Connection`] driven over any [`Transport`],
 //! such as a [`TcpStream`](std::net::TcpStream).
 //!
-//! This is the only part of the crate that does I/O. It performs the opening handshake,
-//! then reads whole messages (answering pings and Close frames on its own), sends
-//! messages, and runs the connection's timers through the socket's read timeout.
+//! It runs the crate's one protocol loop, [`Driver`], over `std::io`: the opening
+//! handshake, then whole messages (answering pings and Close frames on its own),
+//! sending, and the connection's timers through the socket's read timeout.
+//!
+//! A write blocks until the peer takes the bytes. To bound that wait for a peer that
+//! stops reading, set a write timeout on the stream
+//! ([`TcpStream::set_write_timeout`](std::net::TcpStream::set_write_timeout)): a write
+//! that times out fails with [`Error::Io`], and the connection then writes no more but
+//! still reads what arrives.
 //!
 //! ```
 //! use std::net::{TcpListener, TcpStream};
@@ -14,10 +20,10 @@
 //! let addr = listener.local_addr()?;
 //! let server = std::thread::spawn(move || -> Result<(), rfc6455::blocking::Error> {
 //!     let (stream, _) = listener.accept()?;
-//!     let mut ws = WebSocket::accept(stream, Config::default())?;
 //!     let mut reader = MessageReader::default(); // 16 KiB reads, a growing store
+//!     let mut ws = WebSocket::accept(stream, &mut reader, Config::default())?;
 //!     loop {
-//!         match ws.read(&mut reader) {
+//!         match ws.recv(&mut reader) {
 //!             Ok(Received::Text(text)) => ws.send_text(text)?,          // echo
 //!             Ok(Received::Binary(bytes)) => ws.send_binary(bytes)?,
 //!             Ok(_) => {}                                                // ping, pong, close
@@ -28,12 +34,13 @@
 //! });
 //!
 //! let stream = TcpStream::connect(addr)?;
-//! let mut ws = WebSocket::connect(stream, &format!("ws://{addr}/echo"), Config::default())?;
-//! ws.send_text("Hello")?;
 //! let mut reader = MessageReader::default();
-//! assert_eq!(ws.read(&mut reader)?, Received::Text("Hello"));
+//! let uri = format!("ws://{addr}/echo");
+//! let mut ws = WebSocket::connect(stream, &mut reader, &uri, Config::default())?;
+//! ws.send_text("Hello")?;
+//! assert_eq!(ws.recv(&mut reader)?, Received::Text("Hello"));
 //! ws.close(CloseCode::NORMAL, "done")?;
-//! assert!(matches!(ws.read(&mut reader)?, Received::Close(_)));
+//! assert!(matches!(ws.recv(&mut reader)?, Received::Close(_)));
 //! server.join().unwrap()?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -42,56 +49,47 @@ mod error;
 mod handshake;
 mod transport;
 
-use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
-use std::io::ErrorKind;
+use std::io::{self, ErrorKind};
 use std::time::Instant;
 
 pub use error::Error;
 pub use transport::Transport;
 
+use crate::driver::{Driver, Next};
 use crate::message::MessageStore;
 use crate::Received;
-use crate::{CloseCode, Connection, ConnectionError, MessageReader};
-
-/// Output beyond this is given back after a write.
-const KEPT_OUTPUT: usize = 16 * 1024;
+use crate::{CloseCode, Connection, MessageReader, SendError};
 
 /// A WebSocket connection over a blocking [`Transport`].
 #[derive(Debug)]
 pub struct WebSocket<S> {
     stream: S,
-    conn: Connection,
-    /// Bytes read with the handshake, for the first reader.
-    leftover: Vec<u8>,
-    out: Vec<u8>,
+    driver: Driver<Vec<u8>>,
     epoch: Instant,
     read_timeout: Option<Duration>,
-    subprotocol: Option<String>,
-    /// [`Error::Protocol`] was returned once.
-    failure_reported: bool,
 }
 
 impl<S: Transport> WebSocket<S> {
-    /// Wraps a stream whose opening handshake is done; `leftover` holds bytes read past
-    /// the handshake head (the peer's first frames).
-    pub fn from_connection(stream: S, conn: Connection, leftover: &[u8]) -> Self {
-        Self {
-            stream,
-            conn,
-            leftover: leftover.to_vec(),
-            out: Vec::new(),
-            epoch: Instant::now(),
-            read_timeout: None,
-            subprotocol: None,
-            failure_reported: false,
-        }
+    /// Wraps a stream whose opening handshake is done. Give the bytes read past the
+    /// handshake head (the peer's first frames) to the reader first
+    /// ([`MessageReader::feed`]).
+    pub fn from_connection(stream: S, conn: Connection) -> Self {
+        Self::new(stream, Driver::from_connection(conn, Vec::new()))
+    }
+
+    const fn new_with_epoch(stream: S, driver: Driver<Vec<u8>>, epoch: Instant) -> Self {
+        Self { stream, driver, epoch, read_timeout: None }
+    }
+
+    fn new(stream: S, driver: Driver<Vec<u8>>) -> Self {
+        Self::new_with_epoch(stream, driver, Instant::now())
     }
 
     /// The connection state machine.
-    pub const fn connection(&self) -> &Connection {
-        &self.conn
+    pub fn connection(&self) -> &Connection {
+        self.driver.connection().expect("a WebSocket is made once the handshake is done")
     }
 
     /// The underlying stream.
@@ -106,23 +104,24 @@ impl<S: Transport> WebSocket<S> {
 
     /// The subprotocol agreed in the handshake.
     pub fn subprotocol(&self) -> Option<&str> {
-        self.subprotocol.as_deref()
+        self.driver.subprotocol()
     }
 
     /// The close code (RFC 6455 §7.1.5): the peer's, 1005 if its Close had none, 1006
     /// if the transport ended without one; `None` while open.
     pub fn close_code(&self) -> Option<CloseCode> {
-        self.conn.close_code()
+        self.driver.close_code()
     }
 
     /// Reads until the next message, ping, pong or Close. Messages are received by
-    /// `reader` (use one for the whole connection; `MessageReader::default()` suits
-    /// most), which the result borrows, so the socket stays free for replies.
+    /// `reader` (the one given to the handshake, for the whole connection), which the
+    /// result borrows, so the socket stays free for replies.
     ///
     /// # Errors
     /// [`Error::Closed`] once the connection is over; [`Error::Protocol`] when the peer
-    /// broke the protocol (the Close frame was sent); [`Error::Io`].
-    pub fn read<'b, R, M>(
+    /// broke the protocol (the Close frame was sent; reported once, then
+    /// [`Error::Closed`]); [`Error::Io`].
+    pub fn recv<'b, R, M>(
         &mut self,
         reader: &'b mut MessageReader<R, M>,
     ) -> Result<Received<'b>, Error>
@@ -130,16 +129,16 @@ impl<S: Transport> WebSocket<S> {
         R: AsRef<[u8]> + AsMut<[u8]>,
         M: MessageStore,
     {
-        self.read_until(reader, None)?.ok_or(Error::Closed)
+        self.recv_until(reader, None)?.ok_or(Error::Closed)
     }
 
-    /// Like [`read`](Self::read), but gives up after `timeout` and returns `Ok(None)`,
+    /// Like [`recv`](Self::recv), but gives up after `timeout` and returns `Ok(None)`,
     /// so one thread can both read and send (for example, push updates between reads).
     /// A message partly received when the time runs out is kept for the next call.
     ///
     /// # Errors
-    /// As [`read`](Self::read).
-    pub fn read_timeout<'b, R, M>(
+    /// As [`recv`](Self::recv).
+    pub fn recv_timeout<'b, R, M>(
         &mut self,
         reader: &'b mut MessageReader<R, M>,
         timeout: Duration,
@@ -149,10 +148,10 @@ impl<S: Transport> WebSocket<S> {
         M: MessageStore,
     {
         let deadline = self.now().saturating_add(timeout);
-        self.read_until(reader, Some(deadline))
+        self.recv_until(reader, Some(deadline))
     }
 
-    fn read_until<'b, R, M>(
+    fn recv_until<'b, R, M>(
         &mut self,
         reader: &'b mut MessageReader<R, M>,
         deadline: Option<Duration>,
@@ -161,112 +160,74 @@ impl<S: Transport> WebSocket<S> {
         R: AsRef<[u8]> + AsMut<[u8]>,
         M: MessageStore,
     {
-        while !reader.has_next(&mut self.conn) {
-            self.flush_while_reading()?;
-            // A failure is reported once, after its Close was written; then reading
-            // goes on (a client waits for the server to close) until it is over.
-            if let Some(error) = self.unreported_failure() {
-                return Err(Error::Protocol(error));
-            }
-            if self.close_transport_if_done() {
-                return Err(Error::Closed);
-            }
-            if !self.leftover.is_empty() {
-                // Bytes read with the handshake come first.
-                let taken = reader.feed(&self.leftover);
-                if taken == 0 || taken == self.leftover.len() {
-                    // All taken: give the memory back. (Nothing taken cannot happen:
-                    // a reader that found nothing always has room; were it to, the
-                    // bytes are dropped rather than the loop spinning.)
-                    self.leftover = Vec::new();
-                } else {
-                    self.leftover.drain(..taken);
-                }
-                continue;
-            }
-            if deadline.is_some_and(|d| self.now() >= d) {
-                return Ok(None);
-            }
-            self.fill(reader, deadline)?;
+        if !self.run(reader, deadline)? {
+            return Ok(None);
         }
-        let received = reader.next(&mut self.conn);
-        self.flush_while_reading()?;
-        match received {
-            Some(received) => Ok(Some(received)),
-            None => match self.unreported_failure() {
-                Some(error) => Err(Error::Protocol(error)),
-                None => Err(Error::Closed),
-            },
+        match self.driver.message(reader) {
+            Ok(received) => Ok(Some(received)),
+            // Its text was not UTF-8: the Close goes out, then the error.
+            Err(error) => {
+                let _ = self.flush();
+                Err(error.into())
+            }
         }
     }
 
-    /// The connection's failure, the first time it is asked for.
-    fn unreported_failure(&mut self) -> Option<ConnectionError> {
-        let error = self.conn.failure().filter(|_| !self.failure_reported)?;
-        self.failure_reported = true;
-        Some(error)
-    }
-
-    /// Sends a text message.
-    ///
-    /// # Errors
-    /// [`Error::Send`] when closing or closed, [`Error::Io`].
-    pub fn send_text(&mut self, text: &str) -> Result<(), Error> {
-        self.conn.send_text(text, &mut self.out)?;
-        self.flush()
-    }
-
-    /// Sends a binary message.
-    ///
-    /// # Errors
-    /// As [`send_text`](Self::send_text).
-    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.conn.send_binary(data, &mut self.out)?;
-        self.flush()
-    }
-
-    /// Sends a ping (at most 125 bytes).
-    ///
-    /// # Errors
-    /// As [`send_text`](Self::send_text).
-    pub fn send_ping(&mut self, payload: &[u8]) -> Result<(), Error> {
-        self.conn.send_ping(payload, &mut self.out)?;
-        self.flush()
-    }
-
-    /// Starts the close handshake. Keep calling [`read`](Self::read) until it returns
-    /// [`Error::Closed`] (or the peer's Close) to let the peer answer.
-    ///
-    /// # Errors
-    /// As [`send_text`](Self::send_text).
-    pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
-        self.conn.close(code, reason, &mut self.out)?;
-        self.flush()
-    }
-
-    /// Reads more bytes, running the timers while waiting, until `deadline` at most.
-    fn fill<R, M>(
+    /// Does what the driver says until a message is ready (`true`) or `deadline` passed
+    /// (`false`).
+    fn run<R, M>(
         &mut self,
         reader: &mut MessageReader<R, M>,
         deadline: Option<Duration>,
+    ) -> Result<bool, Error>
+    where
+        R: AsRef<[u8]> + AsMut<[u8]>,
+        M: MessageStore,
+    {
+        loop {
+            match self.driver.poll(reader) {
+                Next::Message => return Ok(true),
+                // A write that fails leaves the connection unable to write; reading
+                // goes on with what arrived.
+                Next::Write | Next::Flush => drop(self.write_step()),
+                Next::Read { wake_at } => {
+                    let now = self.now();
+                    if wake_at.is_some_and(|at| at <= now) {
+                        self.driver.handle_timeout(now);
+                        continue;
+                    }
+                    if deadline.is_some_and(|d| d <= now) {
+                        return Ok(false);
+                    }
+                    let wake = match (wake_at, deadline) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                    self.read_step(reader, wake.map(|at| at.saturating_sub(now)))?;
+                }
+                Next::Failed(error) => return Err(error.into()),
+                Next::Closed => {
+                    let _ = self.stream.shutdown();
+                    return Err(Error::Closed);
+                }
+                // Only before the handshake, which the constructors complete.
+                _ => return Err(Error::Closed),
+            }
+        }
+    }
+
+    /// One read, waiting at most `wait`.
+    fn read_step<R, M>(
+        &mut self,
+        reader: &mut MessageReader<R, M>,
+        wait: Option<Duration>,
     ) -> Result<(), Error>
     where
         R: AsRef<[u8]> + AsMut<[u8]>,
         M: MessageStore,
     {
-        let now = self.now();
-        self.conn.handle_timeout(now);
-        self.flush_while_reading()?;
-        if self.close_transport_if_done() {
-            return Err(Error::Closed);
-        }
-        let wake = match (self.conn.poll_timeout(), deadline) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
         // Whole milliseconds, rounded up, so the socket's timeout changes rarely.
-        let timeout = wake.map(|at| {
-            let wait = at.saturating_sub(now);
+        let timeout = wait.map(|wait| {
             let millis =
                 wait.as_millis().saturating_add(u128::from(wait.subsec_nanos() % 1_000_000 != 0));
             Duration::from_millis(u64::try_from(millis).unwrap_or(u64::MAX).max(1))
@@ -275,16 +236,8 @@ impl<S: Transport> WebSocket<S> {
             self.stream.set_read_timeout(timeout)?;
             self.read_timeout = timeout;
         }
-        // After a failure the reader takes nothing more; read on only to see the end.
-        let mut discard = [0u8; 256];
-        let (spare, taken) = match reader.spare(&mut self.conn) {
-            Ok(spare) => (spare, true),
-            Err(_) => (&mut discard[..], false),
-        };
-        match self.stream.read(spare) {
-            Ok(0) => self.conn.handle_eof(),
-            Ok(n) if taken => reader.filled(n),
-            Ok(_) => {}
+        match self.stream.read(self.driver.read_buffer(reader)) {
+            Ok(n) => self.driver.filled(reader, n),
             Err(e)
                 if matches!(
                     e.kind(),
@@ -296,48 +249,94 @@ impl<S: Transport> WebSocket<S> {
                     ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
                 ) =>
             {
-                self.conn.handle_eof();
+                self.driver.filled(reader, 0);
             }
             Err(e) => return Err(e.into()),
         }
         Ok(())
     }
 
-    /// Writes queued protocol frames and pending output.
-    fn flush(&mut self) -> Result<(), Error> {
-        // A `Vec` sink always has room, so this only stops when nothing is pending.
-        while let Ok(true) = self.conn.poll_transmit(&mut self.out) {}
-        if !self.out.is_empty() {
-            let result = self.stream.write_all(&self.out).and_then(|()| self.stream.flush());
-            self.out.clear();
-            if self.out.capacity() > KEPT_OUTPUT * 4 {
-                self.out.shrink_to(KEPT_OUTPUT);
+    /// Writes (or flushes) once; on failure the driver stops writing.
+    fn write_step(&mut self) -> io::Result<()> {
+        let result = if self.driver.output().is_empty() {
+            match self.stream.flush() {
+                Ok(()) => {
+                    self.driver.flushed();
+                    Ok(())
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => Ok(()),
+                Err(e) => Err(e),
             }
-            if let Err(e) = result {
-                // Nothing more can be sent, but what was read is still handled: a
-                // Close the peer sent before it went away is still reported.
-                self.conn.handle_write_closed();
-                return Err(e.into());
+        } else {
+            match self.stream.write(self.driver.output()) {
+                Ok(0) => Err(ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    self.driver.wrote(n);
+                    Ok(())
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => Ok(()),
+                Err(e) => Err(e),
             }
+        };
+        if let Err(e) = result {
+            self.driver.write_failed();
+            return Err(e);
         }
         Ok(())
     }
 
-    /// [`flush`](Self::flush) for the read path: a write that fails there leaves the
-    /// connection unable to write, and reading goes on with what arrived.
-    fn flush_while_reading(&mut self) -> Result<(), Error> {
-        match self.flush() {
-            Err(Error::Io(_)) => Ok(()),
-            flushed => flushed,
+    /// Writes and flushes everything queued.
+    fn flush(&mut self) -> Result<(), Error> {
+        while self.driver.has_output() {
+            self.write_step()?;
         }
+        Ok(())
     }
 
-    fn close_transport_if_done(&mut self) -> bool {
-        let done = self.conn.should_close_transport();
-        if done {
-            let _ = self.stream.shutdown();
+    /// Queues with `send`, then writes.
+    fn send_with(
+        &mut self,
+        send: impl FnOnce(&mut Driver<Vec<u8>>) -> Result<(), SendError>,
+    ) -> Result<(), Error> {
+        send(&mut self.driver)?;
+        // Frames the connection queued itself (a pong) go out with it.
+        if let Ok((conn, out)) = self.driver.connection_and_output() {
+            while let Ok(true) = conn.poll_transmit(out) {}
         }
-        done
+        self.flush()
+    }
+
+    /// Sends a text message.
+    ///
+    /// # Errors
+    /// [`Error::Send`] when closing or closed, [`Error::Io`].
+    pub fn send_text(&mut self, text: &str) -> Result<(), Error> {
+        self.send_with(|d| d.send_text(text))
+    }
+
+    /// Sends a binary message.
+    ///
+    /// # Errors
+    /// As [`send_text`](Self::send_text).
+    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.send_with(|d| d.send_binary(data))
+    }
+
+    /// Sends a ping (at most 125 bytes).
+    ///
+    /// # Errors
+    /// As [`send_text`](Self::send_text).
+    pub fn send_ping(&mut self, payload: &[u8]) -> Result<(), Error> {
+        self.send_with(|d| d.send_ping(payload))
+    }
+
+    /// Starts the close handshake. Keep calling [`recv`](Self::recv) until it returns
+    /// [`Error::Closed`] (or the peer's Close) to let the peer answer.
+    ///
+    /// # Errors
+    /// As [`send_text`](Self::send_text).
+    pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
+        self.send_with(|d| d.close(code, reason))
     }
 
     fn now(&self) -> Duration {

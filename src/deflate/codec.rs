@@ -201,8 +201,9 @@ impl Compressor {
         }
     }
 
-    /// Compresses `input` with a sync flush; when `message_end`, strips the tail and
-    /// resets the window if context takeover is off. Returns the compressed bytes.
+    /// Compresses `input` with a sync flush; when `message_end`, strips the tail (a
+    /// message end that zlib flushed nothing for is the byte 0x00) and resets the window
+    /// if context takeover is off. Returns the compressed bytes.
     pub(crate) fn compress(&mut self, mut input: &[u8], message_end: bool) -> &[u8] {
         let (level, window_bits) = (self.level, self.window_bits);
         let deflate = self.deflate.get_or_insert_with(|| Deflate::new(level, false, window_bits));
@@ -231,6 +232,18 @@ impl Compressor {
         if message_end {
             if self.out[..len].ends_with(&TAIL) {
                 len -= TAIL.len();
+            } else if len == 0 {
+                // zlib writes nothing for a sync flush with no new input right after
+                // another ("duplicate flush", Z_BUF_ERROR): an empty message (or empty
+                // last fragment) after a flushed one. An empty payload is not an empty
+                // message: the receiver appends the tail (§7.2.2), and `00 00 FF FF`
+                // alone reads as a stored block header and LEN 0xFF00, which swallows
+                // the messages that follow. Send the single byte 0x00 instead
+                // (§7.2.3.6): the header of an empty stored block (BFINAL 0, BTYPE 00),
+                // whose LEN and NLEN are the appended tail. The stream is on a byte
+                // boundary here, after the last flush's empty stored block (or new).
+                self.out[0] = 0x00;
+                len = 1;
             }
             if self.reset_after_message {
                 deflate.reset();

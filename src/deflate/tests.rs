@@ -107,6 +107,68 @@ fn rsv1_rules() {
     assert_eq!(receive(&mut c, &[0xc1, 0x02, 0xff, 0xff]), Err(1007));
 }
 
+/// Empty messages in a row, and an empty last fragment, with and without context
+/// takeover, at every window size: each is sent as the single byte 0x00 (RFC 7692
+/// §7.2.3.6), never as an empty payload. zlib writes nothing for a sync flush with no
+/// new input right after another, and an empty payload would inflate as the bare tail
+/// `00 00 FF FF`: a stored block header and LEN 0xFF00, which swallows what follows (the
+/// third of three empty messages came out as `[0, 255, 255]`,
+/// tests/deflate.proptest-regressions).
+#[test]
+fn empty_messages_in_a_row_are_one_zero_byte_each() {
+    use crate::message::MessageKind::Binary;
+    // The only payload an empty message may have here: 0x00 is a stored block header
+    // (BFINAL 0, BTYPE 00, padding), and the tail the receiver appends supplies its
+    // LEN 0 and NLEN 0xFFFF, so the message inflates to nothing and the stream is back
+    // on a byte boundary between blocks, as after every sync flush.
+    const EMPTY: [u8; 1] = [0x00];
+    for bits in 9..=15 {
+        for no_context_takeover in [false, true] {
+            let params = DeflateParams {
+                local_no_context_takeover: no_context_takeover,
+                peer_no_context_takeover: no_context_takeover,
+                local_max_window_bits: bits,
+                peer_max_window_bits: bits,
+            };
+            let mut config = Config::default();
+            config = config.with_deflate(DeflateConfig { min_message_len: 0, ..*config.deflate() });
+            let mut sender = Connection::new(Role::Server, config, [0; 16]);
+            sender.enable_deflate(params);
+            let case = format!("window bits {bits}, no_context_takeover {no_context_takeover}");
+            let (mut wire, mut expected) = (Vec::new(), Vec::new());
+            // Sends one frame and checks its payload (a server's frames are unmasked,
+            // so a payload under 126 bytes follows a 2-byte header).
+            let mut frame = |sender: &mut Connection, data: &[u8], fin, payload: Option<&[u8]>| {
+                let mut out = Vec::new();
+                sender.send_fragment(Binary, data, fin, &mut out).unwrap();
+                if let Some(payload) = payload {
+                    assert_eq!(&out[2..], payload, "{case}");
+                }
+                wire.extend_from_slice(&out);
+            };
+            for _ in 0..4 {
+                frame(&mut sender, &[], true, Some(&EMPTY));
+                expected.push(Vec::new());
+            }
+            frame(&mut sender, b"Hello", true, None);
+            expected.push(b"Hello".to_vec());
+            frame(&mut sender, &[], true, Some(&EMPTY));
+            expected.push(Vec::new());
+            // A message whose data ends before its last fragment (§7.2.3.6's case): the
+            // first fragment keeps its flush tail, the empty last one is 0x00.
+            frame(&mut sender, b"Hello", false, None);
+            frame(&mut sender, &[], true, Some(&EMPTY));
+            expected.push(b"Hello".to_vec());
+            frame(&mut sender, &[], true, Some(&EMPTY));
+            expected.push(Vec::new());
+            frame(&mut sender, b"Hello", true, None);
+            expected.push(b"Hello".to_vec());
+            let mut receiver = client_with(mirror(params));
+            assert_eq!(receive(&mut receiver, &wire), Ok(expected), "{case}");
+        }
+    }
+}
+
 /// An unmasked binary frame with RSV1 set (a compressed message, as a server sends it).
 fn compressed_frame(payload: &[u8]) -> Vec<u8> {
     let header = crate::frame::FrameHeader {

@@ -17,7 +17,7 @@ pub use output::OutputBuffer;
 use core::time::Duration;
 
 use crate::handshake::{Limits, ServerHandshake};
-use crate::message::MessageStore;
+use crate::message::{MessageError, MessageStore};
 use crate::{
     CloseCode, Config, Connection, ConnectionError, Error, MessageReader, Received, SendError,
 };
@@ -57,7 +57,8 @@ pub enum Next {
 
 /// Where the driver is.
 #[derive(Debug)]
-// The connection is the phase that lasts, and boxing it would need `alloc`.
+// The connection is the large variant and the one the driver spends its life in; it
+// cannot be boxed without `alloc`.
 #[allow(clippy::large_enum_variant)]
 enum Phase {
     /// A server reading the client's request head.
@@ -84,18 +85,20 @@ enum Phase {
 /// [`Next::Closed`]. Sending is [`send_text`](Self::send_text) and friends, then
 /// polling until the output is written. This is a whole blocking server:
 ///
-// (Its `Vec` output and default reader need `alloc`.)
-#[cfg_attr(feature = "alloc", doc = "```")]
-#[cfg_attr(not(feature = "alloc"), doc = "```ignore")]
+/// ```
 /// use std::io::{Read, Write};
 /// use rfc6455::driver::{Driver, Next};
 /// use rfc6455::handshake::{Accept, Limits};
-/// use rfc6455::{Config, MessageReader, Received};
+/// use rfc6455::message::SliceMessageBuffer;
+/// use rfc6455::{Config, MessageReader, Received, SliceSink};
 ///
-/// /// Echoes every text message until the connection is over.
+/// /// Echoes every text message until the connection is over. (With `alloc`, the
+/// /// buffers can be `MessageReader::default()` and a `Vec<u8>`.)
 /// fn serve(socket: &mut (impl Read + Write)) -> Result<(), rfc6455::Error> {
-///     let mut reader = MessageReader::default();
-///     let mut ws = Driver::server(Config::default(), Limits::default(), Vec::new());
+///     let (mut store, mut output) = ([0u8; 4096], [0u8; 4096]);
+///     let mut reader = MessageReader::new([0u8; 2048], SliceMessageBuffer::new(&mut store));
+///     let out = SliceSink::new(&mut output);
+///     let mut ws = Driver::server(Config::default(), Limits::default(), out);
 ///     loop {
 ///         match ws.poll(&mut reader) {
 ///             Next::Write => match socket.write(ws.output()) {
@@ -112,11 +115,14 @@ enum Phase {
 ///                 ws.filled(&mut reader, n);
 ///             }
 ///             Next::Handshake => ws.accept(&mut reader, |_request| Ok(Accept::new())),
-///             Next::Message => {
-///                 if let Some(Received::Text(text)) = ws.message(&mut reader) {
-///                     ws.send_text(text)?; // goes out at the next `Next::Write`
+///             Next::Message => match ws.message(&mut reader) {
+///                 Ok(Received::Text(text)) => ws.send_text(text)?, // out at the next Write
+///                 Ok(_) => {}
+///                 Err(error) => {
+///                     socket.write_all(ws.output()).ok(); // the Close goes first
+///                     return Err(error);
 ///                 }
-///             }
+///             },
 ///             Next::Failed(error) => return Err(error),
 ///             Next::Closed => return Ok(()),
 ///             _ => {}
@@ -128,16 +134,19 @@ enum Phase {
 /// let hello = b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
 ///     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n\
 ///     \x81\x82\0\0\0\0hi";
-/// # struct Pipe { input: &'static [u8], output: Vec<u8> }
+/// # struct Pipe { input: &'static [u8], output: [u8; 256], len: usize }
 /// # impl Read for Pipe { fn read(&mut self, b: &mut [u8]) -> std::io::Result<usize> { self.input.read(b) } }
 /// # impl Write for Pipe {
-/// #     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> { self.output.write(b) }
+/// #     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+/// #         let n = (&mut self.output[self.len..]).write(b)?; self.len += n; Ok(n)
+/// #     }
 /// #     fn flush(&mut self) -> std::io::Result<()> { Ok(()) }
 /// # }
-/// let mut socket = Pipe { input: hello, output: Vec::new() };
+/// let mut socket = Pipe { input: hello, output: [0; 256], len: 0 };
 /// serve(&mut socket)?;
-/// assert!(socket.output.starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
-/// assert!(socket.output.ends_with(b"\x81\x02hi"));
+/// let written = &socket.output[..socket.len];
+/// assert!(written.starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
+/// assert!(written.ends_with(b"\x81\x02hi"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
@@ -165,7 +174,9 @@ impl<O: OutputBuffer> Driver<O> {
     /// A server that reads a client's opening handshake (within `limits`, and within
     /// the read buffer of the reader it is polled with) and then runs a connection with
     /// `config`. With the `deflate` feature, permessage-deflate is negotiated as
-    /// `config` says.
+    /// `config` says. A head that does not fit in the read buffer is refused with 431
+    /// ([`HandshakeError::HeadTooLarge`](crate::handshake::HandshakeError::HeadTooLarge)):
+    /// browsers send 400 to 1,000 bytes, more with cookies.
     pub const fn server(config: Config, limits: Limits, out: O) -> Self {
         let handshake = ServerHandshake::new(limits);
         Self::with_phase(Phase::Accepting { handshake, config }, out)
@@ -217,6 +228,9 @@ impl<O: OutputBuffer> Driver<O> {
                     return Next::Failed(error.into());
                 }
                 if conn.should_close_transport() {
+                    // The transport is closed from here on: without the peer's Close,
+                    // the close code is 1006 (RFC 6455 §7.1.5).
+                    conn.handle_eof();
                     return Next::Closed;
                 }
                 Next::Read { wake_at: conn.poll_timeout() }
@@ -321,25 +335,48 @@ impl<O: OutputBuffer> Driver<O> {
 
     /// Advances the connection's clock to `now`, the time since an epoch of the
     /// driver's choice (monotonic; see [`Connection::handle_timeout`]).
+    ///
+    /// When a timer gives up on the peer (the close handshake timed out), output that
+    /// could not be written is dropped, and [`poll`](Self::poll) says
+    /// [`Next::Closed`]: a peer that stopped reading cannot hold the connection open.
     pub fn handle_timeout(&mut self, now: Duration) {
         if let Phase::Open(conn) = &mut self.phase {
+            let was_over = conn.should_close_transport();
             conn.handle_timeout(now);
+            if !was_over && conn.should_close_transport() {
+                self.out.clear();
+                self.written = 0;
+                self.unflushed = false;
+            }
         }
     }
 
-    /// The message that [`Next::Message`] announced, from `reader` (`None` when its
-    /// text turned out not to be UTF-8: the connection failed, and
-    /// [`poll`](Self::poll) says so). It borrows the reader, not the driver, so it can
-    /// be sent back while it is held.
-    pub fn message<'r, R, S>(&mut self, reader: &'r mut MessageReader<R, S>) -> Option<Received<'r>>
+    /// The message that [`Next::Message`] announced, from `reader`. It borrows the
+    /// reader, not the driver, so it can be sent back while it is held.
+    ///
+    /// # Errors
+    /// When its text turns out not to be UTF-8, the connection fails: the error is
+    /// returned here (not by [`poll`](Self::poll)) with its Close already in
+    /// [`output`](Self::output). Write the output, then report it.
+    pub fn message<'r, R, S>(
+        &mut self,
+        reader: &'r mut MessageReader<R, S>,
+    ) -> Result<Received<'r>, Error>
     where
         R: AsRef<[u8]> + AsMut<[u8]>,
         S: MessageStore,
     {
-        match &mut self.phase {
-            Phase::Open(conn) => reader.next(conn),
-            _ => None,
+        let Phase::Open(conn) = &mut self.phase else {
+            return Err(Error::Send(SendError::Closed));
+        };
+        if let Some(message) = reader.next(conn) {
+            return Ok(message);
         }
+        while let Ok(true) = conn.poll_transmit(&mut self.out) {}
+        self.failure_reported = true;
+        // (A reader finds nothing only when the connection failed.)
+        let failure = conn.failure().unwrap_or(MessageError::InvalidUtf8.into());
+        Err(Error::Connection(failure))
     }
 
     /// Queues a text message.
