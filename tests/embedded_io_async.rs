@@ -232,22 +232,37 @@ fn an_async_client_and_server_talk_over_a_duplex() {
     }
 }
 
-/// A server reads the client session's frames; each `recv` is dropped after `polls`
-/// polls (at an await: a read or a write), and called again. Returns what it received
-/// and what it wrote.
+/// A server reads the client session's frames; each `recv` is dropped (at an await: a
+/// read or a write) after 1, 2, ... up to `polls` polls in turn, and called again
+/// (never dropped for `usize::MAX`).
+/// Returns what it received and what it wrote.
 fn serve_cancelled(polls: usize) -> (Vec<Seen>, Vec<u8>) {
     let script = client_script();
-    let (peer, io) = duplex(1, true);
-    peer.outbox.borrow_mut().0.extend(&script.bytes[script.head_len..]);
+    let (got, errors, written) = serve_cancelled_input(&script.bytes[script.head_len..], 1, polls);
+    assert_eq!(errors, []);
+    (got, written)
+}
+
+/// As `serve_cancelled`, over `input` in reads and writes of at most `max` bytes; also
+/// returns the errors `recv` returned before `Closed`.
+fn serve_cancelled_input(
+    input: &[u8],
+    max: usize,
+    polls: usize,
+) -> (Vec<Seen>, Vec<Error<ErrorKind>>, Vec<u8>) {
+    let (peer, io) = duplex(max, true);
+    peer.outbox.borrow_mut().0.extend(input);
     peer.outbox.borrow_mut().1 = true; // then the end of the stream
     let mut ws = WebSocket::from_connection(io, Connection::server(Config::default()), Out::new());
     let mut reader = reader();
-    let mut got = Vec::new();
+    let (mut got, mut errors) = (Vec::new(), Vec::new());
     let mut cx = Context::from_waker(Waker::noop());
-    for _ in 0..100_000 {
+    for call in 0..100_000 {
         let mut recv = pin!(ws.recv(&mut reader));
         let mut outcome = None;
-        for _ in 0..polls {
+        // (`usize::MAX`: never dropped.)
+        let budget = if polls == usize::MAX { polls } else { call % polls + 1 };
+        for _ in 0..budget {
             if let Poll::Ready(result) = recv.as_mut().poll(&mut cx) {
                 outcome = Some(result.map(|m| seen(&m)));
                 break;
@@ -259,12 +274,12 @@ fn serve_cancelled(polls: usize) -> (Vec<Seen>, Vec<u8>) {
             Some(Ok(message)) => got.push(message),
             Some(Err(Error::Closed)) => {
                 let written = peer.inbox.borrow().0.iter().copied().collect();
-                return (got, written);
+                return (got, errors, written);
             }
-            Some(Err(e)) => panic!("{e}"),
+            Some(Err(e)) => errors.push(e),
         }
     }
-    panic!("no end after dropping recv every {polls} polls");
+    panic!("no end, dropping recv after up to {polls} polls");
 }
 
 #[test]
@@ -274,8 +289,24 @@ fn a_recv_dropped_at_any_await_loses_nothing() {
     // The pong, then the Close reply.
     assert_eq!(reference.1, b"\x8a\x01p\x88\x02\x03\xe8");
     // (Every read and write here is `Pending` at its first poll, so a `recv` polled
-    // once never gets further: from two polls on, each one moves a byte at least.)
+    // once never gets further: one in `polls` at least moves a byte.)
     for polls in 2..12 {
-        assert_eq!(serve_cancelled(polls), reference, "recv dropped after {polls} polls");
+        assert_eq!(serve_cancelled(polls), reference, "recv dropped after up to {polls} polls");
+    }
+}
+
+#[test]
+fn a_failure_is_reported_once_however_its_recv_is_dropped() {
+    // "ok", then a text frame that is not UTF-8. Read whole, it is found out when
+    // taken (the Close is written by `recv` itself, which may be dropped then); read a
+    // byte at a time, on its first byte.
+    let input = b"\x81\x82\0\0\0\0ok\x81\x82\0\0\0\0\xff\xff";
+    for (max, polls) in [1, usize::MAX].into_iter().flat_map(|m| (2..8).map(move |p| (m, p))) {
+        let (got, errors, written) = serve_cancelled_input(input, max, polls);
+        let context = format!("{max} bytes a call, dropped after up to {polls} polls");
+        assert_eq!(got, [Seen::Text("ok".into())], "{context}");
+        let codes: Vec<_> = errors.iter().map(|e| e.close_code().map(CloseCode::get)).collect();
+        assert_eq!(codes, [Some(1007)], "reported once, {context}");
+        assert_eq!(written, b"\x88\x02\x03\xef", "the Close with 1007, {context}");
     }
 }

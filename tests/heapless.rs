@@ -168,7 +168,7 @@ fn serve<const N: usize>(input: &[u8]) -> (Vec<u8>, Option<rfc6455::Error>, Vec<
             Next::Flush => driver.flushed(),
             Next::Handshake => driver.accept(&mut reader, |_| Ok(Default::default())),
             Next::Message => {
-                if let Some(Received::Text(text)) = driver.message(&mut reader) {
+                if let Ok(Received::Text(text)) = driver.message(&mut reader) {
                     texts.push(text.to_owned());
                     driver.send_text(text).unwrap();
                 }

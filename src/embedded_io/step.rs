@@ -31,19 +31,20 @@ pub(crate) enum Step {
     Message,
 }
 
-/// A [`Driver`] and the one thing the embedded drivers add to it: a failure they
-/// reported themselves.
+/// A [`Driver`] and the one thing the embedded drivers add to it: a failure found while
+/// taking a message, held until its Close was written.
 #[derive(Debug)]
 pub(crate) struct Core<O> {
     pub(crate) driver: Driver<O>,
-    /// The connection's failure was returned to the caller by the adapter (after a
-    /// message whose text was not UTF-8), so the driver's own report is skipped.
-    reported: bool,
+    /// The failure [`Driver::message`] returned (its text was not UTF-8), to report
+    /// once its Close was written. Kept here rather than in a local, so that an async
+    /// `recv` dropped while it writes that Close reports it at the next call.
+    pending: Option<crate::Error>,
 }
 
 impl<O: OutputBuffer> Core<O> {
     pub(crate) const fn new(driver: Driver<O>) -> Self {
-        Self { driver, reported: false }
+        Self { driver, pending: None }
     }
 
     /// Polls the driver: the next step, or how the loop ends ([`Error::WebSocket`] once
@@ -57,19 +58,34 @@ impl<O: OutputBuffer> Core<O> {
         R: AsRef<[u8]> + AsMut<[u8]>,
         S: MessageStore,
     {
-        loop {
-            return Ok(match self.driver.poll(reader) {
-                Next::Write => Step::Io(Io::Write),
-                Next::Flush => Step::Io(Io::Flush),
-                Next::Read { .. } => Step::Io(Io::Read),
-                Next::Handshake => Step::Handshake,
-                Next::Message => Step::Message,
-                Next::Failed(_) if core::mem::take(&mut self.reported) => continue,
-                Next::Failed(error) => return Err(Error::WebSocket(error)),
-                // `Closed`, and any step a later driver adds: nothing to do here.
-                _ => return Err(Error::Closed),
-            });
+        let next = self.driver.poll(reader);
+        if !matches!(next, Next::Write | Next::Flush) {
+            if let Some(error) = self.pending.take() {
+                return Err(Error::WebSocket(error));
+            }
         }
+        Ok(match next {
+            Next::Write => Step::Io(Io::Write),
+            Next::Flush => Step::Io(Io::Flush),
+            Next::Read { .. } => Step::Io(Io::Read),
+            Next::Handshake => Step::Handshake,
+            Next::Message => Step::Message,
+            Next::Failed(error) => return Err(Error::WebSocket(error)),
+            // `Closed`, and any step a later driver adds: nothing to do here.
+            _ => return Err(Error::Closed),
+        })
+    }
+
+    /// Holds the failure [`Driver::message`] returned, for
+    /// [`take_failure`](Self::take_failure) once its Close was written (or for the
+    /// next [`step`](Self::step), should that writing be abandoned).
+    pub(crate) fn hold_failure(&mut self, error: crate::Error) {
+        self.pending = Some(error);
+    }
+
+    /// The failure [`hold_failure`](Self::hold_failure) kept.
+    pub(crate) fn take_failure<E>(&mut self) -> Error<E> {
+        self.pending.take().map_or(Error::Closed, Error::WebSocket)
     }
 
     /// The next step of writing everything queued (frames the connection queued on its
@@ -161,19 +177,6 @@ impl<O: OutputBuffer> Core<O> {
             }
             Err(e) if e.kind() == ErrorKind::Interrupted => Ok(()),
             Err(e) => Err(Error::Io(e)),
-        }
-    }
-
-    /// The error to return after [`Driver::message`] found no message (its text was
-    /// not UTF-8, so the connection failed), once the Close was written: the driver's
-    /// own report of it is then skipped.
-    pub(crate) fn failed_message<E>(&mut self) -> Error<E> {
-        match self.driver.failure() {
-            Some(error) => {
-                self.reported = true;
-                Error::WebSocket(error.into())
-            }
-            None => Error::Closed,
         }
     }
 }

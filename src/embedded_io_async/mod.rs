@@ -148,11 +148,12 @@ impl<T: Read + Write, O: OutputBuffer> WebSocket<T, O> {
             }
         }
         match self.core.driver.message(reader) {
-            Some(message) => Ok(message),
-            None => {
+            Ok(message) => Ok(message),
+            Err(error) => {
                 // Its text was not UTF-8: the connection failed. The Close goes first.
+                self.core.hold_failure(error);
                 let _ = self.flush().await;
-                Err(self.core.failed_message())
+                Err(self.core.take_failure())
             }
         }
     }

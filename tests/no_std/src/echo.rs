@@ -45,7 +45,7 @@ impl Loopback {
                 }
                 Next::Handshake => self.server.accept(&mut self.reader, |_| Ok(Accept::new())),
                 Next::Message => {
-                    if let Some(Received::Text(text)) = self.server.message(&mut self.reader) {
+                    if let Ok(Received::Text(text)) = self.server.message(&mut self.reader) {
                         let _ = self.server.send_text(text); // the echo
                     }
                 }
