@@ -6,6 +6,7 @@
 
 mod support;
 
+use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 use core::time::Duration;
@@ -56,7 +57,7 @@ async fn echo(mut ws: WebSocket<TcpStream>, mut reader: Reader) -> (usize, Optio
     }
 }
 
-async fn with_deadline<F: core::future::Future>(f: F) -> F::Output {
+async fn with_deadline<F: Future>(f: F) -> F::Output {
     tokio::time::timeout(Duration::from_secs(20), f).await.expect("bounded in time")
 }
 
@@ -121,26 +122,27 @@ async fn a_recv_dropped_by_select_loses_nothing() {
 #[tokio::test]
 async fn a_send_dropped_at_its_await_is_still_sent() {
     with_deadline(async {
-        // Small socket buffers, so that 8 MiB cannot be written in one poll: the send
-        // leaves it queued, and its future is dropped there.
-        let socket = tokio::net::TcpSocket::new_v4().unwrap();
-        socket.set_recv_buffer_size(16 << 10).unwrap();
-        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
-        let listener = socket.listen(1).unwrap();
-        let addr = listener.local_addr().unwrap();
+        // An in-memory pipe that holds 16 KiB: 8 MiB cannot be written in one poll, so
+        // the send leaves it queued, and its future is dropped there.
+        let (client_io, server_io) = tokio::io::duplex(16 << 10);
         let server = tokio::spawn(async move {
             let mut reader = MessageReader::default();
-            let stream = listener.accept().await.unwrap().0;
-            let ws = WebSocket::accept(stream, &mut reader, Config::default()).await.unwrap();
-            echo(ws, reader).await
+            let mut ws =
+                WebSocket::accept(server_io, &mut reader, Config::default()).await.unwrap();
+            let mut echoed = 0;
+            loop {
+                match ws.recv(&mut reader).await {
+                    Ok(Received::Binary(b)) => ws.send_binary(b).await.unwrap(),
+                    Ok(_) => continue,
+                    Err(Error::Closed) => return echoed,
+                    Err(e) => panic!("server: {e}"),
+                }
+                echoed += 1;
+            }
         });
-        let socket = tokio::net::TcpSocket::new_v4().unwrap();
-        socket.set_send_buffer_size(16 << 10).unwrap();
-        let stream = socket.connect(addr).await.unwrap();
         let mut reader = MessageReader::default();
-        let uri = format!("ws://{addr}/");
         let mut ws =
-            WebSocket::connect(stream, &mut reader, &uri, Config::default()).await.unwrap();
+            WebSocket::connect(client_io, &mut reader, "ws://h/", Config::default()).await.unwrap();
         let big = vec![7u8; 8 << 20];
         let attempt = tokio::time::timeout(Duration::ZERO, ws.send_binary(&big)).await;
         assert!(attempt.is_err(), "the send finished in one poll");
@@ -148,7 +150,7 @@ async fn a_send_dropped_at_its_await_is_still_sent() {
         assert_eq!(ws.recv(&mut reader).await.unwrap(), Received::Binary(&big[..]));
         ws.close(CloseCode::NORMAL, "").await.unwrap();
         while ws.recv(&mut reader).await.is_ok() {}
-        assert_eq!(server.await.unwrap().0, 1);
+        assert_eq!(server.await.unwrap(), 1);
     })
     .await;
 }
@@ -435,6 +437,59 @@ async fn a_peer_that_stops_reading_is_given_up_on_by_the_close_timer() {
         assert!(waited < Duration::from_secs(5), "{waited:?}");
         assert_eq!(code, Some(CloseCode::ABNORMAL));
         drop(stream);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_failure_is_reported_once_however_recv_is_dropped_while_its_close_is_written() {
+    with_deadline(async {
+        // A pipe of 1 byte: the 1007 Close takes four writes, each a chance to drop.
+        let (client_io, mut server_io) = tokio::io::duplex(1);
+        let client = tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let mut rest = Vec::new();
+            let mut head = [0u8; 1024];
+            let mut client_io = client_io;
+            client_io.write_all(scripted::UPGRADE).await.unwrap();
+            // The 101, then the invalid text, then everything the server writes.
+            let mut n = 0;
+            while !head[..n].ends_with(b"\r\n\r\n") {
+                n += client_io.read(&mut head[n..]).await.unwrap();
+            }
+            client_io.write_all(&scripted::frame(0x1, &[0xff, 0xfe], true)).await.unwrap();
+            client_io.read_to_end(&mut rest).await.unwrap();
+            rest
+        });
+        let mut reader = MessageReader::default();
+        let mut ws =
+            WebSocket::accept(&mut server_io, &mut reader, Config::default()).await.unwrap();
+        let (mut errors, mut dropped) = (Vec::new(), 0);
+        loop {
+            // One poll of a fresh `recv`, then it is dropped.
+            let polled = {
+                let mut recv = core::pin::pin!(ws.recv(&mut reader));
+                core::future::poll_fn(|cx| Poll::Ready(recv.as_mut().poll(cx)))
+                    .await
+                    .map(|r| r.map(|_| ()))
+            };
+            match polled {
+                Poll::Pending => {
+                    dropped += 1;
+                    tokio::task::yield_now().await;
+                }
+                Poll::Ready(Ok(())) => panic!("a message"),
+                Poll::Ready(Err(Error::Closed)) => break,
+                Poll::Ready(Err(e)) => errors.push(e.to_string()),
+            }
+        }
+        drop(ws);
+        drop(server_io);
+        let wire = client.await.unwrap();
+        assert!(dropped > 3, "recv was dropped {dropped} times; {errors:?} {wire:x?}");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("protocol error"), "{errors:?}");
+        assert_eq!(wire, [0x88, 0x02, 0x03, 0xef], "the 1007 Close");
     })
     .await;
 }

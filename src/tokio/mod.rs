@@ -87,6 +87,9 @@ pub struct WebSocket<T> {
     epoch: Instant,
     /// The timer of the connection's next deadline, made when one is first armed.
     timer: Option<(Pin<Box<Sleep>>, Duration)>,
+    /// A failure found while taking a message, held until its Close was written (so a
+    /// `recv` dropped while writing it still reports it, at the next call).
+    unreported: Option<crate::Error>,
 }
 
 impl<T: AsyncRead + AsyncWrite + Unpin> WebSocket<T> {
@@ -98,7 +101,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> WebSocket<T> {
     }
 
     fn new(io: T, driver: Driver<Vec<u8>>) -> Self {
-        Self { io, driver, epoch: Instant::now(), timer: None }
+        Self { io, driver, epoch: Instant::now(), timer: None, unreported: None }
     }
 
     /// The connection state machine.
@@ -143,15 +146,16 @@ impl<T: AsyncRead + AsyncWrite + Unpin> WebSocket<T> {
         R: AsRef<[u8]> + AsMut<[u8]>,
         S: MessageStore,
     {
-        poll_fn(|cx| self.poll_message(cx, reader)).await?;
-        match self.driver.message(reader) {
-            Ok(received) => Ok(received),
-            // Its text was not UTF-8: the Close goes out, then the error.
-            Err(error) => {
-                let _ = self.flush().await;
-                Err(error.into())
+        if self.unreported.is_none() {
+            poll_fn(|cx| self.poll_message(cx, reader)).await?;
+            match self.driver.message(reader) {
+                Ok(received) => return Ok(received),
+                // Its text was not UTF-8: the Close goes out, then the error.
+                Err(error) => self.unreported = Some(error),
             }
         }
+        let _ = self.flush().await;
+        Err(self.unreported.take().map_or(Error::Closed, Error::from))
     }
 
     /// Drives the connection until a message is ready in `reader`.

@@ -138,15 +138,19 @@ impl<T: AsyncRead + AsyncWrite + Unpin> RecvHalf<T> {
         S: MessageStore,
     {
         let shared = &self.shared;
-        poll_fn(|cx| shared.poll(cx, RECV, |ws, cx| ws.poll_message(cx, reader))).await?;
-        let message = lock(&shared.ws).driver.message(reader);
-        match message {
-            Ok(received) => Ok(received),
-            Err(error) => {
-                let _ = poll_fn(|cx| shared.poll(cx, RECV, WebSocket::poll_flush_output)).await;
-                Err(error.into())
+        if lock(&shared.ws).unreported.is_none() {
+            poll_fn(|cx| shared.poll(cx, RECV, |ws, cx| ws.poll_message(cx, reader))).await?;
+            let mut ws = lock(&shared.ws);
+            match ws.driver.message(reader) {
+                Ok(received) => return Ok(received),
+                Err(error) => ws.unreported = Some(error),
             }
         }
+        // The failure's Close goes out first; the failure stays with the connection
+        // until then, so a `recv` dropped here reports it at the next call.
+        let _ = poll_fn(|cx| shared.poll(cx, RECV, WebSocket::poll_flush_output)).await;
+        let unreported = lock(&shared.ws).unreported.take();
+        Err(unreported.map_or(Error::Closed, Error::from))
     }
 
     /// The close code, as [`WebSocket::close_code`].
