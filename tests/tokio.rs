@@ -438,3 +438,47 @@ async fn a_peer_that_stops_reading_is_given_up_on_by_the_close_timer() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn every_ping_read_together_is_answered_and_before_the_next_message() {
+    // Autobahn 2.10 and 5.6: ten pings that arrive in one read get ten pongs, and a
+    // ping between the fragments of a message is answered before the message's echo.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut script = scripted::UPGRADE.to_vec();
+    let mut expected = Vec::new();
+    for i in 0..10 {
+        let payload = format!("payload-{i}");
+        script.extend(scripted::frame(0x9, payload.as_bytes(), true));
+        expected.extend([0x8a, 9]);
+        expected.extend_from_slice(payload.as_bytes());
+    }
+    script.extend(scripted::frame(0x1, b"fragment1", false));
+    script.extend(scripted::frame(0x9, b"ping payload", true));
+    script.extend(scripted::frame(0x0, b"fragment2", true));
+    script.extend(scripted::frame(0x8, &[0x03, 0xe8], true));
+    expected.extend(b"\x8a\x0cping payload\x81\x12fragment1fragment2\x88\x02\x03\xe8");
+
+    let (mut peer, io) = tokio::io::duplex(1 << 16);
+    peer.write_all(&script).await.unwrap(); // all of it before the server reads
+    let wire = with_deadline(async {
+        let server = tokio::spawn(async move {
+            let mut reader = MessageReader::default();
+            let mut ws = WebSocket::accept(io, &mut reader, Config::default()).await.unwrap();
+            loop {
+                match ws.recv(&mut reader).await {
+                    Ok(Received::Text(t)) => ws.send_text(t).await.unwrap(),
+                    Ok(_) => {}
+                    Err(Error::Closed) => return ws.close_code(),
+                    Err(e) => panic!("server: {e}"),
+                }
+            }
+        });
+        let mut wire = Vec::new();
+        peer.read_to_end(&mut wire).await.unwrap();
+        assert_eq!(server.await.unwrap(), Some(CloseCode::NORMAL));
+        wire
+    })
+    .await;
+    let end = wire.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    assert_eq!(wire[end..], expected[..], "{}", String::from_utf8_lossy(&wire[end..]));
+}
