@@ -259,7 +259,7 @@ for driver in $DRIVERS; do
     run_check "tornado-client-$server" "$PY" tornado_peer.py client "$SERVER_URL" "tornado-client -> $server"
     run_check "websockets-client-$server" "$PY" websockets_peer.py client "$SERVER_URL" "websockets-client -> $server"
     run_check "ws-client-$server" node ws_peer.js client "$SERVER_URL" "ws-client -> $server"
-    run_check "chromium-echo-$server" "$PY" browser.py echo "${SERVER_URL}echo"
+    run_check "chromium-echo-$server" "$PY" browser.py echo "${SERVER_URL}echo" "$server"
     stop_server
   fi
 done
