@@ -330,3 +330,34 @@ fn a_failed_write_still_delivers_the_peers_close() {
     assert!(sides.1.closed);
     assert_eq!(server.close_code(), Some(CloseCode::GOING_AWAY));
 }
+
+/// A client frame masked with the zero key.
+fn client_frame(first: u8, payload: &[u8]) -> Vec<u8> {
+    let mut f = vec![first, 0x80 | payload.len() as u8, 0, 0, 0, 0];
+    f.extend_from_slice(payload);
+    f
+}
+
+#[test]
+fn every_ping_read_together_is_answered_and_before_the_next_message() {
+    // Autobahn 2.10 and 5.6: ten pings that arrive in one read get ten pongs, and a
+    // ping between the fragments of a message is answered before the message's echo.
+    let head = b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+        Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    let mut input = head.to_vec();
+    let mut expected = Vec::new();
+    for i in 0..10 {
+        let payload = format!("payload-{i}");
+        input.extend(client_frame(0x89, payload.as_bytes()));
+        expected.extend([0x8a, 9]);
+        expected.extend_from_slice(payload.as_bytes());
+    }
+    input.extend(client_frame(0x01, b"fragment1"));
+    input.extend(client_frame(0x89, b"ping payload"));
+    input.extend(client_frame(0x80, b"fragment2"));
+    expected.extend(b"\x8a\x0cping payload\x81\x12fragment1fragment2");
+    let (wire, side) = serve(&input, 1024, None);
+    let end = wire.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    assert_eq!(wire[end..], expected[..], "{}", String::from_utf8_lossy(&wire[end..]));
+    assert_eq!(side.received.len(), 12);
+}

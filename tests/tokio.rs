@@ -143,7 +143,17 @@ async fn a_send_dropped_at_its_await_is_still_sent() {
         let mut reader = MessageReader::default();
         let mut ws =
             WebSocket::connect(client_io, &mut reader, "ws://h/", Config::default()).await.unwrap();
-        let big = vec![7u8; 8 << 20];
+        // Incompressible, so that permessage-deflate (with `--all-features`) cannot
+        // shrink it into the pipe either.
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let big: Vec<u8> = (0..8 << 20)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect();
         let attempt = tokio::time::timeout(Duration::ZERO, ws.send_binary(&big)).await;
         assert!(attempt.is_err(), "the send finished in one poll");
         // The next recv writes the rest while it waits for the echo.
@@ -492,4 +502,48 @@ async fn a_failure_is_reported_once_however_recv_is_dropped_while_its_close_is_w
         assert_eq!(wire, [0x88, 0x02, 0x03, 0xef], "the 1007 Close");
     })
     .await;
+}
+
+#[tokio::test]
+async fn every_ping_read_together_is_answered_and_before_the_next_message() {
+    // Autobahn 2.10 and 5.6: ten pings that arrive in one read get ten pongs, and a
+    // ping between the fragments of a message is answered before the message's echo.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut script = scripted::UPGRADE.to_vec();
+    let mut expected = Vec::new();
+    for i in 0..10 {
+        let payload = format!("payload-{i}");
+        script.extend(scripted::frame(0x9, payload.as_bytes(), true));
+        expected.extend([0x8a, 9]);
+        expected.extend_from_slice(payload.as_bytes());
+    }
+    script.extend(scripted::frame(0x1, b"fragment1", false));
+    script.extend(scripted::frame(0x9, b"ping payload", true));
+    script.extend(scripted::frame(0x0, b"fragment2", true));
+    script.extend(scripted::frame(0x8, &[0x03, 0xe8], true));
+    expected.extend(b"\x8a\x0cping payload\x81\x12fragment1fragment2\x88\x02\x03\xe8");
+
+    let (mut peer, io) = tokio::io::duplex(1 << 16);
+    peer.write_all(&script).await.unwrap(); // all of it before the server reads
+    let wire = with_deadline(async {
+        let server = tokio::spawn(async move {
+            let mut reader = MessageReader::default();
+            let mut ws = WebSocket::accept(io, &mut reader, Config::default()).await.unwrap();
+            loop {
+                match ws.recv(&mut reader).await {
+                    Ok(Received::Text(t)) => ws.send_text(t).await.unwrap(),
+                    Ok(_) => {}
+                    Err(Error::Closed) => return ws.close_code(),
+                    Err(e) => panic!("server: {e}"),
+                }
+            }
+        });
+        let mut wire = Vec::new();
+        peer.read_to_end(&mut wire).await.unwrap();
+        assert_eq!(server.await.unwrap(), Some(CloseCode::NORMAL));
+        wire
+    })
+    .await;
+    let end = wire.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    assert_eq!(wire[end..], expected[..], "{}", String::from_utf8_lossy(&wire[end..]));
 }

@@ -208,12 +208,16 @@ impl<O: OutputBuffer> Driver<O> {
         S: MessageStore,
     {
         if let Phase::Open(conn) = &mut self.phase {
+            // Frames the connection queued (pongs, pings, Close) go after what the
+            // caller sent; an output buffer that is full takes them after a write. They
+            // are queued before the next frame is read: that frame may be a ping whose
+            // pong would replace the one still pending (then only the last of several
+            // pings read together would be answered), and the caller's answer to the
+            // next message must go after them.
+            while let Ok(true) = conn.poll_transmit(&mut self.out) {}
             if reader.has_next(conn) {
                 return Next::Message;
             }
-            // Frames the connection queued (pongs, pings, Close) go after what the
-            // caller sent; an output buffer that is full takes them after a write.
-            while let Ok(true) = conn.poll_transmit(&mut self.out) {}
         }
         if self.written < self.out.filled().len() {
             return Next::Write;

@@ -7,20 +7,26 @@
 #   client  examples/autobahn_client drives wstest -m fuzzingserver
 #   both    the two roles at once (one per core), each logging to its own file
 #
+# With AUTOBAHN_DRIVER=tokio the programs are examples/autobahn_server_tokio and
+# examples/autobahn_client_tokio (the same echo on rfc6455::tokio, agent rfc6455-tokio).
+#
 # Steps: tests/autobahn/install.sh (Python 2.7 + autobahntestsuite; its exit status 77 means
 # "cannot run here" and is passed on as a loud SKIPPED: line and exit 77), one
-# `cargo build --release` of both examples, then the role(s). Each role prints a per-section
-# table (summarize.py) and the role's wall time.
+# `cargo build --release` of the driver's two examples, then the role(s). Each role prints a
+# per-section table (summarize.py) and the role's wall time.
 #
 # Exit status: 0 if every case conforms strictly (behavior OK or INFORMATIONAL, behaviorClose
 # OK or INFORMATIONAL, UNIMPLEMENTED only in sections 12/13, no case missing), 1 otherwise,
 # 77 if skipped, 2 on bad usage.
 #
-# Reports: tests/autobahn/reports/{servers,clients}/ (index.json, index.html, per-case JSON);
-# logs: tests/autobahn/reports/logs/; spec files: tests/autobahn/reports/work/.
-# All traffic stays on 127.0.0.1. Everything is bounded in time.
+# Reports, per driver (DRIVER = blocking or tokio): tests/autobahn/reports/DRIVER/{servers,clients}/
+# (index.json, index.html, per-case JSON); logs: tests/autobahn/reports/DRIVER/logs/; spec
+# files: tests/autobahn/reports/DRIVER/work/. The examples are looked for in cargo's target
+# directory (CARGO_TARGET_DIR is honoured). All traffic stays on 127.0.0.1. Everything is
+# bounded in time.
 #
 # Environment knobs (optional):
+#   AUTOBAHN_DRIVER        blocking (default: rfc6455::blocking) or tokio (rfc6455::tokio)
 #   AUTOBAHN_ROLE_TIMEOUT  seconds one role may take (default 2700 = 45 min)
 #   AUTOBAHN_CASES         JSON list of case patterns (default ["*"]); a partial run is
 #                          graded only on the cases it selects
@@ -30,20 +36,17 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 MODE=${1:-both}
-AGENT=rfc6455
+DRIVER=${AUTOBAHN_DRIVER:-blocking}
 ROLE_TIMEOUT=${AUTOBAHN_ROLE_TIMEOUT:-2700}
 CASES_JSON=${AUTOBAHN_CASES:-'["*"]'}
-REPORTS=$HERE/reports
+REPORTS=$HERE/reports/$DRIVER
 LOGS=$REPORTS/logs
 WORK=$REPORTS/work
-BIN_DIR=$ROOT/target/release/examples
-SERVER_BIN=$BIN_DIR/autobahn_server
-CLIENT_BIN=$BIN_DIR/autobahn_client
 
-say() { printf '[autobahn %s %s] %s\n' "$MODE" "$(date +%H:%M:%S)" "$*"; }
+say() { printf '[autobahn %s %s %s] %s\n' "$DRIVER" "$MODE" "$(date +%H:%M:%S)" "$*"; }
 
 usage() {
-  sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 case "$MODE" in
@@ -51,6 +54,29 @@ case "$MODE" in
   -h | --help) usage; exit 0 ;;
   *) usage >&2; exit 2 ;;
 esac
+
+# The programs under test: one pair per driver, the same echo behaviour and limits.
+case "$DRIVER" in
+  blocking)
+    AGENT=rfc6455
+    FEATURES=deflate
+    SERVER_EXAMPLE=autobahn_server
+    CLIENT_EXAMPLE=autobahn_client
+    ;;
+  tokio)
+    AGENT=rfc6455-tokio
+    FEATURES=deflate,tokio
+    SERVER_EXAMPLE=autobahn_server_tokio
+    CLIENT_EXAMPLE=autobahn_client_tokio
+    ;;
+  *) echo "AUTOBAHN_DRIVER must be blocking or tokio, not '$DRIVER'" >&2; exit 2 ;;
+esac
+# Cargo's target directory as cargo resolves it (CARGO_TARGET_DIR, .cargo/config.toml).
+TARGET_DIR=$(cd "$ROOT" && cargo metadata --no-deps --format-version 1 |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+BIN_DIR=$TARGET_DIR/release/examples
+SERVER_BIN=$BIN_DIR/$SERVER_EXAMPLE
+CLIENT_BIN=$BIN_DIR/$CLIENT_EXAMPLE
 
 # --- background processes: every one is recorded and ended on exit ---------------------------
 PIDS=()
@@ -120,8 +146,9 @@ prepare() {
   say "$(printf '%s' "$out" | grep -v '=' | tr '\n' ' ')($WSTEST)"
 
   if [ "${AUTOBAHN_SKIP_BUILD:-0}" != 1 ]; then
-    say "cargo build --release --features deflate --example autobahn_server --example autobahn_client"
-    (cd "$ROOT" && cargo build --release --features deflate --example autobahn_server --example autobahn_client)
+    say "cargo build --release --features $FEATURES --example $SERVER_EXAMPLE --example $CLIENT_EXAMPLE"
+    (cd "$ROOT" && cargo build --release --features "$FEATURES" \
+      --example "$SERVER_EXAMPLE" --example "$CLIENT_EXAMPLE")
   fi
   if [ ! -x "$SERVER_BIN" ] || [ ! -x "$CLIENT_BIN" ]; then
     say "examples not built: $SERVER_BIN $CLIENT_BIN"
@@ -156,7 +183,7 @@ summarize() { # role outdir wall [problem...]
 
 # --- server role: wstest fuzzingclient -> examples/autobahn_server ----------------------------
 role_server() {
-  local outdir=$REPORTS/servers work=$WORK/server log=$LOGS/autobahn_server.log
+  local outdir=$REPORTS/servers work=$WORK/server log=$LOGS/$SERVER_EXAMPLE.log
   rm -rf "$outdir" "$work" "$REPORTS/server-summary.txt"
   mkdir -p "$outdir" "$work"
 
@@ -172,10 +199,10 @@ role_server() {
     sleep 0.2
   done
   if [ -z "$port" ]; then
-    say "autobahn_server did not start:"; cat "$log"
+    say "$SERVER_EXAMPLE did not start:"; cat "$log"
     return 1
   fi
-  say "server role: autobahn_server listening on ws://127.0.0.1:$port; wstest fuzzingclient running (log: $LOGS/wstest-fuzzingclient.log)"
+  say "server role: $SERVER_EXAMPLE listening on ws://127.0.0.1:$port; wstest fuzzingclient running (log: $LOGS/wstest-fuzzingclient.log)"
 
   cat >"$work/spec.json" <<EOF
 {
@@ -197,8 +224,8 @@ EOF
 
   local problems=()
   if ! kill -0 "$server_pid" 2>/dev/null; then
-    problems+=("autobahn_server died during the run (log: $log)")
-    say "autobahn_server DIED during the run; last lines of its log:"
+    problems+=("$SERVER_EXAMPLE died during the run (log: $log)")
+    say "$SERVER_EXAMPLE DIED during the run; last lines of its log:"
     tail -n 20 "$log"
   fi
   stop_pid "$server_pid"
@@ -242,22 +269,22 @@ EOF
     say "wstest fuzzingserver did not start listening on 127.0.0.1:$port:"; tail -n 30 "$log"
     return 1
   fi
-  say "client role: wstest fuzzingserver on ws://127.0.0.1:$port; autobahn_client running (log: $LOGS/autobahn_client.log)"
+  say "client role: wstest fuzzingserver on ws://127.0.0.1:$port; $CLIENT_EXAMPLE running (log: $LOGS/$CLIENT_EXAMPLE.log)"
 
   local t0 t1 rc=0
   t0=$(date +%s.%N)
-  timeout "$ROLE_TIMEOUT" "$CLIENT_BIN" "ws://127.0.0.1:$port" "$AGENT" >"$LOGS/autobahn_client.log" 2>&1 &
+  timeout "$ROLE_TIMEOUT" "$CLIENT_BIN" "ws://127.0.0.1:$port" "$AGENT" >"$LOGS/$CLIENT_EXAMPLE.log" 2>&1 &
   local client_pid=$!
   PIDS+=("$client_pid")
   wait "$client_pid" || rc=$?
   t1=$(date +%s.%N)
   local problems=()
   if [ "$rc" -eq 124 ]; then
-    problems+=("autobahn_client timed out after ${ROLE_TIMEOUT}s")
+    problems+=("$CLIENT_EXAMPLE timed out after ${ROLE_TIMEOUT}s")
   elif [ "$rc" -ne 0 ]; then
-    problems+=("autobahn_client exited with status $rc (log: $LOGS/autobahn_client.log)")
-    say "autobahn_client exited with status $rc; last lines of its log:"
-    tail -n 20 "$LOGS/autobahn_client.log"
+    problems+=("$CLIENT_EXAMPLE exited with status $rc (log: $LOGS/$CLIENT_EXAMPLE.log)")
+    say "$CLIENT_EXAMPLE exited with status $rc; last lines of its log:"
+    tail -n 20 "$LOGS/$CLIENT_EXAMPLE.log"
   fi
   # The report is written while /updateReports is served; allow a moment for the file.
   for _ in $(seq 1 50); do

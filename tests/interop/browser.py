@@ -3,8 +3,9 @@
     python browser.py demo TICKER_BIN           the stock-ticker page: quotes rendered (text
                                                 and binary feeds), subscription from the page,
                                                 1001 on shutdown, reconnect after a restart
-    python browser.py echo ECHO_URL             tests/interop/echo_page.html round-trips text
+    python browser.py echo ECHO_URL [NAME]      tests/interop/echo_page.html round-trips text
                                                 and binary through examples/interop_server
+                                                (or another server, named NAME in the checks)
     python browser.py screenshot TICKER_BIN PNG the README screenshot (1000x700)
 
 Chromium comes from $CHROMIUM (default `chromium`). Every check prints PASS/FAIL; the exit
@@ -281,8 +282,8 @@ def demo(binary):
         ticker.stop()
 
 
-def echo(url):
-    label = "chromium -> rfc6455-server"
+def echo(url, server="rfc6455-server"):
+    label = f"chromium -> {server}"
     chrome = Chromium()
     try:
         page = (HERE / "echo_page.html").as_uri() + "?url=" + url
@@ -326,8 +327,8 @@ def main():
     args = sys.argv[1:]
     if args[:1] == ["demo"] and len(args) == 2:
         demo(args[1])
-    elif args[:1] == ["echo"] and len(args) == 2:
-        echo(args[1])
+    elif args[:1] == ["echo"] and len(args) in (2, 3):
+        echo(*args[1:])
     elif args[:1] == ["screenshot"] and len(args) == 3:
         screenshot(args[1], args[2])
     else:

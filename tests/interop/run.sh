@@ -8,17 +8,22 @@
 #   - a Python venv with tornado and websockets (requirements.txt) in $INTEROP_CACHE/venv
 #   - Node's `ws` package in $INTEROP_CACHE/node
 #   - Debian's chromium (apt-get), unless `chromium` is already on PATH
-# then builds examples/{interop_server,interop_client,stock_ticker} and runs:
-#   - Tornado, websockets and `ws` clients against examples/interop_server, and
-#     examples/interop_client against a Tornado WebSocketHandler, a websockets server and a
-#     `ws` WebSocketServer: text, UTF-8, empty, 125/126/65535/65536-byte and 1 MiB
-#     messages, pings and pongs both ways, Close with code and reason both ways,
-#     subprotocol selection (scenario.py, ws_peer.js, examples/interop_client.rs)
+# then builds examples/{interop_server,interop_client,stock_ticker} and their twins on the
+# tokio driver, examples/{interop_server_tokio,interop_client_tokio}, and runs, for each
+# driver (blocking: rfc6455::blocking, tokio: rfc6455::tokio):
+#   - Tornado, websockets and `ws` clients and the rfc6455 client of each driver against
+#     the driver's interop server, and the driver's interop client against a Tornado
+#     WebSocketHandler, a websockets server and a `ws` WebSocketServer: text, UTF-8,
+#     empty, 125/126/65535/65536-byte and 1 MiB messages, pings and pongs both ways, Close
+#     with code and reason both ways, subprotocol selection (scenario.py, ws_peer.js,
+#     examples/interop_client.rs)
+#   - headless Chromium: echo_page.html round-trips text and binary through the driver's
+#     interop server (browser.py, over the DevTools protocol)
+# and once (the demo runs on the blocking driver):
 #   - the stock-ticker demo checked by Tornado, websockets and raw-socket clients
 #     (demo_check.py)
 #   - headless Chromium: the demo page renders quotes (text and binary feeds), subscribes,
-#     sees 1001 on shutdown and reconnects; echo_page.html round-trips text and binary
-#     through examples/interop_server (browser.py, over the DevTools protocol)
+#     sees 1001 on shutdown and reconnects
 #
 # Every check prints PASS or FAIL; a peer program that fails without saying which check
 # counts as one FAIL. The last line is "interop: N passed, M failed"; the exit status is 1
@@ -26,15 +31,24 @@
 #
 # Environment (optional):
 #   INTEROP_CACHE       install directory (default ${XDG_CACHE_HOME:-$HOME/.cache}/rfc6455-interop)
-#   INTEROP_SKIP_BUILD  1 to use the already built examples in target/debug/examples
+#   INTEROP_SKIP_BUILD  1 to use the already built examples in cargo's target directory
+#                       (debug/examples; CARGO_TARGET_DIR is honoured)
+#   INTEROP_DRIVERS     the drivers to check (default "blocking tokio")
 #   CHROMIUM            the browser binary (default: chromium)
 set -euo pipefail
 
 MODE=${1:-all}
 case "$MODE" in
   all | --screenshot) ;;
-  *) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
+DRIVERS=${INTEROP_DRIVERS:-blocking tokio}
+for driver in $DRIVERS; do
+  case $driver in
+    blocking | tokio) ;;
+    *) echo "INTEROP_DRIVERS: unknown driver '$driver' (blocking, tokio)" >&2; exit 2 ;;
+  esac
+done
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -42,7 +56,9 @@ CACHE=${INTEROP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rfc6455-interop}
 VENV=$CACHE/venv
 NODE_DIR=$CACHE/node
 WS_VERSION=8.23.0
-BIN=$ROOT/target/debug/examples
+# Cargo's target directory as cargo resolves it (CARGO_TARGET_DIR, .cargo/config.toml).
+BIN=$(cd "$ROOT" && cargo metadata --no-deps --format-version 1 |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/debug/examples
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rfc6455-interop.XXXXXX")
 PASSED=0
 FAILED=0
@@ -214,10 +230,16 @@ PY=$VENV/bin/python
 
 if [ "${INTEROP_SKIP_BUILD:-0}" != 1 ]; then
   say "building examples"
-  (cd "$ROOT" && timeout 1200 cargo build --quiet --features deflate \
-    --example interop_server --example interop_client --example stock_ticker) ||
+  (cd "$ROOT" && timeout 1200 cargo build --quiet --features deflate,tokio \
+    --example interop_server --example interop_client --example stock_ticker \
+    --example interop_server_tokio --example interop_client_tokio) ||
     install_fail "cargo build of the interop examples"
 fi
+
+# The interop programs of a driver, and the name its checks go by.
+server_bin() { case $1 in blocking) echo "$BIN/interop_server" ;; tokio) echo "$BIN/interop_server_tokio" ;; esac; }
+client_bin() { case $1 in blocking) echo "$BIN/interop_client" ;; tokio) echo "$BIN/interop_client_tokio" ;; esac; }
+us() { case $1 in blocking) echo rfc6455 ;; tokio) echo rfc6455-tokio ;; esac; }
 
 cd "$HERE"
 if [ "$MODE" = --screenshot ]; then
@@ -225,18 +247,24 @@ if [ "$MODE" = --screenshot ]; then
   exit
 fi
 
-say "peer clients against examples/interop_server"
-start_server rfc6455 "$BIN/interop_server"
-if [ -n "$SERVER_URL" ]; then
-  run_check rfc6455-client "$BIN/interop_client" "$SERVER_URL" "rfc6455-client -> rfc6455-server"
-  run_check tornado-client "$PY" tornado_peer.py client "$SERVER_URL" "tornado-client -> rfc6455-server"
-  run_check websockets-client "$PY" websockets_peer.py client "$SERVER_URL" "websockets-client -> rfc6455-server"
-  run_check ws-client node ws_peer.js client "$SERVER_URL" "ws-client -> rfc6455-server"
-  run_check chromium-echo "$PY" browser.py echo "${SERVER_URL}echo"
-  stop_server
-fi
+for driver in $DRIVERS; do
+  server=$(us "$driver")-server
+  say "peer clients against $(basename "$(server_bin "$driver")") ($driver driver)"
+  start_server "$server" "$(server_bin "$driver")"
+  if [ -n "$SERVER_URL" ]; then
+    # Our own clients first: the same driver, and the other one.
+    for client in $DRIVERS; do
+      run_check "$(us "$client")-client-$server" "$(client_bin "$client")" "$SERVER_URL" "$(us "$client")-client -> $server"
+    done
+    run_check "tornado-client-$server" "$PY" tornado_peer.py client "$SERVER_URL" "tornado-client -> $server"
+    run_check "websockets-client-$server" "$PY" websockets_peer.py client "$SERVER_URL" "websockets-client -> $server"
+    run_check "ws-client-$server" node ws_peer.js client "$SERVER_URL" "ws-client -> $server"
+    run_check "chromium-echo-$server" "$PY" browser.py echo "${SERVER_URL}echo" "$server"
+    stop_server
+  fi
+done
 
-say "examples/interop_client against peer servers"
+say "our interop clients against peer servers"
 for peer in tornado websockets ws; do
   case $peer in
     ws) start_server "$peer" node ws_peer.js server ;;
@@ -246,7 +274,10 @@ for peer in tornado websockets ws; do
     # Tornado (with compression options) and Python websockets compress: check it.
     expect=()
     case $peer in tornado | websockets) expect=(--expect-deflate) ;; esac
-    run_check "rfc6455-client-$peer" "$BIN/interop_client" "$SERVER_URL" "rfc6455-client -> $peer-server" "${expect[@]+"${expect[@]}"}"
+    for driver in $DRIVERS; do
+      client=$(us "$driver")-client
+      run_check "$client-$peer" "$(client_bin "$driver")" "$SERVER_URL" "$client -> $peer-server" "${expect[@]+"${expect[@]}"}"
+    done
     stop_server
   fi
 done
