@@ -214,7 +214,7 @@ PY=$VENV/bin/python
 
 if [ "${INTEROP_SKIP_BUILD:-0}" != 1 ]; then
   say "building examples"
-  (cd "$ROOT" && timeout 1200 cargo build --quiet --features deflate \
+  (cd "$ROOT" && timeout 1200 cargo build --quiet --features deflate,tokio \
     --example interop_server --example interop_client --example stock_ticker) ||
     install_fail "cargo build of the interop examples"
 fi
