@@ -87,8 +87,10 @@ const IO_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_HEAD: usize = 8 * 1024;
 /// The piece of a request head read at once: what came after the head fits the reader.
 const HEAD_READ: usize = 1024;
-/// A stream's read buffer: clients only send subscriptions (at most 4 KiB).
-const READ_BUFFER: usize = 4 * 1024;
+/// A stream's read buffer. Clients send only subscriptions, pongs and Close frames: a
+/// longer message (up to the 4 KiB limit) is gathered in the reader's message buffer.
+/// It must hold what came after the request head, less than [`HEAD_READ`].
+const READ_BUFFER: usize = 1024;
 /// Default limit of simultaneous quote streams.
 const MAX_CLIENTS: usize = 10_000;
 /// Default keepalive ping interval.

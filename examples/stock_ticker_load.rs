@@ -6,8 +6,8 @@
 //! ```sh
 //! cargo build --release --features tokio --example stock_ticker --example stock_ticker_load
 //! ulimit -n 20000 # each process needs a descriptor per client, and a few
-//! target/release/examples/stock_ticker_load [--clients 10000] [--window-s 8] [--min-ticks 24]
-//!     [--keepalive-ms 2000] [--concurrency 256] [--sources 1] [--server PATH]
+//! target/release/examples/stock_ticker_load [--clients 10000] [--window-s 10] [--min-ticks 20]
+//!     [--keepalive-ms 5000] [--concurrency 100] [--sources 1] [--server PATH] [--log PATH]
 //! ```
 //!
 //! It starts the server (`--server`, by default the `stock_ticker` beside this program) on
@@ -18,8 +18,9 @@
 //!    `Host` as a page of the server's would send, and waits for each one's hello;
 //! 2. with every client open, counts for `--window-s` seconds the quotes and pings each
 //!    one receives (the driver answers the pings: a client that did not would be dropped);
-//! 3. reads the server's RSS before the clients and at the end of the window, and its CPU
-//!    time over the window, in `/proc` (Linux);
+//! 3. reads the server's RSS before the clients and at the end of the window, and the CPU
+//!    time of the server, of itself and of the machine over the window, in `/proc` (Linux;
+//!    on a shared machine, the share of other processes tells how far to trust the rest);
 //! 4. sends the server SIGTERM and checks that every client gets Close 1001.
 //!
 //! It prints the figures, then PASS, or FAIL with the reasons (exit status 1). Every phase
@@ -34,7 +35,7 @@ use core::time::Duration;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitCode, Stdio};
-use std::time::Instant;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use rfc6455::handshake::{ClientKey, ClientRequest, Limits};
 use rfc6455::tokio::{Error, WebSocket};
@@ -46,8 +47,9 @@ use tokio::time::{sleep, timeout};
 
 /// The page's quote stream.
 const TARGET: &str = "/stock_info/?encoding=text";
-/// How the quote messages start (the hello starts `{"type":"hello"`).
-const QUOTES: &str = r#"{"type":"quotes""#;
+/// How the quote messages start, up to the tick's time in Unix milliseconds (the hello
+/// starts `{"type":"hello"`).
+const QUOTES: &str = r#"{"type":"quotes","time":"#;
 /// Time allowed for every client to connect and get its hello.
 const CONNECT_LIMIT: Duration = Duration::from_secs(60);
 /// Time allowed for the server to close every client and exit after SIGTERM.
@@ -71,6 +73,7 @@ struct Options {
     concurrency: usize,
     sources: usize,
     server: PathBuf,
+    log: Option<PathBuf>,
 }
 
 impl Options {
@@ -80,12 +83,13 @@ impl Options {
             .with_file_name(format!("stock_ticker{}", std::env::consts::EXE_SUFFIX));
         let mut options = Self {
             clients: 10_000,
-            window: Duration::from_secs(8),
-            min_ticks: 24,
-            keepalive_ms: 2_000,
-            concurrency: 256,
+            window: Duration::from_secs(10),
+            min_ticks: 20,
+            keepalive_ms: 5_000,
+            concurrency: 100,
             sources: 1,
             server: beside,
+            log: None,
         };
         let mut args = std::env::args().skip(1);
         while let Some(flag) = args.next() {
@@ -99,10 +103,11 @@ impl Options {
                 "--concurrency" => options.concurrency = number(value()?)?.max(1) as usize,
                 "--sources" => options.sources = number(value()?)?.clamp(1, 254) as usize,
                 "--server" => options.server = value()?.into(),
+                "--log" => options.log = Some(value()?.into()),
                 _ => {
                     return Err("usage: stock_ticker_load [--clients N] [--window-s S] \
                          [--min-ticks N] [--keepalive-ms MS] [--concurrency N] \
-                         [--sources N] [--server PATH]"
+                         [--sources N] [--server PATH] [--log PATH]"
                         .into())
                 }
             }
@@ -132,6 +137,22 @@ fn cpu_seconds(pid: &str) -> Option<f64> {
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
     let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
     Some(ticks as f64 / CLOCK_TICKS)
+}
+
+/// CPU time the whole machine spent busy so far (every core), in seconds.
+fn machine_busy_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().next()?.strip_prefix("cpu ")?;
+    let ticks: Vec<u64> = line.split_whitespace().filter_map(|t| t.parse().ok()).collect();
+    // user nice system idle iowait irq softirq steal (guest time is within user)
+    let busy = ticks.get(..8)?.iter().sum::<u64>() - ticks[3] - ticks[4];
+    Some(busy as f64 / CLOCK_TICKS)
+}
+
+/// The 1-minute load average.
+fn load_average() -> String {
+    let loadavg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    loadavg.split(' ').next().unwrap_or("n/a").to_owned()
 }
 
 /// The soft limit on open files of this process.
@@ -165,6 +186,13 @@ struct Server {
 
 impl Server {
     fn start(options: &Options) -> Result<Self, String> {
+        let mut copy = match &options.log {
+            Some(path) => Some(
+                std::fs::File::create(path)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+            ),
+            None => None,
+        };
         let mut child = Command::new(&options.server)
             .args(["127.0.0.1:0", "--max-clients", &options.clients.to_string()])
             .args(["--keepalive-ms", &options.keepalive_ms.to_string()])
@@ -197,6 +225,9 @@ impl Server {
         // Read the log as it comes (the server must never wait on a full pipe).
         std::thread::spawn(move || {
             for line in lines.map_while(Result::ok) {
+                if let Some(file) = &mut copy {
+                    let _ = writeln!(file, "{line}");
+                }
                 let count = if line.contains(": streaming ") {
                     &counts.streams
                 } else if line.contains(": dropped: ") {
@@ -264,6 +295,8 @@ struct Seen {
     handshake: Option<Duration>,
     /// Quotes during the window.
     ticks: u32,
+    /// For each of them, the time from the tick to its arrival here, in milliseconds.
+    delays: Vec<u32>,
     /// Keepalive pings during the window (each answered by the driver).
     pings: u32,
     /// The close code once closed: the server's.
@@ -344,7 +377,13 @@ async fn run_client(
         let measuring = || progress.phase.load(Ordering::Relaxed) == MEASURING;
         match ws.recv(&mut reader).await {
             Ok(Received::Text(text)) if text.starts_with(QUOTES) => {
-                seen.ticks += u32::from(measuring());
+                if measuring() {
+                    seen.ticks += 1;
+                    let digits = text[QUOTES.len()..].split(',').next().unwrap_or_default();
+                    let made = digits.parse::<u64>().unwrap_or(u64::MAX);
+                    seen.delays
+                        .push(unix_millis().saturating_sub(made).min(u32::MAX.into()) as u32);
+                }
             }
             Ok(Received::Ping(_)) => seen.pings += u32::from(measuring()),
             Ok(_) => {}
@@ -357,6 +396,11 @@ async fn run_client(
 }
 
 // ---- the run --------------------------------------------------------------------------------
+
+fn unix_millis() -> u64 {
+    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+}
 
 /// The value at `fraction` (0 to 1) of sorted `values`.
 fn percentile<T: Copy>(sorted: &[T], fraction: f64) -> Option<T> {
@@ -389,9 +433,10 @@ async fn run(options: Options) -> Result<Vec<String>, String> {
     let pid = server.pid();
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
     say!(
-        "stock_ticker_load: {} clients, {cores} cores; server {} (pid {pid}) on {}, \
-         keepalive {} ms",
+        "stock_ticker_load: {} clients, {cores} cores (load average {}); server {} (pid {pid}) \
+         on {}, keepalive {} ms",
         options.clients,
+        load_average(),
         options.server.display(),
         server.addr,
         options.keepalive_ms
@@ -430,6 +475,7 @@ async fn run(options: Options) -> Result<Vec<String>, String> {
     // 2. The window, every client open.
     let cpu_before = cpu_seconds(&pid);
     let own_cpu_before = cpu_seconds("self");
+    let machine_before = machine_busy_seconds();
     let window_start = Instant::now();
     progress.phase.store(MEASURING, Ordering::Relaxed);
     sleep(options.window).await;
@@ -437,6 +483,8 @@ async fn run(options: Options) -> Result<Vec<String>, String> {
     let window = window_start.elapsed();
     let cpu = cpu_seconds(&pid).zip(cpu_before).map(|(after, before)| after - before);
     let own_cpu = cpu_seconds("self").zip(own_cpu_before).map(|(after, before)| after - before);
+    let machine = machine_busy_seconds().zip(machine_before).map(|(after, before)| after - before);
+    let others = machine.zip(cpu.zip(own_cpu)).map(|(all, (a, b))| (all - a - b).max(0.0));
     let ended = progress.ended.load(Ordering::Relaxed);
     let ready_now = progress.ready.load(Ordering::Relaxed);
     let open_at_end =
@@ -473,6 +521,10 @@ async fn run(options: Options) -> Result<Vec<String>, String> {
         [0.5, 0.99, 1.0].map(|f| percentile(&handshakes, f).map_or("n/a".into(), ms));
     let [t_min, t_med, t_max] = [0.0, 0.5, 1.0].map(|f| percentile(&ticks, f).unwrap_or(0));
     let [p_min, p_med] = [0.0, 0.5].map(|f| percentile(&pings, f).unwrap_or(0));
+    let mut delays: Vec<u32> = streamed.iter().flat_map(|s| s.delays.iter().copied()).collect();
+    delays.sort_unstable();
+    let [d50, d99, dmax] = [0.5, 0.99, 1.0]
+        .map(|f| percentile(&delays, f).map_or("n/a".into(), |d| format!("{d} ms")));
     say!("handshake latency (connect to 101): p50 {p50}, p99 {p99}, max {max}");
     say!(
         "window of {:.1} s with {open_at_end} clients open: quotes per client min {t_min}, \
@@ -480,6 +532,7 @@ async fn run(options: Options) -> Result<Vec<String>, String> {
          min {p_min}, median {p_med}",
         window.as_secs_f64()
     );
+    say!("quote delay (tick made to quote read by the client): p50 {d50}, p99 {d99}, max {dmax}");
     let per_client = rss_after.saturating_sub(rss_before) / ready.max(1) as u64;
     say!(
         "server RSS with {ready} clients: {} (peak {}), {:.1} KiB per client over the {} before",
@@ -492,10 +545,12 @@ async fn run(options: Options) -> Result<Vec<String>, String> {
         cpu.map_or("n/a".into(), |s| format!("{:.0} %", 100.0 * s / window.as_secs_f64()))
     };
     say!(
-        "CPU over the window (100 % = one core): server {}, this load generator {} (RSS {})",
+        "CPU over the window (100 % = one core): server {}, this load generator {} (RSS {}), \
+         other processes {}",
         share(cpu),
         share(own_cpu),
-        mib(own_rss)
+        mib(own_rss),
+        share(others)
     );
     say!(
         "SIGTERM: {going_away} of {ready} clients got Close 1001; the server exited {}",
