@@ -2,7 +2,7 @@
 //! `AsyncRead + AsyncWrite + Unpin` stream — a `TcpStream`, a TLS stream, hyper's
 //! `Upgraded` — with the keepalive and close timers on `tokio::time`.
 //!
-//! It runs the crate's one protocol loop, [`Driver`](crate::driver::Driver): the
+//! It runs the crate's one protocol loop, [`Driver`]: the
 //! opening handshake, then whole messages, answering pings and Close frames on its own.
 //! A message borrows the caller's [`MessageReader`], not the socket, so it can be sent
 //! back while it is held. A whole echo server:
