@@ -295,7 +295,9 @@ struct Seen {
     handshake: Option<Duration>,
     /// Quotes during the window.
     ticks: u32,
-    /// For each of them, the time from the tick to its arrival here, in milliseconds.
+    /// The time the server made each tick received from the window on (Unix milliseconds).
+    made: Vec<u64>,
+    /// For each quote of the window, the time from its tick to its arrival here (ms).
     delays: Vec<u32>,
     /// Keepalive pings during the window (each answered by the driver).
     pings: u32,
@@ -374,18 +376,22 @@ async fn run_client(
     *ready = true;
     progress.ready.fetch_add(1, Ordering::Relaxed);
     loop {
-        let measuring = || progress.phase.load(Ordering::Relaxed) == MEASURING;
-        match ws.recv(&mut reader).await {
-            Ok(Received::Text(text)) if text.starts_with(QUOTES) => {
-                if measuring() {
+        let received = ws.recv(&mut reader).await;
+        let phase = progress.phase.load(Ordering::Relaxed);
+        match received {
+            // The window counts by arrival; the ticks made in it are known by their time,
+            // including those that arrive after it.
+            Ok(Received::Text(text)) if text.starts_with(QUOTES) && phase != CONNECTING => {
+                let digits = text[QUOTES.len()..].split(',').next().unwrap_or_default();
+                let made = digits.parse::<u64>().unwrap_or(0);
+                seen.made.push(made);
+                if phase == MEASURING {
                     seen.ticks += 1;
-                    let digits = text[QUOTES.len()..].split(',').next().unwrap_or_default();
-                    let made = digits.parse::<u64>().unwrap_or(u64::MAX);
-                    seen.delays
-                        .push(unix_millis().saturating_sub(made).min(u32::MAX.into()) as u32);
+                    let delay = unix_millis().saturating_sub(made);
+                    seen.delays.push(delay.min(u32::MAX.into()) as u32);
                 }
             }
-            Ok(Received::Ping(_)) => seen.pings += u32::from(measuring()),
+            Ok(Received::Ping(_)) => seen.pings += u32::from(phase == MEASURING),
             Ok(_) => {}
             Err(Error::Closed) => break,
             Err(e) => return Err(e),
@@ -477,9 +483,11 @@ async fn run(options: Options) -> Result<Vec<String>, String> {
     let own_cpu_before = cpu_seconds("self");
     let machine_before = machine_busy_seconds();
     let window_start = Instant::now();
+    let window_start_ms = unix_millis();
     progress.phase.store(MEASURING, Ordering::Relaxed);
     sleep(options.window).await;
     progress.phase.store(ENDING, Ordering::Relaxed);
+    let window_end_ms = unix_millis();
     let window = window_start.elapsed();
     let cpu = cpu_seconds(&pid).zip(cpu_before).map(|(after, before)| after - before);
     let own_cpu = cpu_seconds("self").zip(own_cpu_before).map(|(after, before)| after - before);
@@ -521,6 +529,23 @@ async fn run(options: Options) -> Result<Vec<String>, String> {
         [0.5, 0.99, 1.0].map(|f| percentile(&handshakes, f).map_or("n/a".into(), ms));
     let [t_min, t_med, t_max] = [0.0, 0.5, 1.0].map(|f| percentile(&ticks, f).unwrap_or(0));
     let [p_min, p_med] = [0.0, 0.5].map(|f| percentile(&pings, f).unwrap_or(0));
+    // Every tick some client got, by the time the server made it.
+    let mut made: Vec<u64> = streamed.iter().flat_map(|s| s.made.iter().copied()).collect();
+    made.sort_unstable();
+    made.dedup();
+    let in_window = made.iter().filter(|&&t| t >= window_start_ms && t < window_end_ms).count();
+    let longest_gap = made.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+    // Quotes a client did not get between its first and last of the window: skipped
+    // because it lagged more than the server keeps.
+    let skipped: usize = streamed
+        .iter()
+        .filter_map(|s| {
+            let (first, last) = (s.made.first()?, s.made.last()?);
+            let made_then =
+                made.partition_point(|t| t <= last) - made.partition_point(|t| t < first);
+            Some(made_then.saturating_sub(s.made.len()))
+        })
+        .sum();
     let mut delays: Vec<u32> = streamed.iter().flat_map(|s| s.delays.iter().copied()).collect();
     delays.sort_unstable();
     let [d50, d99, dmax] = [0.5, 0.99, 1.0]
@@ -533,6 +558,10 @@ async fn run(options: Options) -> Result<Vec<String>, String> {
         window.as_secs_f64()
     );
     say!("quote delay (tick made to quote read by the client): p50 {d50}, p99 {d99}, max {dmax}");
+    say!(
+        "ticks made in the window: {in_window} ({expected} due; longest gap between two ticks \
+         {longest_gap} ms, 250 due); quotes skipped by clients that lagged: {skipped}"
+    );
     let per_client = rss_after.saturating_sub(rss_before) / ready.max(1) as u64;
     say!(
         "server RSS with {ready} clients: {} (peak {}), {:.1} KiB per client over the {} before",
