@@ -489,7 +489,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 async fn run_ticker(hub: Arc<Hub>) {
     let mut stop = hub.stop.subscribe();
     let mut every = tokio::time::interval_at(Instant::now() + TICK, TICK);
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // A late tick does not delay the next ones; one later than a whole interval is skipped.
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tokio::select! {
             _ = every.tick() => {}
