@@ -722,7 +722,7 @@ async fn handle(stream: TcpStream, peer: SocketAddr, hub: &Hub) -> Result<(), Er
     debug_assert_eq!(taken, leftover.len());
     drop(buf);
     let ws = WebSocket::from_connection(stream, conn);
-    stream_quotes(ws, &mut reader, peer, encoding, hub).await;
+    stream_quotes(ws, &mut reader, peer, encoding, hub, stop).await;
     Ok(())
 }
 
@@ -747,11 +747,11 @@ async fn stream_quotes(
     peer: SocketAddr,
     encoding: Encoding,
     hub: &Hub,
+    mut stop: watch::Receiver<bool>,
 ) {
     hub.streams.fetch_add(1, Ordering::Relaxed);
     let id = hub.next_id.fetch_add(1, Ordering::Relaxed) + 1;
     let mut ticks = hub.ticks.subscribe();
-    let mut stop = hub.stop.subscribe();
     say!("#{id} {peer}: streaming {} quotes", encoding.name());
     let result = pump(&mut ws, reader, &mut ticks, &mut stop, encoding, hub).await;
     drop(ticks);
