@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The stock-ticker load test: 10,000 concurrent browser-like WebSocket clients against
-# examples/stock_ticker, on loopback, in about 30 s (BENCHMARKS.md has the numbers).
+# examples/stock_ticker, on loopback, in about 40 s (BENCHMARKS.md has the numbers).
 #
 #   bash benches/ticker_load.sh [--clients N] [--window-s S] [--min-ticks N] ...
 #

@@ -15,7 +15,10 @@
 //! | [`message`] | fragment reassembly, fail-fast UTF-8, close payloads, message buffers |
 //! | [`connection`] | the state machine: events out, frames out, close handshake, timers |
 //! | `deflate` (feature `deflate`) | permessage-deflate negotiation and compression |
-//! | `blocking` (feature `std`) | the only code that does I/O: a connection over `Read + Write` |
+//! | [`driver`] | the protocol loop of a transport driver, without I/O: handshake to close |
+//! | `blocking` (feature `std`) | a connection over `Read + Write`, on [`driver`] |
+//! | `tokio` (feature `tokio`) | a connection over tokio's `AsyncRead + AsyncWrite`, on [`driver`] |
+//! | `embedded_io`, `embedded_io_async` (features `embedded-io`, `embedded-io-async`) | a connection over an embedded-io stream, blocking or async, without allocation |
 //!
 //! # Driving a connection
 //! After the opening handshake, the caller moves bytes and time; the [`Connection`]
@@ -112,6 +115,10 @@
 //! | `std` | yes | `random_mask_seed`, the `blocking` adapter (implies `alloc`) |
 //! | `deflate` | no | `deflate`: permessage-deflate (RFC 7692) via zlib-rs (implies `alloc`) |
 //! | `http` | no | `handshake::http`: the handshake from and to `http::Request`/`http::Response` (implies `std`) |
+//! | `tokio` | no | `tokio`: the async driver, split halves, a `Stream`/`Sink` of messages (implies `std`) |
+//! | `heapless` | no | `message::HeaplessMessageBuffer`, `FrameSink` and `driver::OutputBuffer` for `heapless::Vec<u8, N>` |
+//! | `embedded-io` | no | `embedded_io`: a blocking driver over `embedded_io::Read + Write` |
+//! | `embedded-io-async` | no | `embedded_io_async`: the async driver (implies `embedded-io`) |
 //!
 //! With no features the whole protocol is available over caller buffers.
 //!
@@ -133,6 +140,10 @@ pub mod connection;
 #[cfg(feature = "deflate")]
 pub mod deflate;
 pub mod driver;
+#[cfg(feature = "embedded-io")]
+pub mod embedded_io;
+#[cfg(feature = "embedded-io-async")]
+pub mod embedded_io_async;
 mod error;
 pub mod frame;
 pub mod handshake;

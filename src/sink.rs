@@ -22,8 +22,9 @@ impl core::error::Error for BufferTooSmall {}
 
 /// A byte sink that encoders append to.
 ///
-/// Implemented for [`SliceSink`] (a caller slice, no allocation) and, with the `alloc`
-/// feature, for `Vec<u8>`. A write either fits whole or leaves the sink untouched.
+/// Implemented for [`SliceSink`] (a caller slice, no allocation), with the `alloc`
+/// feature for `Vec<u8>`, and with `heapless` for `heapless::Vec<u8, N>`. A write
+/// either fits whole or leaves the sink untouched.
 pub trait FrameSink {
     /// How many more bytes the sink can take.
     fn capacity_left(&self) -> usize;
@@ -163,5 +164,37 @@ impl FrameSink for Vec<u8> {
 
     fn append_masked(&mut self, bytes: &[u8], key: [u8; 4]) {
         crate::accel::extend_xor(self, bytes, &crate::frame::mask::pattern(key, 0));
+    }
+}
+
+/// A fixed-capacity sink without allocation (feature `heapless`): a write that does not
+/// fit in what is left of the `N` bytes is refused whole, as by [`SliceSink`].
+///
+/// ```
+/// use rfc6455::{Config, Connection, FrameSink};
+/// let mut conn = Connection::server(Config::default());
+/// let mut out = heapless::Vec::<u8, 8>::new();
+/// conn.send_text("Hi", &mut out)?;
+/// assert_eq!(out.as_slice(), b"\x81\x02Hi");
+/// assert_eq!(out.capacity_left(), 4);
+/// assert!(conn.send_text("too long", &mut out).is_err()); // the sink is unchanged
+/// assert_eq!(out.len(), 4);
+/// # Ok::<(), rfc6455::SendError>(())
+/// ```
+#[cfg(feature = "heapless")]
+impl<const N: usize> FrameSink for heapless::Vec<u8, N> {
+    fn capacity_left(&self) -> usize {
+        N - self.len()
+    }
+
+    fn queued(&self) -> usize {
+        self.len()
+    }
+
+    fn append(&mut self, bytes: &[u8]) -> &mut [u8] {
+        let start = self.len();
+        // Callers check `capacity_left` first (the trait's contract).
+        self.extend_from_slice(bytes).expect("appended more than capacity_left");
+        &mut self[start..]
     }
 }

@@ -1,6 +1,8 @@
 //! The blocking adapter over real loopback TCP, both roles, with bounded timeouts.
 #![cfg(feature = "std")]
 
+mod support;
+
 use core::time::Duration;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -314,4 +316,95 @@ fn a_failed_write_still_reports_the_close_that_was_read() {
     );
     assert!(matches!(ws.recv(&mut reader), Err(Error::Closed)));
     assert_eq!(ws.close_code(), Some(CloseCode::GOING_AWAY));
+}
+
+/// A blocking transport that hands out a scripted input through every kind of trouble:
+/// short reads and writes, `WouldBlock` and `TimedOut` (a read timeout: after the
+/// handshake only, since one during the handshake ends it), `Interrupted`, and a reset
+/// after `reset_at` input bytes.
+struct Faulty {
+    input: Vec<u8>,
+    pos: usize,
+    reset_at: usize,
+    calls: usize,
+}
+
+impl Faulty {
+    fn trouble(&mut self) -> Option<std::io::Error> {
+        use std::io::ErrorKind;
+        self.calls += 1;
+        let open = self.pos >= support::scripted::UPGRADE.len();
+        match self.calls % 7 {
+            0 => Some(ErrorKind::Interrupted.into()),
+            3 if open => Some(ErrorKind::WouldBlock.into()),
+            5 if open => Some(ErrorKind::TimedOut.into()),
+            _ => None,
+        }
+    }
+}
+
+impl Read for Faulty {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if let Some(e) = self.trouble() {
+            return Err(e);
+        }
+        if self.pos >= self.reset_at {
+            return Err(std::io::ErrorKind::ConnectionReset.into());
+        }
+        let end = self.input.len().min(self.reset_at);
+        let n = (end - self.pos).min(buf.len()).min(1 + self.calls % 3);
+        buf[..n].copy_from_slice(&self.input[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+impl Write for Faulty {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.calls.is_multiple_of(7) {
+            self.calls += 1;
+            return Err(std::io::ErrorKind::Interrupted.into());
+        }
+        self.calls += 1;
+        Ok(buf.len().min(1 + self.calls % 4))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl rfc6455::blocking::Transport for Faulty {
+    fn set_read_timeout(&mut self, _: Option<Duration>) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_faulty_transport_loses_nothing_before_a_reset_at_any_byte() {
+    use support::scripted;
+    let (script, ends) = scripted::session();
+    for reset_at in 0..=script.len() {
+        let io = Faulty { input: script.clone(), pos: 0, reset_at, calls: 0 };
+        let mut reader = MessageReader::new(vec![0u8; 160], rfc6455::message::MessageBuffer::new());
+        let mut ws = match WebSocket::accept(io, &mut reader, Config::default()) {
+            Ok(ws) => ws,
+            Err(e) => {
+                assert!(reset_at < scripted::UPGRADE.len(), "reset at {reset_at}: {e}");
+                continue;
+            }
+        };
+        let mut seen = Vec::new();
+        let end = loop {
+            match ws.recv(&mut reader) {
+                Ok(message) => seen.push(scripted::describe(&message)),
+                Err(Error::Closed) => break None,
+                Err(e) => break Some(e.to_string()),
+            }
+        };
+        assert_eq!(seen, scripted::expected_before(&ends, reset_at), "reset at {reset_at}");
+        assert_eq!(end, None, "reset at {reset_at}: a reset is the end, not an error");
+        let want = if reset_at == script.len() { 1000 } else { 1006 };
+        assert_eq!(ws.close_code().map(CloseCode::get), Some(want), "reset at {reset_at}");
+    }
 }

@@ -4,6 +4,8 @@
 
 #![cfg(feature = "tokio")]
 
+mod support;
+
 use core::pin::Pin;
 use core::task::{Context, Poll};
 use core::time::Duration;
@@ -14,6 +16,8 @@ use rfc6455::tokio::{Error, WebSocket};
 use rfc6455::{CloseCode, Config, ConnectionError, MessageReader, Received};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+
+use support::scripted;
 
 type Reader = MessageReader<Vec<u8>, MessageBuffer>;
 
@@ -117,10 +121,26 @@ async fn a_recv_dropped_by_select_loses_nothing() {
 #[tokio::test]
 async fn a_send_dropped_at_its_await_is_still_sent() {
     with_deadline(async {
-        let (server, server_reader, mut ws, mut reader) = pair(Config::default()).await;
-        let server = tokio::spawn(echo(server, server_reader));
-        // 8 MiB cannot be written at once over loopback: the first poll leaves it
-        // queued, and the future is dropped there.
+        // Small socket buffers, so that 8 MiB cannot be written in one poll: the send
+        // leaves it queued, and its future is dropped there.
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(16 << 10).unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = socket.listen(1).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let mut reader = MessageReader::default();
+            let stream = listener.accept().await.unwrap().0;
+            let ws = WebSocket::accept(stream, &mut reader, Config::default()).await.unwrap();
+            echo(ws, reader).await
+        });
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_send_buffer_size(16 << 10).unwrap();
+        let stream = socket.connect(addr).await.unwrap();
+        let mut reader = MessageReader::default();
+        let uri = format!("ws://{addr}/");
+        let mut ws =
+            WebSocket::connect(stream, &mut reader, &uri, Config::default()).await.unwrap();
         let big = vec![7u8; 8 << 20];
         let attempt = tokio::time::timeout(Duration::ZERO, ws.send_binary(&big)).await;
         assert!(attempt.is_err(), "the send finished in one poll");
@@ -247,39 +267,9 @@ impl AsyncWrite for Faulty {
     }
 }
 
-/// A masked client frame.
-fn frame(opcode: u8, payload: &[u8], fin: bool) -> Vec<u8> {
-    let key = [0x11, 0x22, 0x33, 0x44];
-    let mut f = vec![opcode | if fin { 0x80 } else { 0 }, 0x80 | payload.len() as u8];
-    f.extend_from_slice(&key);
-    f.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
-    f
-}
-
-const UPGRADE: &[u8] =
-    b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-    Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-
 #[tokio::test]
 async fn a_faulty_transport_loses_nothing_before_a_reset_at_any_byte() {
-    // A scripted client session: messages (one fragmented, with a ping between its
-    // fragments), then a Close.
-    let mut script = UPGRADE.to_vec();
-    let mut ends = Vec::new(); // where each message's last byte is, and the message
-    for (i, text) in ["one", "two", "three"].iter().enumerate() {
-        script.extend(frame(0x1, text.as_bytes(), true));
-        ends.push((script.len(), format!("Text({text:?})")));
-        if i == 1 {
-            script.extend(frame(0x2, b"frag", false));
-            script.extend(frame(0x9, b"ping", true));
-            ends.push((script.len(), "Ping(\"ping\")".to_string()));
-            script.extend(frame(0x0, b"ment", true));
-            ends.push((script.len(), "Binary([102, 114, 97, 103, 109, 101, 110, 116])".into()));
-        }
-    }
-    script.extend(frame(0x8, &[0x03, 0xe8], true));
-    ends.push((script.len(), "Close(1000)".into()));
-
+    let (script, ends) = scripted::session();
     for reset_at in 0..=script.len() {
         let io = Faulty::new(script.clone(), reset_at);
         let mut reader = MessageReader::new(vec![0u8; 160], MessageBuffer::new()); // the head fits
@@ -291,15 +281,7 @@ async fn a_faulty_transport_loses_nothing_before_a_reset_at_any_byte() {
             let mut seen = Vec::new();
             let end = loop {
                 match ws.recv(&mut reader).await {
-                    Ok(Received::Text(t)) => seen.push(format!("Text({t:?})")),
-                    Ok(Received::Binary(b)) => seen.push(format!("Binary({b:?})")),
-                    Ok(Received::Ping(p)) => {
-                        seen.push(format!("Ping({:?})", String::from_utf8_lossy(&p)))
-                    }
-                    Ok(Received::Close(c)) => {
-                        seen.push(format!("Close({})", c.code().map_or(0, CloseCode::get)))
-                    }
-                    Ok(other) => panic!("{other:?}"),
+                    Ok(message) => seen.push(scripted::describe(&message)),
                     Err(Error::Closed) => break None,
                     Err(e) => break Some(e.to_string()),
                 }
@@ -309,9 +291,8 @@ async fn a_faulty_transport_loses_nothing_before_a_reset_at_any_byte() {
         .await;
         let (seen, end, code) = outcome;
         // Every message whose last byte came before the reset, in order, and no other.
-        let expected: Vec<String> =
-            ends.iter().filter(|(at, _)| *at <= reset_at).map(|(_, m)| m.clone()).collect();
-        if reset_at < UPGRADE.len() {
+        let expected = scripted::expected_before(&ends, reset_at);
+        if reset_at < scripted::UPGRADE.len() {
             assert!(seen.is_empty(), "reset at {reset_at}");
             continue;
         }
@@ -384,6 +365,76 @@ async fn split_halves_send_from_one_task_while_the_other_answers_pings() {
         assert_eq!(seen, expected);
         assert_eq!(code, Some(CloseCode::NORMAL));
         drop(tx);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_message_stream_is_a_stream_and_a_sink_of_owned_messages() {
+    use futures_util::{SinkExt, StreamExt};
+    use rfc6455::tokio::Message;
+    with_deadline(async {
+        let (server, server_reader, ws, reader) = pair(Config::default()).await;
+        // The server echoes through its stream, upper-casing text.
+        let server = tokio::spawn(async move {
+            let mut messages = server.into_stream(server_reader);
+            while let Some(message) = messages.next().await {
+                match message.unwrap() {
+                    Message::Text(t) => messages.send(Message::Text(t.to_uppercase())).await,
+                    Message::Binary(b) => messages.send(Message::Binary(b)).await,
+                    _ => Ok(()),
+                }
+                .unwrap();
+            }
+            messages.get_ref().close_code()
+        });
+        let mut client = ws.into_stream(reader);
+        client.send(Message::Text("hello".into())).await.unwrap();
+        client.feed(Message::Binary(vec![1, 2, 3])).await.unwrap();
+        client.feed(Message::Ping(b"p".to_vec())).await.unwrap();
+        client.flush().await.unwrap();
+        assert_eq!(client.next().await.unwrap().unwrap(), Message::Text("HELLO".into()));
+        assert_eq!(client.next().await.unwrap().unwrap(), Message::Binary(vec![1, 2, 3]));
+        assert_eq!(client.next().await.unwrap().unwrap(), Message::Pong(b"p".to_vec()));
+        client.close().await.unwrap();
+        let close = client.next().await.unwrap().unwrap();
+        assert_eq!(close, Message::Close(Some((CloseCode::NORMAL, String::new()))));
+        assert!(client.next().await.is_none(), "the stream ends with the connection");
+        assert_eq!(server.await.unwrap(), Some(CloseCode::NORMAL));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_peer_that_stops_reading_is_given_up_on_by_the_close_timer() {
+    with_deadline(async {
+        let config = Config::default().with_close_timeout(Duration::from_millis(200));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let mut reader = MessageReader::default();
+            let stream = listener.accept().await.unwrap().0;
+            let mut ws = WebSocket::accept(stream, &mut reader, config).await.unwrap();
+            // More than the socket buffers hold: the send cannot finish.
+            let big = vec![0u8; 64 << 20];
+            let stuck = tokio::time::timeout(Duration::from_millis(100), ws.send_binary(&big));
+            assert!(stuck.await.is_err(), "the peer read 64 MiB");
+            // The Close cannot be written either; the close timer ends the wait.
+            let start = std::time::Instant::now();
+            let closed = ws.close(CloseCode::GOING_AWAY, "").await;
+            assert!(matches!(closed, Err(Error::Closed)), "{closed:?}");
+            let end = ws.recv(&mut reader).await.map(|_| ()).unwrap_err();
+            (end, start.elapsed(), ws.close_code())
+        });
+        // A client that upgrades, then never reads again (and stays connected).
+        use tokio::io::AsyncWriteExt;
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream.write_all(scripted::UPGRADE).await.unwrap();
+        let (end, waited, code) = server.await.unwrap();
+        assert!(matches!(end, Error::Closed), "{end}");
+        assert!(waited < Duration::from_secs(5), "{waited:?}");
+        assert_eq!(code, Some(CloseCode::ABNORMAL));
+        drop(stream);
     })
     .await;
 }

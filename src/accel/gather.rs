@@ -18,8 +18,9 @@ use crate::message::InvalidUtf8;
 use super::text::Utf8Stream;
 use super::{repeated, rotated, xor_copy, Key};
 
-/// Where a [`Gather`] keeps its bytes: a caller's slice, or (with `alloc`) a `Vec`
-/// whose length is how much of it was ever written, which may exceed the message.
+/// Where a [`Gather`] keeps its bytes: a caller's slice, or (with `alloc`) a `Vec` or
+/// (with `heapless`) a `heapless::Vec` whose length is how much of it was ever written,
+/// which may exceed the message.
 /// Implemented here only (sealed).
 pub(crate) trait Storage: sealed::Sealed {
     /// The bytes that can be written and read.
@@ -40,6 +41,8 @@ mod sealed {
     impl Sealed for &mut [u8] {}
     #[cfg(feature = "alloc")]
     impl Sealed for alloc::vec::Vec<u8> {}
+    #[cfg(feature = "heapless")]
+    impl<const N: usize> Sealed for heapless::Vec<u8, N> {}
 }
 
 impl Storage for &mut [u8] {
@@ -94,6 +97,37 @@ impl Storage for Vec<u8> {
         match pattern {
             Some(pattern) => super::extend_xor(self, data, pattern),
             None => self.extend_from_slice(data),
+        }
+        true
+    }
+}
+
+/// As a `Vec`, within the `N` bytes: the length is how much was ever written.
+#[cfg(feature = "heapless")]
+impl<const N: usize> Storage for heapless::Vec<u8, N> {
+    #[inline(always)]
+    fn initialised(&self) -> &[u8] {
+        self
+    }
+
+    #[inline(always)]
+    fn initialised_mut(&mut self) -> &mut [u8] {
+        self
+    }
+
+    #[inline]
+    fn grow_to(&mut self, len: usize, _ahead: usize) -> bool {
+        len <= self.len() || self.resize(len, 0).is_ok()
+    }
+
+    #[inline]
+    fn extend(&mut self, data: &[u8], pattern: Option<&super::Pattern>) -> bool {
+        let start = self.len();
+        if self.extend_from_slice(data).is_err() {
+            return false;
+        }
+        if let Some(pattern) = pattern {
+            super::xor_in_place(&mut self[start..], pattern);
         }
         true
     }

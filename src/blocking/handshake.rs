@@ -14,7 +14,8 @@ impl<S: Transport> WebSocket<S> {
     /// extension. A malformed request is answered with the matching error status
     /// (400, 405, 426, 431) and returned as [`Error::Handshake`]. The head is read
     /// into `reader`, which keeps the frames that came with it: read the connection
-    /// with the same reader.
+    /// with the same reader. A read timeout set on the stream beforehand bounds the
+    /// wait for the request (the handshake then fails with [`Error::Io`]).
     ///
     /// # Errors
     /// [`Error::Handshake`], [`Error::Io`], [`Error::Closed`] when the client went away.

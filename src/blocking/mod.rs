@@ -5,6 +5,12 @@
 //! handshake, then whole messages (answering pings and Close frames on its own),
 //! sending, and the connection's timers through the socket's read timeout.
 //!
+//! A write blocks until the peer takes the bytes. To bound that wait for a peer that
+//! stops reading, set a write timeout on the stream
+//! ([`TcpStream::set_write_timeout`](std::net::TcpStream::set_write_timeout)): a write
+//! that times out fails with [`Error::Io`], and the connection then writes no more but
+//! still reads what arrives.
+//!
 //! ```
 //! use std::net::{TcpListener, TcpStream};
 //! use rfc6455::blocking::WebSocket;
@@ -55,9 +61,6 @@ use crate::driver::{Driver, Next};
 use crate::message::MessageStore;
 use crate::Received;
 use crate::{CloseCode, Connection, MessageReader, SendError};
-
-/// Output beyond this is given back after a write.
-const KEPT_OUTPUT: usize = 16 * 1024;
 
 /// A WebSocket connection over a blocking [`Transport`].
 #[derive(Debug)]
@@ -286,11 +289,6 @@ impl<S: Transport> WebSocket<S> {
     fn flush(&mut self) -> Result<(), Error> {
         while self.driver.has_output() {
             self.write_step()?;
-        }
-        if let Ok((_, out)) = self.driver.connection_and_output() {
-            if out.capacity() > KEPT_OUTPUT * 4 {
-                out.shrink_to(KEPT_OUTPUT);
-            }
         }
         Ok(())
     }

@@ -335,9 +335,19 @@ impl<O: OutputBuffer> Driver<O> {
 
     /// Advances the connection's clock to `now`, the time since an epoch of the
     /// driver's choice (monotonic; see [`Connection::handle_timeout`]).
+    ///
+    /// When a timer gives up on the peer (the close handshake timed out), output that
+    /// could not be written is dropped, and [`poll`](Self::poll) says
+    /// [`Next::Closed`]: a peer that stopped reading cannot hold the connection open.
     pub fn handle_timeout(&mut self, now: Duration) {
         if let Phase::Open(conn) = &mut self.phase {
+            let was_over = conn.should_close_transport();
             conn.handle_timeout(now);
+            if !was_over && conn.should_close_transport() {
+                self.out.clear();
+                self.written = 0;
+                self.unflushed = false;
+            }
         }
     }
 

@@ -124,12 +124,12 @@ impl MessageBuffer {
 }
 
 /// Where a [`MessageReader`](crate::MessageReader) gathers messages that do not lie
-/// whole in one read: [`SliceMessageBuffer`] (no
-/// allocation) or, with `alloc`, `MessageBuffer`. Sealed: the connection relies on
-/// how these two keep the bytes it checked.
+/// whole in one read: [`SliceMessageBuffer`] (no allocation), with `heapless`
+/// `HeaplessMessageBuffer` (owned, no allocation) or, with `alloc`, `MessageBuffer`.
+/// Sealed: the connection relies on how these keep the bytes it checked.
 pub trait MessageStore: sealed::Sealed {}
 
-mod sealed {
+pub(super) mod sealed {
     use super::{MaskKey, MessageError, MessageKind};
 
     /// The operations the connection uses; not public API.
@@ -184,26 +184,44 @@ mod sealed {
 
 /// The accel key for `mask` (key and payload offset of the first byte).
 #[inline(always)]
-fn rotated_key(mask: Option<(MaskKey, u64)>) -> Option<crate::accel::Key> {
+pub(super) fn rotated_key(mask: Option<(MaskKey, u64)>) -> Option<crate::accel::Key> {
     mask.map(|(MaskKey(key), offset)| crate::frame::mask::rotate(key, offset))
 }
 
-/// The stores' `append_unmasked`, on their gather.
+/// The stores' `append_unmasked`, on their gather; `limit` is the store's size, for the
+/// error.
 #[inline(always)]
-fn append_piece<'g, S: Storage>(
+pub(super) fn append_piece<'g, S: Storage>(
     gather: &'g mut Gather<S>,
     data: &[u8],
     mask: Option<(MaskKey, u64)>,
+    limit: u64,
 ) -> Result<&'g [u8], MessageError> {
-    let limit = gather.storage().initialised().len() as u64;
     gather.append(data, rotated_key(mask)).map_err(|e| match e {
         GatherError::TooBig { len } => MessageError::MessageTooBig { len, limit },
         GatherError::InvalidUtf8 => MessageError::InvalidUtf8,
     })
 }
 
+/// The `room` of a store that holds at most `limit` bytes.
+pub(super) fn fixed_room<S: Storage>(
+    gather: &mut Gather<S>,
+    limit: usize,
+    len: usize,
+    frame_rest: u64,
+) -> Result<&mut [u8], MessageError> {
+    let limit = limit as u64;
+    // The rest of the frame must fit, not only this read: refused before any of it is
+    // read.
+    let end = (gather.bytes().len() as u64).saturating_add(frame_rest);
+    if end > limit {
+        return Err(MessageError::MessageTooBig { len: end, limit });
+    }
+    gather.room(len, 0).map_err(|len| MessageError::MessageTooBig { len, limit })
+}
+
 /// The stores' `finish`, on their gather.
-fn finish_message<S: Storage>(
+pub(super) fn finish_message<S: Storage>(
     gather: &mut Gather<S>,
     complete: &mut Option<MessageKind>,
     kind: MessageKind,
@@ -236,7 +254,8 @@ impl sealed::Sealed for SliceMessageBuffer<'_> {
         data: &[u8],
         mask: Option<(MaskKey, u64)>,
     ) -> Result<&[u8], MessageError> {
-        append_piece(&mut self.gather, data, mask)
+        let limit = self.gather.storage().len() as u64;
+        append_piece(&mut self.gather, data, mask, limit)
     }
 
     fn finish(&mut self, kind: MessageKind) -> Result<(&[u8], Option<&str>), MessageError> {
@@ -245,14 +264,8 @@ impl sealed::Sealed for SliceMessageBuffer<'_> {
     }
 
     fn room(&mut self, len: usize, frame_rest: u64) -> Result<&mut [u8], MessageError> {
-        let limit = self.gather.storage().len() as u64;
-        // The rest of the frame must fit, not only this read: refused before any of it
-        // is read.
-        let end = (self.gather.bytes().len() as u64).saturating_add(frame_rest);
-        if end > limit {
-            return Err(MessageError::MessageTooBig { len: end, limit });
-        }
-        self.gather.room(len, 0).map_err(|len| MessageError::MessageTooBig { len, limit })
+        let limit = self.gather.storage().len();
+        fixed_room(&mut self.gather, limit, len, frame_rest)
     }
 
     fn commit(&mut self, len: usize, mask: Option<(MaskKey, u64)>) -> Result<&[u8], MessageError> {
@@ -285,7 +298,8 @@ impl sealed::Sealed for MessageBuffer {
         data: &[u8],
         mask: Option<(MaskKey, u64)>,
     ) -> Result<&[u8], MessageError> {
-        append_piece(&mut self.gather, data, mask)
+        let limit = self.gather.storage().len() as u64;
+        append_piece(&mut self.gather, data, mask, limit)
     }
 
     fn finish(&mut self, kind: MessageKind) -> Result<(&[u8], Option<&str>), MessageError> {

@@ -16,6 +16,8 @@ mod chunk;
 mod close;
 mod control;
 mod error;
+#[cfg(feature = "heapless")]
+mod heapless_buffer;
 mod utf8;
 
 pub use assembler::Assembler;
@@ -26,4 +28,6 @@ pub use chunk::{DataChunk, MessageKind};
 pub use close::{CloseFrame, CloseFrameError, MAX_CLOSE_REASON};
 pub use control::ControlPayload;
 pub use error::MessageError;
+#[cfg(feature = "heapless")]
+pub use heapless_buffer::HeaplessMessageBuffer;
 pub use utf8::{InvalidUtf8, Utf8Validator};

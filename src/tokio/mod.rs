@@ -57,8 +57,10 @@
 
 mod handshake;
 mod split;
+mod stream;
 
 pub use split::{RecvHalf, SendHalf};
+pub use stream::{Message, MessageStream};
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -168,9 +170,13 @@ impl<T: AsyncRead + AsyncWrite + Unpin> WebSocket<T> {
                 Next::Message => return Poll::Ready(Ok(())),
                 // A write that cannot go on does not stop reading: the peer may be
                 // waiting for us to read before it reads again.
+                // The timers run too: a peer that reads nothing is given up on.
                 Next::Write | Next::Flush => match self.poll_write_step(cx) {
                     Poll::Ready(_) => Poll::Ready(()),
-                    Poll::Pending => self.poll_read_step(cx, reader, None)?,
+                    Poll::Pending => {
+                        let wake_at = self.driver.connection().and_then(Connection::poll_timeout);
+                        self.poll_read_step(cx, reader, wake_at)?
+                    }
                 },
                 Next::Read { wake_at } => self.poll_read_step(cx, reader, wake_at)?,
                 Next::Failed(error) => return Poll::Ready(Err(error.into())),
@@ -271,11 +277,13 @@ impl<T: AsyncRead + AsyncWrite + Unpin> WebSocket<T> {
     }
 
     /// Writes and flushes everything queued, including the frames the connection
-    /// queued itself (pongs, Close replies). Cancel-safe.
+    /// queued itself (pongs, Close replies). Cancel-safe. The connection's timers run
+    /// while it waits.
     ///
     /// # Errors
     /// [`Error::Io`] when writing fails (the connection then writes no more, but
-    /// [`recv`](Self::recv) still delivers what arrives).
+    /// [`recv`](Self::recv) still delivers what arrives); [`Error::Closed`] when the
+    /// close timer gave up on a peer that read nothing (what was queued is dropped).
     pub async fn flush(&mut self) -> Result<(), Error> {
         poll_fn(|cx| self.poll_flush_output(cx)).await
     }
@@ -286,8 +294,20 @@ impl<T: AsyncRead + AsyncWrite + Unpin> WebSocket<T> {
             while let Ok(true) = conn.poll_transmit(out) {}
         }
         while self.driver.has_output() {
-            if let Err(e) = core::task::ready!(self.poll_write_step(cx)) {
-                return Poll::Ready(Err(e));
+            match self.poll_write_step(cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                // While the peer reads nothing, the timers still run: the close timer
+                // gives up on it, dropping what could not be written.
+                Poll::Pending => {
+                    let wake_at = self.driver.connection().and_then(Connection::poll_timeout);
+                    if wake_at.is_none_or(|at| self.poll_timer(cx, at).is_pending()) {
+                        return Poll::Pending;
+                    }
+                    if self.driver.connection().is_some_and(Connection::should_close_transport) {
+                        return Poll::Ready(Err(Error::Closed));
+                    }
+                }
             }
         }
         Poll::Ready(Ok(()))

@@ -1,6 +1,8 @@
 //! Test harness: drive connections over in-memory byte streams with arbitrary splits.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod scripted;
+
 use rfc6455::frame::{FrameHeader, MaskKey, OpCode, MAX_HEADER_LEN};
 use rfc6455::message::{MessageBuffer, MessageKind};
 use rfc6455::{Connection, Event, MessageReader, Received};

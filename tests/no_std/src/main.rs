@@ -1,8 +1,11 @@
 //! A freestanding binary (no `std`, no `alloc`, no C runtime start files) that drives a
-//! server connection through a masked message and the close handshake, then exits with
+//! server connection through a masked message and the close handshake, and an
+//! embedded-io client through a handshake and an echo (`echo.rs`), then exits with
 //! status 0 on success. Linking it proves the library needs nothing but `core`.
 #![no_std]
 #![no_main]
+
+mod echo;
 
 use core::panic::PanicInfo;
 
@@ -91,5 +94,11 @@ core::arch::global_asm!(
 );
 
 extern "C" fn start() -> ! {
-    exit(if run() { 0 } else { 1 })
+    exit(if !run() {
+        1
+    } else if !echo::run() {
+        2
+    } else {
+        0
+    })
 }
