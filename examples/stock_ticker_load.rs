@@ -540,7 +540,8 @@ async fn run(options: Options) -> Result<Vec<String>, String> {
         streamed.iter().map(|s| s.made.iter().filter(|t| in_window_at(t)).count()).collect();
     ticks.sort_unstable();
     let [t_min, t_med, t_max] = [0.0, 0.5, 1.0].map(|f| percentile(&ticks, f).unwrap_or(0));
-    let longest_gap = made.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+    let window_made: Vec<u64> = made.iter().copied().filter(in_window_at).collect();
+    let longest_gap = window_made.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
     // Quotes a client did not get between its first and last of the window: skipped
     // because it lagged more than the server keeps.
     let skipped: usize = streamed
