@@ -1,7 +1,9 @@
-//! The live stock-ticker demo: `cargo run --example stock_ticker`, then open the URL it
-//! prints (<http://127.0.0.1:8080/> by default; pass another address as the first argument).
+//! The live stock-ticker demo: `cargo run --example stock_ticker --features tokio`, then
+//! open the URL it prints (<http://127.0.0.1:8080/> by default; pass another address as
+//! the first argument).
 //!
-//! One `std` process, threads and the blocking adapter, no async runtime:
+//! One process on tokio and the crate's async driver ([`rfc6455::tokio::WebSocket`]), one
+//! task per client, one listener for the page and the quote streams:
 //!
 //! - `GET /` serves one self-contained page (`examples/stock_ticker/index.html`, compiled
 //!   in) that opens `ws://<host>/stock_info/?encoding=text` and draws a live table.
@@ -18,41 +20,45 @@
 //! - `Origin` must match `Host` (a page served by this server); `--any-origin` lifts that.
 //!   Clients that send no `Origin` (not browsers) are let in.
 //! - Keepalive: a ping every 15 s (`--keepalive-ms`); a client that has not answered when
-//!   the next one is due is dropped.
-//! - Slow clients: the ticker thread never blocks. Each client has a queue of 16 ticks
-//!   (4 s); when it is full the client *skips* quotes (the next one it gets carries the
-//!   current price). A client that has not taken a tick for 10 s is closed with 1008
-//!   ("client too slow"); a socket that accepts no bytes for 10 s is dropped (write
-//!   timeout).
-//! - Ctrl-C (or SIGTERM/SIGHUP) closes every client with 1001 ("going away"). `std` cannot
-//!   catch signals, so on Unix the process runs the server in a child in its own process
-//!   group; the signal ends the parent, and the child, seeing its stdin pipe from the
-//!   parent close, shuts down cleanly. Elsewhere, type `q` and Enter.
+//!   the next one is due is dropped. The driver runs these timers on `tokio::time`.
+//! - Slow clients: the ticker task never waits for a client. It broadcasts each tick
+//!   (`tokio::sync::broadcast`), which keeps 16 ticks (4 s) for each client; a client that
+//!   falls further behind *skips* quotes (the next one it gets carries the current price).
+//!   A client that has not taken a tick for 10 s is closed with 1008 ("client too slow");
+//!   a socket that accepts no bytes for 10 s is dropped (write timeout).
+//! - Ctrl-C (or SIGTERM/SIGHUP, caught with `tokio::signal`) closes every client with
+//!   1001 ("going away"); a second one stops at once.
+//! - At most 10,000 quote streams at once (`--max-clients`; each needs a file descriptor,
+//!   so raise `ulimit -n` to match), then 503.
 
 extern crate alloc;
 
+use alloc::borrow::Cow;
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use core::fmt::Write as _;
+use core::future::Future;
 use core::net::SocketAddr;
-use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use core::pin::Pin;
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use core::task::{Context, Poll};
 use core::time::Duration;
-use std::io::{self, BufRead, ErrorKind, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{self, ErrorKind, Write};
 use std::process::ExitCode;
-use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError, TrySendError};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::thread::{self, JoinHandle};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use rfc6455::blocking::{Error, WebSocket};
 use rfc6455::handshake::{
     Accept, HandshakeError, Limits, OriginPolicy, Reject, Request, ServerHandshake, Status,
 };
 use rfc6455::message::MessageBuffer;
-use rfc6455::MessageReader;
-use rfc6455::Received;
-use rfc6455::{random_mask_seed, CloseCode, Config};
+use rfc6455::tokio::{Error, WebSocket};
+use rfc6455::{random_mask_seed, CloseCode, Config, MessageReader, Received};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{broadcast, watch};
+use tokio::task::JoinSet;
+use tokio::time::{sleep, sleep_until, timeout, Instant, Sleep};
 
 /// `println!` that never panics: after Ctrl-C the terminal may be gone while the server
 /// is still closing its clients.
@@ -69,24 +75,30 @@ const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 const STREAM_PATH: &str = "/stock_info/";
 /// Time between two ticks of the market.
 const TICK: Duration = Duration::from_millis(250);
-/// Ticks a client may have queued; beyond, it skips quotes.
+/// Ticks kept for a client that has not taken them; beyond, it skips quotes.
 const QUEUE_LEN: usize = 16;
-/// Consecutive skipped ticks (10 s) after which a client is closed with 1008.
-const SLOW_LIMIT: u32 = 40;
-/// How long a client thread waits for the client's messages before looking at its queue.
-const POLL: Duration = Duration::from_millis(25);
+/// A client that has not taken a tick for this long (40 ticks) is closed with 1008.
+const SLOW_LIMIT: Duration = Duration::from_secs(10);
 /// Prices remembered per stock, for the page's sparkline.
 const HISTORY: usize = 120;
-/// Time allowed to send a request head, and for a socket to accept our bytes.
+/// Time allowed to send a request head, and for a socket to accept any of our bytes.
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
 /// Largest request head read.
 const MAX_HEAD: usize = 8 * 1024;
-/// Most simultaneous quote streams.
-const MAX_CLIENTS: usize = 512;
+/// The piece of a request head read at once: what came after the head fits the reader.
+const HEAD_READ: usize = 1024;
+/// A stream's read buffer. Clients send only subscriptions, pongs and Close frames: a
+/// longer message (up to the 4 KiB limit) is gathered in the reader's message buffer.
+/// It must hold what came after the request head, less than [`HEAD_READ`].
+const READ_BUFFER: usize = 1024;
+/// Default limit of simultaneous quote streams.
+const MAX_CLIENTS: usize = 10_000;
 /// Default keepalive ping interval.
 const KEEPALIVE_MS: u64 = 15_000;
-/// Marks the child process that runs the server (see [`supervise`]).
-const WORKER_ENV: &str = "STOCK_TICKER_WORKER";
+/// Time a client is given to finish the close handshake we start.
+const CLOSING: Duration = Duration::from_millis(3_500);
+/// Time the clients are given to close after Ctrl-C.
+const DRAIN: Duration = Duration::from_secs(4);
 
 /// The listed companies: symbol, name, opening price in cents.
 const LISTING: [(&str, &str, i64); 6] = [
@@ -104,12 +116,17 @@ struct Settings {
     addr: String,
     any_origin: bool,
     keepalive_ms: u64,
+    max_clients: usize,
 }
 
 impl Settings {
     fn parse() -> Result<Self, String> {
-        let mut settings =
-            Self { addr: DEFAULT_ADDR.into(), any_origin: false, keepalive_ms: KEEPALIVE_MS };
+        let mut settings = Self {
+            addr: DEFAULT_ADDR.into(),
+            any_origin: false,
+            keepalive_ms: KEEPALIVE_MS,
+            max_clients: MAX_CLIENTS,
+        };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             match arg.as_str() {
@@ -122,10 +139,15 @@ impl Settings {
                         .filter(|&ms| ms > 0)
                         .ok_or(format!("bad --keepalive-ms {value:?}"))?;
                 }
+                "--max-clients" => {
+                    let value = args.next().ok_or("--max-clients needs a value")?;
+                    settings.max_clients =
+                        value.parse().map_err(|_| format!("bad --max-clients {value:?}"))?;
+                }
                 "-h" | "--help" => {
                     return Err(
                         "usage: stock_ticker [ADDR (default 127.0.0.1:8080)] [--any-origin] \
-                         [--keepalive-ms MS]"
+                         [--keepalive-ms MS] [--max-clients N]"
                             .into(),
                     )
                 }
@@ -202,6 +224,9 @@ struct Market {
 struct Tick {
     time_ms: u64,
     quotes: Vec<(i64, i64)>,
+    /// All the quotes, encoded once for every client that watches every stock.
+    json: String,
+    binary: Vec<u8>,
 }
 
 impl Market {
@@ -241,7 +266,11 @@ impl Market {
                 (cents, cents - stock.open)
             })
             .collect();
-        Tick { time_ms: unix_millis(), quotes }
+        let mut tick = Tick { time_ms: unix_millis(), quotes, json: String::new(), binary: vec![] };
+        let all = [true; LISTING.len()];
+        tick.json = quotes_json(&tick, &all).unwrap_or_default();
+        tick.binary = quotes_binary(&tick, &all).unwrap_or_default();
+        tick
     }
 
     fn hello(&self, encoding: Encoding) -> String {
@@ -438,97 +467,118 @@ fn command(text: &str, watch: &mut [bool]) -> String {
 
 // ---- the hub: the ticker and the clients --------------------------------------------------
 
-/// A connected client, as the ticker sees it.
-struct Subscriber {
-    id: u64,
-    queue: SyncSender<Arc<Tick>>,
-    skipped: u32,
-}
-
 struct Hub {
     settings: Settings,
     market: Mutex<Market>,
-    subscribers: Mutex<Vec<Subscriber>>,
+    /// Every tick, to every client; each receiver keeps the last [`QUEUE_LEN`].
+    ticks: broadcast::Sender<Arc<Tick>>,
+    /// Set once, on Ctrl-C.
+    stop: watch::Sender<bool>,
     /// Open quote streams.
     streams: AtomicUsize,
     next_id: AtomicU64,
-    shutdown: AtomicBool,
 }
 
+/// Never held across an `.await`.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-impl Hub {
-    fn stopping(&self) -> bool {
-        self.shutdown.load(Ordering::Relaxed)
-    }
-
-    /// Moves the market every [`TICK`] and offers the tick to every client without ever
-    /// blocking: a full queue skips the tick for that client.
-    fn run_ticker(&self) {
-        let mut next = Instant::now();
-        while !self.stopping() {
-            next += TICK;
-            match next.checked_duration_since(Instant::now()) {
-                Some(wait) => thread::sleep(wait),
-                None => next = Instant::now(),
-            }
-            let tick = Arc::new(lock(&self.market).step());
-            lock(&self.subscribers).retain_mut(|s| match s.queue.try_send(Arc::clone(&tick)) {
-                Ok(()) => {
-                    s.skipped = 0;
-                    true
-                }
-                Err(TrySendError::Full(_)) => {
-                    s.skipped += 1;
-                    if s.skipped == SLOW_LIMIT {
-                        say!("#{}: too slow, closing with 1008", s.id);
-                    }
-                    // Dropping the sender tells the client's thread to close.
-                    s.skipped < SLOW_LIMIT
-                }
-                Err(TrySendError::Disconnected(_)) => false,
-            });
+/// Moves the market every [`TICK`] and broadcasts the tick, which never waits for a
+/// client: one that has not taken the last [`QUEUE_LEN`] ticks loses the oldest.
+async fn run_ticker(hub: Arc<Hub>) {
+    let mut stop = hub.stop.subscribe();
+    let mut every = tokio::time::interval_at(Instant::now() + TICK, TICK);
+    // A late tick does not delay the next ones; one later than a whole interval is skipped.
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            _ = stop.wait_for(|&stop| stop) => return,
         }
+        let tick = Arc::new(lock(&hub.market).step());
+        // An error only says that no client is connected.
+        let _ = hub.ticks.send(tick);
     }
+}
 
-    fn subscribe(&self) -> (u64, Receiver<Arc<Tick>>) {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-        let (queue, ticks) = mpsc::sync_channel(QUEUE_LEN);
-        lock(&self.subscribers).push(Subscriber { id, queue, skipped: 0 });
-        (id, ticks)
-    }
-
-    fn unsubscribe(&self, id: u64) {
-        lock(&self.subscribers).retain(|s| s.id != id);
-    }
+/// Resolves once Ctrl-C was pressed.
+async fn stopping(stop: &mut watch::Receiver<bool>) {
+    // An error means the hub is gone: stopping too.
+    let _ = stop.wait_for(|&stop| stop).await;
 }
 
 // ---- HTTP: the page, and the upgrade ------------------------------------------------------
 
+/// A socket whose writes fail with `TimedOut` once it has accepted no byte for
+/// [`IO_TIMEOUT`] (what `set_write_timeout` does for a blocking socket): a client that
+/// stopped reading is dropped, and the close handshake, which would wait behind the
+/// bytes it did not take, is skipped.
+struct Stalling {
+    io: TcpStream,
+    /// Armed when a write finds the socket full; disarmed by any progress.
+    stalled: Option<Pin<Box<Sleep>>>,
+}
+
+impl AsyncRead for Stalling {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Stalling {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.io).poll_write(cx, buf) {
+            Poll::Pending => {}
+            written => {
+                this.stalled = None;
+                return written;
+            }
+        }
+        let stalled = this.stalled.get_or_insert_with(|| Box::pin(sleep(IO_TIMEOUT)));
+        core::task::ready!(stalled.as_mut().poll(cx));
+        this.stalled = None;
+        Poll::Ready(Err(ErrorKind::TimedOut.into()))
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
 /// Reads a request head (and whatever follows it); `None` when the peer went away, was too
 /// slow, or sent too much (then 431 was answered).
-fn read_head(stream: &mut TcpStream) -> io::Result<Option<(Vec<u8>, usize)>> {
-    let mut buf = Vec::with_capacity(1024);
-    let mut chunk = [0; 2048];
+async fn read_head(stream: &mut Stalling) -> io::Result<Option<(Vec<u8>, usize)>> {
+    let mut buf = Vec::with_capacity(HEAD_READ);
     loop {
-        let n = match stream.read(&mut chunk) {
+        let from = buf.len();
+        buf.resize(from + HEAD_READ, 0);
+        let n = match stream.read(&mut buf[from..]).await {
             Ok(0) => return Ok(None),
             Ok(n) => n,
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                return Ok(None)
-            }
-            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == ErrorKind::Interrupted => 0,
             Err(e) => return Err(e),
         };
-        let from = buf.len().saturating_sub(3);
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(end) = buf[from..].windows(4).position(|w| w == b"\r\n\r\n") {
-            return Ok(Some((buf, from + end + 4)));
+        buf.truncate(from + n);
+        let start = from.saturating_sub(3);
+        if let Some(end) = buf[start..].windows(4).position(|w| w == b"\r\n\r\n") {
+            return Ok(Some((buf, start + end + 4)));
         }
         if buf.len() > MAX_HEAD {
-            respond(stream, Reject::from_error(HandshakeError::HeadTooLarge))?;
+            respond(stream, Reject::from_error(HandshakeError::HeadTooLarge)).await?;
             return Ok(None);
         }
     }
@@ -542,23 +592,23 @@ fn wants_upgrade(head: &[u8]) -> bool {
         .any(|line| line.len() > 8 && line[..8].eq_ignore_ascii_case(b"upgrade:"))
 }
 
-fn respond(stream: &mut TcpStream, reject: Reject<'_>) -> io::Result<()> {
+async fn respond(stream: &mut Stalling, reject: Reject<'_>) -> io::Result<()> {
     let mut out = Vec::new();
     if reject.write(&mut out).is_ok() {
-        stream.write_all(&out)?;
+        stream.write_all(&out).await?;
     }
     Ok(())
 }
 
 /// Serves plain HTTP: the page at `/`, a 426 at the stream's path, 404 elsewhere.
-fn serve_http(stream: &mut TcpStream, head: &[u8]) -> io::Result<&'static str> {
+async fn serve_http(stream: &mut Stalling, head: &[u8]) -> io::Result<&'static str> {
     let line = head.split(|&b| b == b'\r').next().unwrap_or_default();
     let line = core::str::from_utf8(line).unwrap_or_default();
     let mut parts = line.split(' ');
     let (method, target) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
     let path = target.split('?').next().unwrap_or_default();
     if method != "GET" && method != "HEAD" {
-        respond(stream, Reject::new(405).with_headers(&[("Allow", "GET, HEAD")]))?;
+        respond(stream, Reject::new(405).with_headers(&[("Allow", "GET, HEAD")])).await?;
         return Ok("405");
     }
     match path {
@@ -572,16 +622,16 @@ fn serve_http(stream: &mut TcpStream, head: &[u8]) -> io::Result<&'static str> {
             if method == "GET" {
                 out.extend_from_slice(PAGE.as_bytes());
             }
-            stream.write_all(&out)?;
+            stream.write_all(&out).await?;
             Ok("200 page")
         }
         "/stock_info/" | "/stock_info" => {
             let body = b"this is a WebSocket endpoint: /stock_info/?encoding=text or binary\n";
-            respond(stream, Reject::new(426).with_body(body))?;
+            respond(stream, Reject::new(426).with_body(body)).await?;
             Ok("426")
         }
         _ => {
-            respond(stream, Reject::new(404).with_body(b"not found: the page is at /\n"))?;
+            respond(stream, Reject::new(404).with_body(b"not found: the page is at /\n")).await?;
             Ok("404")
         }
     }
@@ -617,23 +667,30 @@ fn decide(request: &Request<'_>, hub: &Hub) -> Result<Encoding, (u16, String)> {
             };
         }
     }
-    if hub.streams.load(Ordering::Relaxed) >= MAX_CLIENTS {
+    if hub.streams.load(Ordering::Relaxed) >= hub.settings.max_clients {
         return Err((503, "too many clients, try again later\n".into()));
     }
     Ok(encoding)
 }
 
 /// One connection: plain HTTP, or an upgrade to a quote stream.
-fn handle(mut stream: TcpStream, peer: SocketAddr, hub: &Hub) -> Result<(), Error> {
+async fn handle(stream: TcpStream, peer: SocketAddr, hub: &Hub) -> Result<(), Error> {
     stream.set_nodelay(true)?;
-    stream.set_read_timeout(Some(IO_TIMEOUT))?;
-    // A client whose socket takes no bytes for this long is dropped.
-    stream.set_write_timeout(Some(IO_TIMEOUT))?;
-    let Some((mut buf, head_len)) = read_head(&mut stream)? else {
+    let mut stream = Stalling { io: stream, stalled: None };
+    // A browser may open a connection ahead of time and send nothing on it.
+    let mut stop = hub.stop.subscribe();
+    let head = tokio::select! {
+        head = timeout(IO_TIMEOUT, read_head(&mut stream)) => head,
+        () = stopping(&mut stop) => return Ok(()),
+    };
+    let Ok(head) = head else {
+        return Ok(()); // too slow to send its request
+    };
+    let Some((mut buf, head_len)) = head? else {
         return Ok(());
     };
     if !wants_upgrade(&buf[..head_len]) {
-        let answer = serve_http(&mut stream, &buf[..head_len])?;
+        let answer = serve_http(&mut stream, &buf[..head_len]).await?;
         let line = buf.split(|&b| b == b'\r').next().unwrap_or_default();
         say!("{peer}: {} -> {answer}", String::from_utf8_lossy(line));
         return Ok(());
@@ -643,35 +700,36 @@ fn handle(mut stream: TcpStream, peer: SocketAddr, hub: &Hub) -> Result<(), Erro
         Ok(Status::Partial) => return Ok(()), // cannot happen: the head is complete
         Err(e) => {
             say!("{peer}: bad upgrade request: {e}");
-            return Ok(respond(&mut stream, Reject::from_error(e))?);
+            return Ok(respond(&mut stream, Reject::from_error(e)).await?);
         }
     };
     let encoding = match decide(&request, hub) {
         Ok(encoding) => encoding,
         Err((status, reason)) => {
             say!("{peer}: {} refused with {status}: {}", request.target(), reason.trim_end());
-            return Ok(respond(&mut stream, Reject::new(status).with_body(reason.as_bytes()))?);
+            let reject = Reject::new(status).with_body(reason.as_bytes());
+            return Ok(respond(&mut stream, reject).await?);
         }
     };
     let mut answer = Vec::new();
     let upgrade = request.accept(&Accept::new(), &mut answer)?;
-    stream.write_all(&answer)?;
-    stream.set_read_timeout(None)?;
+    stream.write_all(&answer).await?;
     let conn = upgrade.into_connection(hub.settings.config());
+    let mut reader = MessageReader::new(vec![0; READ_BUFFER], MessageBuffer::new());
+    // The head was read in pieces of HEAD_READ bytes: what came after it fits the reader.
+    let leftover = upgrade.leftover(&mut buf);
+    let taken = reader.feed(leftover);
+    debug_assert_eq!(taken, leftover.len());
+    drop(buf);
     let ws = WebSocket::from_connection(stream, conn);
-    let mut reader = MessageReader::default();
-    let mut leftover = &*upgrade.leftover(&mut buf);
-    while !leftover.is_empty() {
-        // The head is read in 1 KiB pieces: what came after it fits the reader.
-        let taken = reader.feed(leftover);
-        leftover = &leftover[taken..];
-        if taken == 0 {
-            break;
-        }
-    }
-    stream_quotes(ws, &mut reader, peer, encoding, hub);
+    stream_quotes(ws, &mut reader, peer, encoding, hub, stop).await;
     Ok(())
 }
+
+// ---- a quote stream -----------------------------------------------------------------------
+
+type Ws = WebSocket<Stalling>;
+type Reader = MessageReader<Vec<u8>, MessageBuffer>;
 
 /// Why a quote stream ends on our side.
 enum Stop {
@@ -679,31 +737,58 @@ enum Stop {
     Peer,
     /// Ctrl-C.
     Shutdown,
-    /// The ticker gave up on this client.
+    /// It has not taken a tick for [`SLOW_LIMIT`].
     TooSlow,
 }
 
-fn stream_quotes(
-    mut ws: WebSocket<TcpStream>,
-    buffer: &mut MessageReader<Vec<u8>, MessageBuffer>,
+async fn stream_quotes(
+    mut ws: Ws,
+    reader: &mut Reader,
     peer: SocketAddr,
     encoding: Encoding,
     hub: &Hub,
+    mut stop: watch::Receiver<bool>,
 ) {
     hub.streams.fetch_add(1, Ordering::Relaxed);
-    let (id, ticks) = hub.subscribe();
+    let id = hub.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+    let mut ticks = hub.ticks.subscribe();
     say!("#{id} {peer}: streaming {} quotes", encoding.name());
-    let result = pump(&mut ws, buffer, &ticks, encoding, hub);
-    hub.unsubscribe(id);
-    let close = match &result {
-        Ok(Stop::Shutdown) => ws.close(CloseCode::GOING_AWAY, "server shutting down"),
-        Ok(Stop::TooSlow) => ws.close(CloseCode::POLICY_VIOLATION, "client too slow"),
-        Ok(Stop::Peer) | Err(Error::Send(_) | Error::Protocol(_)) => Ok(()),
-        Err(_) => Err(Error::Closed),
+    let result = pump(&mut ws, reader, &mut ticks, &mut stop, encoding, hub).await;
+    drop(ticks);
+    // Whether to wait for the end of the close handshake, and our Close, if we start it.
+    let (finish, close) = match &result {
+        Ok(Stop::Shutdown) => (true, Some((CloseCode::GOING_AWAY, "server shutting down"))),
+        Ok(Stop::TooSlow) => {
+            say!("#{id}: too slow, closing with 1008");
+            (true, Some((CloseCode::POLICY_VIOLATION, "client too slow")))
+        }
+        // The driver answered the peer's Close, or sent its own after a protocol error.
+        Ok(Stop::Peer) | Err(Error::Send(_) | Error::Protocol(_)) => (true, None),
+        // The connection is over, or the socket failed.
+        Err(_) => (false, None),
     };
-    if close.is_ok() {
-        // Let the close handshake finish (bounded by the close timeout).
-        while ws.recv(buffer).is_ok() {}
+    let mut result = result;
+    if finish {
+        // Bounded here: the driver's close timer does not run while a write waits for a
+        // client that reads nothing.
+        let closing = timeout(CLOSING, async {
+            if let Some((code, reason)) = close {
+                ws.close(code, reason).await?;
+            }
+            loop {
+                match ws.recv(reader).await {
+                    Ok(_) => {}
+                    Err(Error::Closed) => return Ok(()),
+                    Err(e) => return Err(e),
+                }
+            }
+        })
+        .await;
+        match closing {
+            Ok(Err(e @ Error::Io(_))) => result = Err(e),
+            Err(_) => result = Err(io::Error::new(ErrorKind::TimedOut, "close timed out").into()),
+            Ok(_) => {}
+        }
     }
     match result {
         Err(e @ (Error::Io(_) | Error::Protocol(_))) => say!("#{id}: dropped: {e}"),
@@ -712,76 +797,167 @@ fn stream_quotes(
     hub.streams.fetch_sub(1, Ordering::Relaxed);
 }
 
-/// Sends queued ticks and answers the client's messages until one side stops.
-fn pump(
-    ws: &mut WebSocket<TcpStream>,
-    buffer: &mut MessageReader<Vec<u8>, MessageBuffer>,
-    ticks: &Receiver<Arc<Tick>>,
+/// What a stream sends next.
+enum Outgoing {
+    Quotes(Arc<Tick>),
+    Answer(Cow<'static, str>),
+}
+
+/// Sends the hello, then the ticks, and answers the client's messages, until one side
+/// stops.
+async fn pump(
+    ws: &mut Ws,
+    reader: &mut Reader,
+    ticks: &mut broadcast::Receiver<Arc<Tick>>,
+    stop: &mut watch::Receiver<bool>,
     encoding: Encoding,
     hub: &Hub,
 ) -> Result<Stop, Error> {
     let hello = lock(&hub.market).hello(encoding);
-    ws.send_text(&hello)?;
+    let mut taken = Instant::now();
+    if let Some(stopped) = bounded(ws.send_text(&hello), taken + SLOW_LIMIT, stop).await? {
+        return Ok(stopped);
+    }
+    drop(hello);
     let mut watch = [true; LISTING.len()];
     loop {
-        if hub.stopping() {
-            return Ok(Stop::Shutdown);
-        }
-        loop {
-            let tick = match ticks.try_recv() {
-                Ok(tick) => tick,
-                Err(TryRecvError::Empty) => break,
-                Err(TryRecvError::Disconnected) => return Ok(Stop::TooSlow),
-            };
-            match encoding {
-                Encoding::Text => {
-                    if let Some(text) = quotes_json(&tick, &watch) {
-                        ws.send_text(&text)?;
-                    }
+        // All three are cancel-safe: the two that lose lose nothing.
+        let outgoing = tokio::select! {
+            received = ws.recv(reader) => match received? {
+                Received::Text(text) => Outgoing::Answer(command(text, &mut watch).into()),
+                Received::Binary(_) => Outgoing::Answer(
+                    r#"{"type":"error","message":"send JSON text, not binary"}"#.into(),
+                ),
+                Received::Close(_) => return Ok(Stop::Peer),
+                Received::Ping(_) | Received::Pong(_) => continue,
+            },
+            tick = ticks.recv() => {
+                taken = Instant::now();
+                match tick {
+                    Ok(tick) => Outgoing::Quotes(tick),
+                    // Fell behind: skip to the current prices.
+                    Err(broadcast::error::RecvError::Lagged(_)) => match latest(ticks) {
+                        Some(tick) => Outgoing::Quotes(tick),
+                        None => continue,
+                    },
+                    Err(broadcast::error::RecvError::Closed) => return Ok(Stop::Shutdown),
                 }
-                Encoding::Binary => {
-                    if let Some(bytes) = quotes_binary(&tick, &watch) {
-                        ws.send_binary(&bytes)?;
-                    }
+            }
+            () = stopping(stop) => return Ok(Stop::Shutdown),
+        };
+        let sent = match &outgoing {
+            Outgoing::Answer(text) => bounded(ws.send_text(text), taken + SLOW_LIMIT, stop).await?,
+            Outgoing::Quotes(tick) => match quotes(tick, &watch, encoding) {
+                None => None,
+                Some(Quotes::Text(text)) => {
+                    bounded(ws.send_text(&text), taken + SLOW_LIMIT, stop).await?
                 }
-            }
+                Some(Quotes::Binary(bytes)) => {
+                    bounded(ws.send_binary(&bytes), taken + SLOW_LIMIT, stop).await?
+                }
+            },
+        };
+        if let Some(stopped) = sent {
+            return Ok(stopped);
         }
-        match ws.recv_timeout(buffer, POLL)? {
-            Some(Received::Text(text)) => {
-                let answer = command(text, &mut watch);
-                ws.send_text(&answer)?;
-            }
-            Some(Received::Binary(_)) => {
-                ws.send_text(r#"{"type":"error","message":"send JSON text, not binary"}"#)?;
-            }
-            Some(Received::Close(_)) => return Ok(Stop::Peer),
-            Some(Received::Ping(_) | Received::Pong(_)) | None => {}
+    }
+}
+
+/// The newest tick queued for a receiver that lagged.
+fn latest(ticks: &mut broadcast::Receiver<Arc<Tick>>) -> Option<Arc<Tick>> {
+    let mut latest = None;
+    loop {
+        match ticks.try_recv() {
+            Ok(tick) => latest = Some(tick),
+            Err(broadcast::error::TryRecvError::Lagged(_)) => {}
+            Err(_) => return latest,
         }
+    }
+}
+
+/// A tick's quotes for one client.
+enum Quotes<'t> {
+    Text(Cow<'t, str>),
+    Binary(Cow<'t, [u8]>),
+}
+
+/// The quotes of `tick` that a client watching `watch` gets: the tick's own encoding
+/// when it watches everything (the common case, encoded once for all), else its own.
+fn quotes<'t>(tick: &'t Tick, watch: &[bool], encoding: Encoding) -> Option<Quotes<'t>> {
+    let all = watch.iter().all(|&on| on);
+    match encoding {
+        Encoding::Text if all => Some(Quotes::Text(Cow::Borrowed(&tick.json))),
+        Encoding::Binary if all => Some(Quotes::Binary(Cow::Borrowed(&tick.binary))),
+        Encoding::Text => quotes_json(tick, watch).map(|text| Quotes::Text(text.into())),
+        Encoding::Binary => quotes_binary(tick, watch).map(|bytes| Quotes::Binary(bytes.into())),
+    }
+}
+
+/// Runs a send unless the client is still behind at `deadline` (it has then not taken a
+/// tick for [`SLOW_LIMIT`]) or the server stops first. A send that lost is not lost: its
+/// message was queued, and goes out before the Close.
+async fn bounded(
+    send: impl Future<Output = Result<(), Error>>,
+    deadline: Instant,
+    stop: &mut watch::Receiver<bool>,
+) -> Result<Option<Stop>, Error> {
+    tokio::select! {
+        // The send first: most sends complete at once, and then no timer is armed.
+        biased;
+        sent = send => sent.map(|()| None),
+        () = sleep_until(deadline) => Ok(Some(Stop::TooSlow)),
+        () = stopping(stop) => Ok(Some(Stop::Shutdown)),
     }
 }
 
 // ---- the process --------------------------------------------------------------------------
 
-/// Ends the server when stdin says so: at end of file when `eof_quits` (the supervisor's
-/// pipe closed), or on a line `q`.
-fn watch_stdin(hub: Arc<Hub>, eof_quits: bool) {
-    thread::spawn(move || {
-        let mut line = String::new();
-        loop {
-            line.clear();
-            match io::stdin().lock().read_line(&mut line) {
-                Ok(0) | Err(_) if !eof_quits => return,
-                Ok(0) | Err(_) => break,
-                Ok(_) if line.trim() == "q" => break,
-                Ok(_) => {}
-            }
-        }
-        hub.shutdown.store(true, Ordering::Relaxed);
-    });
+/// Ctrl-C, and on Unix SIGTERM and SIGHUP, caught from the start: none of them ends the
+/// process before its clients were told.
+struct Signals {
+    #[cfg(unix)]
+    caught: [tokio::signal::unix::Signal; 3],
 }
 
-fn serve(settings: Settings, supervised: bool) -> io::Result<()> {
-    let listener = TcpListener::bind(&settings.addr)?;
+impl Signals {
+    fn catch() -> io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let caught = [
+                signal(SignalKind::interrupt())?,
+                signal(SignalKind::terminate())?,
+                signal(SignalKind::hangup())?,
+            ];
+            Ok(Self { caught })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Self {})
+        }
+    }
+
+    /// Resolves at the next signal.
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        {
+            let [int, term, hup] = &mut self.caught;
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+                _ = hup.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> io::Result<()> {
+    let mut signals = Signals::catch()?;
+    let listener = TcpListener::bind(&settings.addr).await?;
     let local = listener.local_addr()?;
     let shown = if local.ip().is_unspecified() {
         SocketAddr::from(([127, 0, 0, 1], local.port()))
@@ -790,85 +966,56 @@ fn serve(settings: Settings, supervised: bool) -> io::Result<()> {
     };
     say!("stock ticker: open http://{shown}/ in a browser");
     say!("  quotes: ws://{shown}{STREAM_PATH}?encoding=text (or encoding=binary)");
-    if supervised {
-        say!("  Ctrl-C closes every client with 1001 and stops");
-    } else {
-        say!("  type q and Enter to close every client with 1001 and stop");
-    }
+    say!("  Ctrl-C closes every client with 1001 and stops");
     let hub = Arc::new(Hub {
         settings,
         market: Mutex::new(Market::open()),
-        subscribers: Mutex::new(Vec::new()),
+        ticks: broadcast::channel(QUEUE_LEN).0,
+        stop: watch::channel(false).0,
         streams: AtomicUsize::new(0),
         next_id: AtomicU64::new(0),
-        shutdown: AtomicBool::new(false),
     });
-    watch_stdin(Arc::clone(&hub), supervised);
-    let ticker = {
-        let hub = Arc::clone(&hub);
-        thread::spawn(move || hub.run_ticker())
-    };
-    // Poll the listener so a shutdown is noticed without a connection arriving.
-    listener.set_nonblocking(true)?;
-    let mut workers: Vec<JoinHandle<()>> = Vec::new();
-    while !hub.stopping() {
-        match listener.accept() {
-            Ok((stream, peer)) => {
-                stream.set_nonblocking(false)?;
-                let hub = Arc::clone(&hub);
-                workers.retain(|w| !w.is_finished());
-                workers.push(thread::spawn(move || {
-                    if let Err(e) = handle(stream, peer, &hub) {
-                        say!("{peer}: {e}");
-                    }
-                }));
-            }
-            Err(e) if e.kind() == ErrorKind::WouldBlock => thread::sleep(Duration::from_millis(20)),
-            Err(e) => {
-                eprintln!("accept: {e}");
-                thread::sleep(Duration::from_millis(100));
-            }
+    let ticker = tokio::spawn(run_ticker(Arc::clone(&hub)));
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            () = signals.next() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let hub = Arc::clone(&hub);
+                    connections.spawn(async move {
+                        if let Err(e) = handle(stream, peer, &hub).await {
+                            say!("{peer}: {e}");
+                        }
+                    });
+                }
+                Err(e) => {
+                    // Out of file descriptors, most likely: wait for some to close.
+                    eprintln!("accept: {e}");
+                    sleep(Duration::from_millis(100)).await;
+                }
+            },
+            // Forget the connections that ended.
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
     }
     drop(listener); // the address is free again at once
     let open = hub.streams.load(Ordering::Relaxed);
     say!("shutting down: closing {open} client(s) with 1001");
-    // Each client thread sees the flag within `POLL` and closes; the close handshake is
-    // bounded by the close timeout (3 s).
-    let deadline = Instant::now() + Duration::from_secs(4);
-    while workers.iter().any(|w| !w.is_finished()) && Instant::now() < deadline {
-        thread::sleep(Duration::from_millis(10));
+    hub.stop.send_replace(true);
+    // Each stream closes with 1001 and waits for the client's Close, for at most CLOSING.
+    tokio::select! {
+        _ = timeout(DRAIN, async { while connections.join_next().await.is_some() {} }) => {}
+        () = signals.next() => say!("second signal: stopping now"),
     }
-    let _ = ticker.join();
+    connections.shutdown().await;
+    let _ = ticker.await;
     say!("stopped");
     Ok(())
 }
 
-/// On Unix, runs the server in a child process in its own process group, so that Ctrl-C
-/// (which `std` cannot catch) ends only this parent: the child's stdin is a pipe from
-/// here, and its end of file tells the child to close every client with 1001 and exit.
-/// `None` when the child could not be started.
-#[cfg(unix)]
-fn supervise() -> Option<ExitCode> {
-    use std::os::unix::process::CommandExt;
-    use std::process::{Command, Stdio};
-
-    let mut child = Command::new(std::env::current_exe().ok()?)
-        .args(std::env::args_os().skip(1))
-        .env(WORKER_ENV, "1")
-        .stdin(Stdio::piped())
-        .process_group(0)
-        .spawn()
-        .ok()?;
-    // Held until this process ends, however it ends.
-    let _pipe = child.stdin.take();
-    Some(match child.wait() {
-        Ok(status) if status.success() => ExitCode::SUCCESS,
-        _ => ExitCode::FAILURE,
-    })
-}
-
-fn main() -> ExitCode {
+#[tokio::main]
+async fn main() -> ExitCode {
     let settings = match Settings::parse() {
         Ok(settings) => settings,
         Err(message) => {
@@ -876,14 +1023,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let worker = std::env::var_os(WORKER_ENV).is_some();
-    #[cfg(unix)]
-    if !worker {
-        if let Some(code) = supervise() {
-            return code;
-        }
-    }
-    match serve(settings, worker) {
+    match serve(settings).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("stock_ticker: {e}");

@@ -177,7 +177,7 @@ class Ticker:
         raise RuntimeError("the stock ticker did not start")
 
     def stop(self):
-        """SIGTERM: the supervisor dies, the server closes every client with 1001."""
+        """SIGTERM: the server closes every client with 1001 and exits."""
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:

@@ -90,6 +90,10 @@ fn usage(msg: &str) -> ! {
     std::process::exit(2)
 }
 
+/// Where the hand-written part of `BENCHMARKS.md` starts (the stock-ticker load test): a
+/// rewrite keeps it, from this line to the end of the file.
+const KEPT: &str = "<!-- Written by hand from here on: the report keeps it. -->";
+
 fn main() {
     let args = parse_args();
     let full = args.workloads.len() == Workload::ALL.len() && args.imps.len() == Impl::ALL.len();
@@ -136,6 +140,14 @@ fn main() {
     let doc = document(&args, &rows, allocs.as_deref(), &memory, busy, preliminary, timing_secs);
     println!("{doc}");
     if let Some(path) = out_path {
+        // The hand-written sections at the end of the file stay.
+        let kept = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|old| old.find(KEPT).map(|at| old[at..].to_owned()));
+        let doc = match kept {
+            Some(kept) => format!("{}\n\n{kept}", doc.trim_end()),
+            None => doc,
+        };
         std::fs::write(&path, &doc).unwrap_or_else(|e| panic!("writing {path}: {e}"));
         log(&format!("wrote {path}"));
     }
