@@ -3,18 +3,19 @@
 //!
 //! Asks `/getCaseCount`, runs every case with `/runCase?case=N&agent=AGENT` echoing every
 //! message, then asks `/updateReports?agent=AGENT` to write the report.
+//! These URLs and the limits the cases need are in `examples/common/autobahn_cases.rs`,
+//! shared by the clients of both drivers.
+
+#[path = "common/autobahn_cases.rs"]
+mod autobahn_cases;
 
 use std::net::TcpStream;
 use std::process::ExitCode;
 
 use rfc6455::blocking::{Error, WebSocket};
 use rfc6455::message::MessageBuffer;
-use rfc6455::Config;
 use rfc6455::MessageReader;
 use rfc6455::Received;
-
-/// Section 9 sends 16 MiB messages; leave headroom.
-const LIMIT: u64 = 64 << 20;
 
 /// Opens `path` and echoes until the connection is over; returns the last text received.
 fn session(base: &str, path: &str) -> Result<Option<String>, Error> {
@@ -29,11 +30,9 @@ fn open(
     buffer: &mut MessageReader<Vec<u8>, MessageBuffer>,
 ) -> Result<WebSocket<TcpStream>, Error> {
     let uri = format!("{base}{path}");
-    let authority = base.trim_start_matches("ws://").trim_end_matches('/');
-    let stream = TcpStream::connect(authority)?;
+    let stream = TcpStream::connect(autobahn_cases::authority(base))?;
     stream.set_nodelay(true)?;
-    let config = Config::default().with_max_frame_len(LIMIT).with_max_message_len(LIMIT);
-    WebSocket::connect(stream, buffer, &uri, config)
+    WebSocket::connect(stream, buffer, &uri, autobahn_cases::config())
 }
 
 /// Echoes every message until the connection is over; returns the last text received.
@@ -62,15 +61,14 @@ fn echo_until_closed(
 }
 
 fn run(base: &str, agent: &str) -> Result<(), Error> {
-    let count =
-        session(base, "/getCaseCount")?.and_then(|t| t.trim().parse::<u32>().ok()).unwrap_or(0);
+    let count = autobahn_cases::case_count(session(base, autobahn_cases::CASE_COUNT)?);
     println!("{count} cases");
     for case in 1..=count {
-        if let Err(e) = session(base, &format!("/runCase?case={case}&agent={agent}")) {
+        if let Err(e) = session(base, &autobahn_cases::run_case(case, agent)) {
             eprintln!("case {case}: {e}");
         }
     }
-    session(base, &format!("/updateReports?agent={agent}"))?;
+    session(base, &autobahn_cases::update_reports(agent))?;
     println!("reports updated for agent {agent}");
     Ok(())
 }

@@ -4,16 +4,18 @@
 //!
 //! Asks `/getCaseCount`, runs every case with `/runCase?case=N&agent=AGENT` echoing every
 //! message, then asks `/updateReports?agent=AGENT` to write the report.
+//! These URLs and the limits the cases need are in `examples/common/autobahn_cases.rs`,
+//! shared by the clients of both drivers.
+
+#[path = "common/autobahn_cases.rs"]
+mod autobahn_cases;
 
 use std::process::ExitCode;
 
 use rfc6455::message::MessageBuffer;
 use rfc6455::tokio::{Error, WebSocket};
-use rfc6455::{Config, MessageReader, Received};
+use rfc6455::{MessageReader, Received};
 use tokio::net::TcpStream;
-
-/// Section 9 sends 16 MiB messages; leave headroom.
-const LIMIT: u64 = 64 << 20;
 
 type Reader = MessageReader<Vec<u8>, MessageBuffer>;
 
@@ -26,11 +28,9 @@ async fn session(base: &str, path: &str) -> Result<Option<String>, Error> {
 
 async fn open(base: &str, path: &str, reader: &mut Reader) -> Result<WebSocket<TcpStream>, Error> {
     let uri = format!("{base}{path}");
-    let authority = base.trim_start_matches("ws://").trim_end_matches('/');
-    let stream = TcpStream::connect(authority).await?;
+    let stream = TcpStream::connect(autobahn_cases::authority(base)).await?;
     stream.set_nodelay(true)?;
-    let config = Config::default().with_max_frame_len(LIMIT).with_max_message_len(LIMIT);
-    WebSocket::connect(stream, reader, &uri, config).await
+    WebSocket::connect(stream, reader, &uri, autobahn_cases::config()).await
 }
 
 /// Echoes every message until the connection is over; returns the last text received.
@@ -59,17 +59,14 @@ async fn echo_until_closed(
 }
 
 async fn run(base: &str, agent: &str) -> Result<(), Error> {
-    let count = session(base, "/getCaseCount")
-        .await?
-        .and_then(|t| t.trim().parse::<u32>().ok())
-        .unwrap_or(0);
+    let count = autobahn_cases::case_count(session(base, autobahn_cases::CASE_COUNT).await?);
     println!("{count} cases");
     for case in 1..=count {
-        if let Err(e) = session(base, &format!("/runCase?case={case}&agent={agent}")).await {
+        if let Err(e) = session(base, &autobahn_cases::run_case(case, agent)).await {
             eprintln!("case {case}: {e}");
         }
     }
-    session(base, &format!("/updateReports?agent={agent}")).await?;
+    session(base, &autobahn_cases::update_reports(agent)).await?;
     println!("reports updated for agent {agent}");
     Ok(())
 }

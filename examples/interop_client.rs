@@ -3,66 +3,35 @@
 //!
 //! The server must follow the protocol of `examples/interop_server.rs`: echo, `chat.v2`
 //! preferred over `chat.v1`, and the `cmd:` commands. Every check prints one `PASS LABEL:
-//! check` or `FAIL LABEL: check: why` line; the exit status is 1 if any failed.
+//! check` or `FAIL LABEL: check: why` line; the exit status is 1 if any failed. What is sent
+//! and what must come back is in `examples/common/interop_checks.rs`, shared with
+//! `interop_client_tokio`; this file is the I/O.
 
-use core::time::Duration;
+#[path = "common/interop_checks.rs"]
+mod interop_checks;
+
 use std::net::TcpStream;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use interop_checks::{config, Checks, Got, ServerPing, WAIT};
 use rfc6455::blocking::{Error, WebSocket};
-use rfc6455::handshake::{ClientKey, ClientRequest, Limits};
-use rfc6455::MessageReader;
-use rfc6455::Received;
-use rfc6455::{random_mask_seed, CloseCode, Config};
-
-/// How long any single expectation may wait.
-const WAIT: Duration = Duration::from_secs(10);
+use rfc6455::handshake::Limits;
+use rfc6455::{random_mask_seed, CloseCode, MessageReader};
 
 type Ws = WebSocket<TcpStream>;
 
-/// What arrived, owned.
-#[derive(Debug, PartialEq, Eq)]
-enum Got {
-    Text(String),
-    Binary(Vec<u8>),
-    Ping(Vec<u8>),
-    Pong(Vec<u8>),
-    Close(Option<u16>, String),
-}
-
 struct Scenario {
-    url: String,
-    label: String,
-    /// The peer compresses: permessage-deflate must be negotiated (feature `deflate`).
-    expect_deflate: bool,
-    failures: usize,
+    checks: Checks,
     buffer: MessageReader<Vec<u8>, rfc6455::message::MessageBuffer>,
 }
 
 impl Scenario {
-    fn report(&mut self, check: &str, result: Result<(), String>) {
-        match result {
-            Ok(()) => println!("PASS {}: {check}", self.label),
-            Err(why) => {
-                self.failures += 1;
-                println!("FAIL {}: {check}: {why}", self.label);
-            }
-        }
-    }
-
     fn connect(&mut self, subprotocols: &[&str]) -> Result<Ws, String> {
-        let authority = self
-            .url
-            .strip_prefix("ws://")
-            .and_then(|rest| rest.split('/').next())
-            .ok_or("the URL must be ws://HOST:PORT/...")?;
-        let stream = TcpStream::connect(authority).map_err(|e| format!("connect: {e}"))?;
+        let stream =
+            TcpStream::connect(self.checks.authority()?).map_err(|e| format!("connect: {e}"))?;
         stream.set_nodelay(true).map_err(|e| e.to_string())?;
-        let key = ClientKey::from_random(random_mask_seed());
-        let request = ClientRequest::from_uri(&self.url, key)
-            .map_err(|e| e.to_string())?
-            .with_subprotocols(subprotocols);
+        let request = self.checks.request(subprotocols)?;
         let (limits, seed) = (Limits::default(), random_mask_seed());
         WebSocket::connect_with(stream, &mut self.buffer, &request, config(), &limits, seed)
             .map_err(|e| format!("handshake: {e}"))
@@ -70,18 +39,11 @@ impl Scenario {
 
     /// The next message, ping, pong or Close, within [`WAIT`].
     fn next(&mut self, ws: &mut Ws) -> Result<Got, String> {
-        let received = match ws.recv_timeout(&mut self.buffer, WAIT) {
-            Ok(Some(received)) => received,
-            Ok(None) => return Err("timed out".into()),
-            Err(e) => return Err(format!("read: {e}")),
-        };
-        Ok(match received {
-            Received::Text(t) => Got::Text(t.to_owned()),
-            Received::Binary(b) => Got::Binary(b.to_vec()),
-            Received::Ping(p) => Got::Ping(p.as_bytes().to_vec()),
-            Received::Pong(p) => Got::Pong(p.as_bytes().to_vec()),
-            Received::Close(c) => Got::Close(c.code().map(u16::from), c.reason().to_owned()),
-        })
+        match ws.recv_timeout(&mut self.buffer, WAIT) {
+            Ok(Some(received)) => Ok(received.into()),
+            Ok(None) => Err("timed out".into()),
+            Err(e) => Err(format!("read: {e}")),
+        }
     }
 
     /// The next message or Close, skipping pings and pongs.
@@ -101,12 +63,7 @@ impl Scenario {
             _ => unreachable!("only messages are echoed"),
         }
         .map_err(|e| format!("send: {e}"))?;
-        let got = self.next_message(ws)?;
-        if got == *message {
-            Ok(())
-        } else {
-            Err(format!("got {}", describe(&got)))
-        }
+        interop_checks::echoed(message, &self.next_message(ws)?)
     }
 
     /// Reads until the connection is over (after a Close), within [`WAIT`].
@@ -123,174 +80,111 @@ impl Scenario {
     }
 
     fn run(&mut self) {
-        let mut ws = match self.connect(&["bogus", "chat.v1", "chat.v2"]) {
-            Ok(mut ws) => {
-                let agreed = ws.subprotocol().map(str::to_owned);
-                let result = match agreed.as_deref() {
-                    Some("chat.v2") => ws
-                        .send_text("cmd:subprotocol")
-                        .map_err(|e| e.to_string())
-                        .and_then(|()| match self.next_message(&mut ws)? {
-                            Got::Text(t) if t == "chat.v2" => Ok(()),
-                            got => Err(format!("the server says {}", describe(&got))),
-                        }),
-                    other => Err(format!("agreed {other:?}, want chat.v2")),
-                };
-                self.report("handshake, subprotocol chat.v2 selected by both sides", result);
-                if self.expect_deflate {
-                    let on = deflate_enabled(&ws);
-                    let result = if on { Ok(()) } else { Err("not negotiated".into()) };
-                    self.report(
-                        "permessage-deflate negotiated (messages below are compressed)",
-                        result,
-                    );
-                }
-                ws
-            }
-            Err(e) => return self.report("handshake", Err(e)),
+        let mut ws = match self.connect(interop_checks::OFFERED) {
+            Ok(ws) => ws,
+            Err(e) => return self.checks.report(interop_checks::HANDSHAKE_CHECK, Err(e)),
         };
+        let result = self.subprotocol_chat_v2(&mut ws);
+        self.checks.report(interop_checks::SUBPROTOCOL_CHECK, result);
+        self.checks.deflate(ws.connection());
 
-        let messages = [
-            ("text", Got::Text("Hello, interop".into())),
-            ("utf-8 text", Got::Text("κόσμε · 你好 · 🌍".into())),
-            ("empty text", Got::Text(String::new())),
-            ("empty binary", Got::Binary(Vec::new())),
-            ("binary 0..=255", Got::Binary((0..=255).collect())),
-        ];
-        for (name, message) in messages {
+        for (name, message) in interop_checks::echoes() {
             let result = self.echo(&mut ws, &message);
-            self.report(&format!("echo {name}"), result);
-        }
-        for len in [125, 126, 65_535, 65_536, 1 << 20] {
-            let data = (0..len).map(|i| (i * 7 + i / 251) as u8).collect();
-            let result = self.echo(&mut ws, &Got::Binary(data));
-            self.report(&format!("echo binary {len} bytes"), result);
-        }
-        for len in [65_536, 1 << 20] {
-            let text = "abcdefghijklmnopqrstuvwxyz0123456789".chars().cycle().take(len).collect();
-            let result = self.echo(&mut ws, &Got::Text(text));
-            self.report(&format!("echo text {len} bytes"), result);
+            self.checks.report(&name, result);
         }
 
-        let result =
-            ws.send_ping(b"client-ping-17").map_err(|e| e.to_string()).and_then(|()| loop {
-                match self.next(&mut ws)? {
-                    Got::Pong(p) if p == b"client-ping-17" => return Ok(()),
-                    Got::Pong(p) => return Err(format!("pong {:?}", String::from_utf8_lossy(&p))),
-                    Got::Ping(_) => {}
-                    got => return Err(format!("got {}", describe(&got))),
-                }
-            });
-        self.report("ping answered by a pong with the same payload", result);
+        let result = self.client_ping(&mut ws);
+        self.checks.report(interop_checks::CLIENT_PING_CHECK, result);
+        let result = self.server_ping(&mut ws);
+        self.checks.report(interop_checks::SERVER_PING_CHECK, result);
 
-        let result = ws.send_text("cmd:ping:server-ping-42").map_err(|e| e.to_string());
-        let result = result.and_then(|()| {
-            let mut pinged = false;
-            loop {
-                match self.next(&mut ws)? {
-                    Got::Ping(p) if p == b"server-ping-42" => pinged = true,
-                    Got::Text(t) if t == "pong:server-ping-42" && pinged => return Ok(()),
-                    got => return Err(format!("got {}", describe(&got))),
-                }
-            }
-        });
-        self.report("server ping answered by our pong", result);
-
-        let result = ws.close(CloseCode::NORMAL, "scenario done").map_err(|e| e.to_string());
-        let result = result.and_then(|()| self.finish(&mut ws));
-        self.report("close 1000 after the messages", result);
+        let result = match ws.close(CloseCode::NORMAL, interop_checks::CLOSE_REASON) {
+            Ok(()) => self.finish(&mut ws),
+            Err(e) => Err(e.to_string()),
+        };
+        self.checks.report(interop_checks::CLOSE_CHECK, result);
 
         match self.connect(&[]) {
             Ok(mut ws) => {
-                let agreed = ws.subprotocol().map(str::to_owned);
-                let result = match agreed {
-                    None => Ok(()),
-                    Some(p) => Err(format!("agreed {p:?} though none was offered")),
-                };
-                self.report("no subprotocol offered, none agreed", result);
+                let result = interop_checks::none_agreed(ws.subprotocol());
+                self.checks.report(interop_checks::NONE_AGREED_CHECK, result);
                 let _ = ws.close(CloseCode::NORMAL, "");
                 let _ = self.finish(&mut ws);
             }
-            Err(e) => self.report("no subprotocol offered, none agreed", Err(e)),
+            Err(e) => self.checks.report(interop_checks::NONE_AGREED_CHECK, Err(e)),
         }
 
-        let result = self.connect(&[]).and_then(|mut ws| {
-            ws.send_text("cmd:close:4002:server bye").map_err(|e| e.to_string())?;
-            match self.next_message(&mut ws)? {
-                Got::Close(Some(4002), reason) if reason == "server bye" => {}
-                got => return Err(format!("got {}", describe(&got))),
-            }
-            self.finish(&mut ws)?;
-            match ws.close_code() {
-                Some(code) if code.get() == 4002 => Ok(()),
-                code => Err(format!("close code {code:?}")),
-            }
-        });
-        self.report("server closes with 4002 \"server bye\"", result);
-
-        let result = self.connect(&[]).and_then(|mut ws| {
-            ws.close(CloseCode::new(4001), "client bye").map_err(|e| e.to_string())?;
-            match self.next_message(&mut ws)? {
-                Got::Close(Some(4001), _) => {}
-                got => return Err(format!("close reply {}", describe(&got))),
-            }
-            self.finish(&mut ws)?;
-            // The server reports what it received, on a new connection.
-            let start = Instant::now();
-            loop {
-                let mut ws = self.connect(&[])?;
-                ws.send_text("cmd:last-close").map_err(|e| e.to_string())?;
-                let got = self.next_message(&mut ws)?;
-                let _ = ws.close(CloseCode::NORMAL, "");
-                let _ = self.finish(&mut ws);
-                match got {
-                    Got::Text(t) if t == "4001 client bye" => return Ok(()),
-                    got if start.elapsed() > Duration::from_secs(3) => {
-                        return Err(format!("server saw {}", describe(&got)))
-                    }
-                    _ => std::thread::sleep(Duration::from_millis(100)),
-                }
-            }
-        });
-        self.report("client closes with 4001 \"client bye\", server saw both", result);
+        let result = self.server_closes();
+        self.checks.report(interop_checks::SERVER_CLOSE_CHECK, result);
+        let result = self.client_closes();
+        self.checks.report(interop_checks::CLIENT_CLOSE_CHECK, result);
     }
-}
 
-fn config() -> Config {
-    Config::default().with_close_timeout(Duration::from_millis(5_000))
-}
-
-fn describe(got: &Got) -> String {
-    match got {
-        Got::Text(t) if t.len() > 60 => format!("text of {} bytes", t.len()),
-        Got::Binary(b) if b.len() > 16 => format!("binary of {} bytes", b.len()),
-        got => format!("{got:?}"),
+    fn subprotocol_chat_v2(&mut self, ws: &mut Ws) -> Result<(), String> {
+        interop_checks::agreed_chat_v2(ws.subprotocol())?;
+        let command = interop_checks::SUBPROTOCOL_COMMAND;
+        ws.send_text(command).map_err(|e| e.to_string())?;
+        interop_checks::server_agreed_chat_v2(&self.next_message(ws)?)
     }
-}
 
-#[cfg(feature = "deflate")]
-fn deflate_enabled(ws: &Ws) -> bool {
-    ws.connection().is_deflate_enabled()
-}
+    fn client_ping(&mut self, ws: &mut Ws) -> Result<(), String> {
+        ws.send_ping(interop_checks::CLIENT_PING).map_err(|e| e.to_string())?;
+        loop {
+            if let Some(verdict) = interop_checks::client_ping_answer(self.next(ws)?) {
+                return verdict;
+            }
+        }
+    }
 
-#[cfg(not(feature = "deflate"))]
-fn deflate_enabled(_: &Ws) -> bool {
-    false
+    fn server_ping(&mut self, ws: &mut Ws) -> Result<(), String> {
+        let command = interop_checks::SERVER_PING_COMMAND;
+        ws.send_text(command).map_err(|e| e.to_string())?;
+        let mut check = ServerPing::default();
+        loop {
+            if let Some(verdict) = check.answer(self.next(ws)?) {
+                return verdict;
+            }
+        }
+    }
+
+    fn server_closes(&mut self) -> Result<(), String> {
+        let mut ws = self.connect(&[])?;
+        let command = interop_checks::SERVER_CLOSE_COMMAND;
+        ws.send_text(command).map_err(|e| e.to_string())?;
+        interop_checks::server_close(&self.next_message(&mut ws)?)?;
+        self.finish(&mut ws)?;
+        interop_checks::server_close_code(ws.close_code())
+    }
+
+    fn client_closes(&mut self) -> Result<(), String> {
+        let mut ws = self.connect(&[])?;
+        let (code, reason) = interop_checks::CLIENT_CLOSE;
+        ws.close(code, reason).map_err(|e| e.to_string())?;
+        interop_checks::client_close_reply(&self.next_message(&mut ws)?)?;
+        self.finish(&mut ws)?;
+        // The server reports what it received, on a new connection.
+        let start = Instant::now();
+        loop {
+            let mut ws = self.connect(&[])?;
+            let command = interop_checks::LAST_CLOSE_COMMAND;
+            ws.send_text(command).map_err(|e| e.to_string())?;
+            let got = self.next_message(&mut ws)?;
+            let _ = ws.close(CloseCode::NORMAL, "");
+            let _ = self.finish(&mut ws);
+            match interop_checks::last_close(got, start.elapsed()) {
+                Some(verdict) => return verdict,
+                None => std::thread::sleep(interop_checks::LAST_CLOSE_RETRY),
+            }
+        }
+    }
 }
 
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    let (Some(url), Some(label)) = (args.next(), args.next()) else {
-        eprintln!("usage: interop_client ws://127.0.0.1:PORT/ LABEL [--expect-deflate]");
-        return ExitCode::from(2);
+    let checks = match Checks::from_args("interop_client") {
+        Ok(checks) => checks,
+        Err(usage) => return usage,
     };
-    let expect_deflate = args.next().as_deref() == Some("--expect-deflate");
-    let mut scenario =
-        Scenario { url, label, expect_deflate, failures: 0, buffer: MessageReader::default() };
+    let mut scenario = Scenario { checks, buffer: MessageReader::default() };
     scenario.run();
-    if scenario.failures == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    scenario.checks.exit_code()
 }

@@ -4,7 +4,8 @@
 //!
 //! Every path echoes: text as text, binary as binary. Subprotocols: `chat.v2` is preferred
 //! over `chat.v1` (chosen with `Request::select_subprotocol`), anything else gets none.
-//! Text messages starting with `cmd:` are commands instead:
+//! Text messages starting with `cmd:` are commands instead (this protocol, without the
+//! I/O, is `examples/common/interop_replies.rs`, shared with `interop_server_tokio`):
 //!
 //! | command | answer |
 //! |---|---|
@@ -13,76 +14,48 @@
 //! | `cmd:last-close` | `CODE REASON` of the last Close a client sent (empty before any) |
 //! | `cmd:subprotocol` | the subprotocol agreed on this connection (empty for none) |
 
+#[path = "common/interop_replies.rs"]
+mod interop_replies;
+
 use std::net::{TcpListener, TcpStream};
-use std::sync::Mutex;
 use std::thread;
 
+use interop_replies::Reply;
 use rfc6455::blocking::{Error, WebSocket};
-use rfc6455::handshake::{Accept, Limits};
+use rfc6455::handshake::Limits;
+use rfc6455::Config;
 use rfc6455::MessageReader;
-use rfc6455::Received;
-use rfc6455::{CloseCode, Config};
-
-/// The last Close received from a client: `CODE REASON`.
-static LAST_CLOSE: Mutex<String> = Mutex::new(String::new());
-
-/// The server's subprotocols, most preferred first.
-const SUBPROTOCOLS: [&str; 2] = ["chat.v2", "chat.v1"];
 
 fn serve(stream: TcpStream) -> Result<(), Error> {
     stream.set_nodelay(true)?;
     let mut buffer = MessageReader::default();
     let limits = Limits::default();
-    let mut ws = WebSocket::accept_with(stream, &mut buffer, Config::default(), &limits, |r| {
-        Ok(Accept::new().with_subprotocol(r.select_subprotocol(&SUBPROTOCOLS)))
-    })?;
+    let mut ws = WebSocket::accept_with(
+        stream,
+        &mut buffer,
+        Config::default(),
+        &limits,
+        interop_replies::accept,
+    )?;
     loop {
-        let sent = match ws.recv(&mut buffer) {
-            Ok(Received::Text(text)) => match text.strip_prefix("cmd:") {
-                Some(command) => run(&mut ws, command),
-                None => ws.send_text(text),
-            },
-            Ok(Received::Binary(bytes)) => ws.send_binary(bytes),
-            Ok(Received::Pong(payload)) => {
-                ws.send_text(&format!("pong:{}", String::from_utf8_lossy(payload.as_bytes())))
-            }
-            Ok(Received::Close(close)) => {
-                let code = close.code().map_or(String::new(), |c| c.get().to_string());
-                *LAST_CLOSE.lock().unwrap_or_else(|e| e.into_inner()) =
-                    format!("{code} {}", close.reason());
-                Ok(())
-            }
-            Ok(Received::Ping(_)) => Ok(()),
+        let reply = match ws.recv(&mut buffer) {
+            Ok(received) => interop_replies::reply(received, ws.subprotocol()),
             Err(Error::Closed) => return Ok(()),
             Err(e) => return Err(e),
+        };
+        let sent = match reply {
+            Reply::Echo(text) => ws.send_text(text),
+            Reply::Text(text) => ws.send_text(&text),
+            Reply::Binary(bytes) => ws.send_binary(bytes),
+            Reply::Ping(payload) => ws.send_ping(payload),
+            Reply::Close(code, reason) => ws.close(code, reason),
+            Reply::Nothing => Ok(()),
         };
         match sent {
             // A message crossing the close handshake is dropped.
             Ok(()) | Err(Error::Send(_)) => {}
             Err(e) => return Err(e),
         }
-    }
-}
-
-fn run(ws: &mut WebSocket<TcpStream>, command: &str) -> Result<(), Error> {
-    if let Some(rest) = command.strip_prefix("close:") {
-        let (code, reason) = rest.split_once(':').unwrap_or((rest, ""));
-        let code = code.parse().map_or(CloseCode::NORMAL, CloseCode::new);
-        return ws.close(code, reason);
-    }
-    if let Some(payload) = command.strip_prefix("ping:") {
-        return ws.send_ping(payload.as_bytes());
-    }
-    match command {
-        "last-close" => {
-            let last = LAST_CLOSE.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            ws.send_text(&last)
-        }
-        "subprotocol" => {
-            let agreed = ws.subprotocol().unwrap_or_default().to_owned();
-            ws.send_text(&agreed)
-        }
-        _ => ws.send_text(&format!("unknown command {command:?}")),
     }
 }
 

@@ -5,77 +5,49 @@
 //!
 //! The same protocol: every path echoes (text as text, binary as binary), `chat.v2` is
 //! preferred over `chat.v1`, and text starting with `cmd:` is a command — `close:CODE:REASON`,
-//! `ping:PAYLOAD` (its pong is reported as `pong:PAYLOAD`), `last-close`, `subprotocol`.
+//! `ping:PAYLOAD` (its pong is reported as `pong:PAYLOAD`), `last-close`, `subprotocol`;
+//! `examples/common/interop_replies.rs` has it without the I/O, for both servers.
 
-use std::sync::Mutex;
+#[path = "common/interop_replies.rs"]
+mod interop_replies;
 
-use rfc6455::handshake::{Accept, Limits};
+use interop_replies::Reply;
+use rfc6455::handshake::Limits;
 use rfc6455::tokio::{Error, WebSocket};
-use rfc6455::{CloseCode, Config, MessageReader, Received};
+use rfc6455::{Config, MessageReader};
 use tokio::net::{TcpListener, TcpStream};
-
-/// The last Close received from a client: `CODE REASON`.
-static LAST_CLOSE: Mutex<String> = Mutex::new(String::new());
-
-/// The server's subprotocols, most preferred first.
-const SUBPROTOCOLS: [&str; 2] = ["chat.v2", "chat.v1"];
 
 async fn serve(stream: TcpStream) -> Result<(), Error> {
     stream.set_nodelay(true)?;
     let mut reader = MessageReader::default();
     let limits = Limits::default();
-    let mut ws = WebSocket::accept_with(stream, &mut reader, Config::default(), &limits, |r| {
-        Ok(Accept::new().with_subprotocol(r.select_subprotocol(&SUBPROTOCOLS)))
-    })
+    let mut ws = WebSocket::accept_with(
+        stream,
+        &mut reader,
+        Config::default(),
+        &limits,
+        interop_replies::accept,
+    )
     .await?;
     loop {
-        let sent = match ws.recv(&mut reader).await {
-            Ok(Received::Text(text)) => match text.strip_prefix("cmd:") {
-                Some(command) => run(&mut ws, command).await,
-                None => ws.send_text(text).await,
-            },
-            Ok(Received::Binary(bytes)) => ws.send_binary(bytes).await,
-            Ok(Received::Pong(payload)) => {
-                let text = format!("pong:{}", String::from_utf8_lossy(payload.as_bytes()));
-                ws.send_text(&text).await
-            }
-            Ok(Received::Close(close)) => {
-                let code = close.code().map_or(String::new(), |c| c.get().to_string());
-                *LAST_CLOSE.lock().unwrap_or_else(|e| e.into_inner()) =
-                    format!("{code} {}", close.reason());
-                Ok(())
-            }
-            Ok(Received::Ping(_)) => Ok(()),
+        let reply = match ws.recv(&mut reader).await {
+            Ok(received) => interop_replies::reply(received, ws.subprotocol()),
             Err(Error::Closed) => return Ok(()),
             Err(e) => return Err(e),
+        };
+        let sent = match reply {
+            Reply::Echo(text) => ws.send_text(text).await,
+            Reply::Text(text) => ws.send_text(&text).await,
+            Reply::Binary(bytes) => ws.send_binary(bytes).await,
+            Reply::Ping(payload) => ws.send_ping(payload).await,
+            Reply::Close(code, reason) => ws.close(code, reason).await,
+            Reply::Nothing => Ok(()),
         };
         match sent {
             // A message crossing the close handshake is dropped.
             Ok(()) | Err(Error::Send(_)) => {}
             Err(e) => return Err(e),
         }
-    }
-}
-
-async fn run(ws: &mut WebSocket<TcpStream>, command: &str) -> Result<(), Error> {
-    if let Some(rest) = command.strip_prefix("close:") {
-        let (code, reason) = rest.split_once(':').unwrap_or((rest, ""));
-        let code = code.parse().map_or(CloseCode::NORMAL, CloseCode::new);
-        return ws.close(code, reason).await;
-    }
-    if let Some(payload) = command.strip_prefix("ping:") {
-        return ws.send_ping(payload.as_bytes()).await;
-    }
-    match command {
-        "last-close" => {
-            let last = LAST_CLOSE.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            ws.send_text(&last).await
-        }
-        "subprotocol" => {
-            let agreed = ws.subprotocol().unwrap_or_default().to_owned();
-            ws.send_text(&agreed).await
-        }
-        _ => ws.send_text(&format!("unknown command {command:?}")).await,
     }
 }
 
