@@ -561,3 +561,11 @@ mod http_types {
         );
     }
 }
+
+#[test]
+fn debug_shows_the_fields() {
+    let request = ClientRequest::from_uri("ws://h:8080/a", key()).unwrap();
+    let shown = format!("{:?}", request.to_connect().unwrap());
+    assert!(shown.contains(r#"(":authority", "h:8080")"#), "{shown}");
+    assert!(!shown.contains("0, 0, 0"), "{shown}");
+}
