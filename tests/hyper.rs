@@ -3,7 +3,9 @@
 //! `accept_response` / `reject_response` answer it through hyper, and the tokio driver
 //! runs over hyper's `Upgraded`. Checked from the wire: a good upgrade echoes, bad
 //! requests get the crate's error responses, and frames sent in the same write as the
-//! request head survive the upgrade.
+//! request head survive the upgrade. Over HTTP/2 (RFC 8441, hyper's extended CONNECT):
+//! a session runs over the upgraded stream, and bad requests get the crate's answers
+//! without connection-specific fields.
 
 #![cfg(all(feature = "http", feature = "tokio"))]
 
@@ -11,13 +13,18 @@ use core::convert::Infallible;
 use core::net::SocketAddr;
 use core::time::Duration;
 
-use http_body_util::Full;
+use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::{Bytes, Incoming};
-use hyper::server::conn::http1;
+use hyper::client::conn::http2::SendRequest;
+use hyper::ext::Protocol;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
-use rfc6455::handshake::http::{accept_response, reject_response, validate_request};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use rfc6455::handshake::http::{
+    accept_connect_response, accept_response, reject_connect_response, reject_response,
+    validate_connect_request, validate_connect_response, validate_request,
+};
 use rfc6455::handshake::{
     accept_key, Accept, ClientKey, ClientRequest, HandshakeError, Limits, OriginPolicy, Reject,
 };
@@ -31,27 +38,37 @@ const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
 /// Bounds every exchange: a hang is a failure, not a stuck CI run.
 const LIMIT: Duration = Duration::from_secs(10);
 
-/// Starts the server of the example on a free loopback port.
+/// Starts the server of the example on a free loopback port: HTTP/1.1 with upgrades, or
+/// HTTP/2 (prior knowledge) with the extended CONNECT.
 async fn server() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         loop {
             let (stream, _) = listener.accept().await.unwrap();
-            tokio::spawn(
-                http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service_fn(handle))
-                    .with_upgrades(),
-            );
+            tokio::spawn(async move {
+                let mut http = auto::Builder::new(TokioExecutor::new());
+                http.http2().enable_connect_protocol();
+                let io = TokioIo::new(stream);
+                let _ = http.serve_connection_with_upgrades(io, service_fn(handle)).await;
+            });
         }
     });
     addr
 }
 
 async fn handle(mut request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-    let rejection = |reject: Reject<'_>| Ok(reject_response(&reject).unwrap().map(Full::from));
+    let h2 = request.version() == hyper::Version::HTTP_2;
+    let rejection = |reject: Reject<'_>| {
+        let response = if h2 { reject_connect_response(&reject) } else { reject_response(&reject) };
+        Ok(response.unwrap().map(Full::from))
+    };
     if request.uri().path() != PATH {
         return rejection(Reject::new(404));
+    }
+    if h2 {
+        return Ok(handle_connect(&mut request)
+            .unwrap_or_else(|reject| reject_connect_response(&reject).unwrap().map(Full::from)));
     }
     let config = Config::default();
     let mut buf = Vec::new();
@@ -66,22 +83,43 @@ async fn handle(mut request: Request<Incoming>) -> Result<Response<Full<Bytes>>,
     #[cfg(feature = "deflate")]
     let accept = accept.with_deflate(*config.deflate());
     let (response, upgrade) = accept_response(&valid, &accept).unwrap();
-    let on_upgrade = hyper::upgrade::on(&mut request);
-    tokio::spawn(async move {
-        let io = TokioIo::new(on_upgrade.await.unwrap());
-        let mut ws = WebSocket::from_connection(io, upgrade.into_connection(config));
-        let mut reader = MessageReader::default();
-        loop {
-            match ws.recv(&mut reader).await {
-                Ok(Received::Text(text)) => ws.send_text(text).await.unwrap(),
-                Ok(Received::Binary(data)) => ws.send_binary(data).await.unwrap(),
-                Ok(_) => {}
-                Err(Error::Closed) => break,
-                Err(e) => panic!("server: {e}"),
-            }
-        }
-    });
+    tokio::spawn(echo(hyper::upgrade::on(&mut request), upgrade.into_connection(config)));
     Ok(response.map(|()| Full::default()))
+}
+
+/// The extended CONNECT: validated from hyper's request and its `:protocol`, answered with
+/// a `200`, the echo spawned on the stream hyper hands over.
+fn handle_connect(
+    request: &mut Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Reject<'static>> {
+    let config = Config::default();
+    let protocol = request.extensions().get::<Protocol>().map(Protocol::as_str);
+    let mut fields = Vec::new();
+    let valid =
+        validate_connect_request(request, protocol, &mut fields).map_err(Reject::from_error)?;
+    OriginPolicy::SameHost.check_connect(&valid).map_err(Reject::from_error)?;
+    let accept = Accept::new().with_subprotocol(valid.select_subprotocol(&["echo.v1"]));
+    #[cfg(feature = "deflate")]
+    let accept = accept.with_deflate(*config.deflate());
+    let (response, upgrade) = accept_connect_response(&valid, &accept).unwrap();
+    tokio::spawn(echo(hyper::upgrade::on(request), upgrade.into_connection(config)));
+    Ok(response.map(|()| Full::default()))
+}
+
+/// Echoes every message over the upgraded connection or stream.
+async fn echo(on_upgrade: hyper::upgrade::OnUpgrade, conn: rfc6455::Connection) {
+    let io = TokioIo::new(on_upgrade.await.unwrap());
+    let mut ws = WebSocket::from_connection(io, conn);
+    let mut reader = MessageReader::default();
+    loop {
+        match ws.recv(&mut reader).await {
+            Ok(Received::Text(text)) => ws.send_text(text).await.unwrap(),
+            Ok(Received::Binary(data)) => ws.send_binary(data).await.unwrap(),
+            Ok(_) => {}
+            Err(Error::Closed) => break,
+            Err(e) => panic!("server: {e}"),
+        }
+    }
 }
 
 /// Writes `request` in one write and reads until the server closes the connection.
@@ -291,4 +329,135 @@ async fn frames_pipelined_with_the_head_survive_the_upgrade() {
             (0x88, 1000u16.to_be_bytes().to_vec()),
         ]
     );
+}
+
+/// An HTTP/2 client connection to `addr` (prior knowledge), once the server's SETTINGS are
+/// in: they precede the answer to a first plain request (404 outside the route).
+async fn h2_client(addr: SocketAddr) -> SendRequest<Empty<Bytes>> {
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (mut sender, connection) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+    let page = Request::get(format!("http://{addr}/")).body(Empty::new()).unwrap();
+    assert_eq!(sender.send_request(page).await.unwrap().status(), 404);
+    sender
+}
+
+/// An extended CONNECT to [`PATH`] for `protocol`, with the usual fields (less the one
+/// named `skip`) plus `extra`; returns the status, the headers and the body.
+async fn h2_exchange(
+    sender: &mut SendRequest<Empty<Bytes>>,
+    addr: SocketAddr,
+    protocol: &'static str,
+    skip: &str,
+    extra: &[(&str, &str)],
+) -> Response<Bytes> {
+    let mut request = Request::connect(format!("http://{addr}{PATH}"))
+        .version(hyper::Version::HTTP_2)
+        .body(Empty::new())
+        .unwrap();
+    request.extensions_mut().insert(Protocol::from_static(protocol));
+    let headers = request.headers_mut();
+    for (name, value) in [("sec-websocket-version", "13")].iter().chain(extra) {
+        if *name != skip {
+            let name = hyper::header::HeaderName::from_bytes(name.as_bytes()).unwrap();
+            headers.append(name, value.parse().unwrap());
+        }
+    }
+    let response = sender.send_request(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let body = tokio::time::timeout(LIMIT, body.collect()).await.unwrap().unwrap().to_bytes();
+    Response::from_parts(parts, body)
+}
+
+/// Checks `response` is what `reject_connect_response` builds for `reject`.
+fn assert_h2_rejection(response: &Response<Bytes>, reject: Reject<'_>) {
+    let expected = reject_connect_response(&reject).unwrap();
+    assert_eq!(response.status(), expected.status());
+    for (name, value) in expected.headers() {
+        assert_eq!(response.headers().get(name), Some(value), "header {name}");
+    }
+    assert!(response.headers().get("connection").is_none());
+    assert_eq!(response.body().as_ref(), expected.body().as_slice());
+}
+
+#[tokio::test]
+async fn h2_extended_connect_echoes_over_the_stream() {
+    let addr = server().await;
+    let sender = h2_client(addr).await;
+    let uri = format!("ws://{addr}{PATH}");
+    let request = ClientRequest::from_uri(&uri, ClientKey::from_random([7; 16]))
+        .unwrap()
+        .with_subprotocols(&["other", "echo.v1"]);
+    #[cfg(feature = "deflate")]
+    let request = request.with_deflate(*Config::default().deflate());
+    let session = async {
+        let mut outgoing = request.to_http_connect().unwrap().map(|()| Empty::<Bytes>::new());
+        outgoing.extensions_mut().insert(Protocol::from_static("websocket"));
+        let response = sender.clone().send_request(outgoing).await.unwrap();
+        assert_eq!(response.status(), 200);
+        let upgrade = validate_connect_response(&request, &response).unwrap();
+        assert_eq!(upgrade.subprotocol(), Some("echo.v1"));
+        #[cfg(feature = "deflate")]
+        assert!(upgrade.deflate().is_some(), "permessage-deflate agreed over HTTP/2");
+        let stream = TokioIo::new(hyper::upgrade::on(response).await.unwrap());
+        let mut ws =
+            WebSocket::from_connection(stream, upgrade.into_connection(Config::default(), [9; 16]));
+        let mut reader = MessageReader::default();
+        ws.send_text("Hello, h2").await?;
+        assert_eq!(ws.recv(&mut reader).await?, Received::Text("Hello, h2"));
+        // Larger than the stream's initial flow-control window (64 KiB).
+        let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        ws.send_binary(&big).await?;
+        assert_eq!(ws.recv(&mut reader).await?, Received::Binary(&big));
+        ws.send_ping(b"are you there").await?;
+        let Received::Pong(pong) = ws.recv(&mut reader).await? else { panic!("a pong") };
+        assert_eq!(pong, b"are you there");
+        ws.close(CloseCode::NORMAL, "done").await?;
+        assert!(matches!(ws.recv(&mut reader).await?, Received::Close(_)));
+        assert!(matches!(ws.recv(&mut reader).await, Err(Error::Closed)));
+        assert_eq!(ws.close_code(), Some(CloseCode::NORMAL));
+        Ok::<_, Error>(())
+    };
+    tokio::time::timeout(LIMIT, session).await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn h2_bad_requests_get_the_crates_answers() {
+    let addr = server().await;
+    let mut sender = h2_client(addr).await;
+    let other = h2_exchange(&mut sender, addr, "webtransport", "", &[]).await;
+    assert_h2_rejection(&other, Reject::from_error(HandshakeError::InvalidHeader(":protocol")));
+    assert_eq!(other.status(), 400);
+
+    let old = h2_exchange(
+        &mut sender,
+        addr,
+        "websocket",
+        "sec-websocket-version",
+        &[("sec-websocket-version", "8")],
+    )
+    .await;
+    assert_h2_rejection(&old, Reject::from_error(HandshakeError::UnsupportedWebSocketVersion));
+    assert_eq!(old.headers()["sec-websocket-version"], "13");
+
+    let evil =
+        h2_exchange(&mut sender, addr, "websocket", "", &[("origin", "https://evil.example")])
+            .await;
+    assert_h2_rejection(&evil, Reject::from_error(HandshakeError::ForbiddenOrigin));
+    assert_eq!(evil.status(), 403);
+
+    // A plain GET of the route over HTTP/2 is no WebSocket: 405, `allow: CONNECT`.
+    let get = Request::get(format!("http://{addr}{PATH}")).body(Empty::new()).unwrap();
+    let response = sender.send_request(get).await.unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "CONNECT");
+
+    // The connection is still good for a WebSocket after all that.
+    let own =
+        h2_exchange(&mut sender, addr, "websocket", "", &[("origin", &format!("http://{addr}"))])
+            .await;
+    assert_eq!(own.status(), 200);
 }
