@@ -102,7 +102,8 @@ impl<S: Transport> WebSocket<S> {
         self.stream
     }
 
-    /// The subprotocol agreed in the handshake.
+    /// The subprotocol agreed in the handshake this driver ran; `None` after
+    /// `from_connection` (the upgrade that built the connection has it).
     pub fn subprotocol(&self) -> Option<&str> {
         self.driver.subprotocol()
     }

@@ -443,7 +443,8 @@ impl<O: OutputBuffer> Driver<O> {
         }
     }
 
-    /// The subprotocol agreed in the handshake.
+    /// The subprotocol agreed in the handshake this driver ran; `None` after
+    /// `from_connection` (the upgrade that built the connection has it).
     pub fn subprotocol(&self) -> Option<&str> {
         self.agreed.as_ref().and_then(crate::handshake::Negotiated::subprotocol)
     }

@@ -340,7 +340,8 @@ impl<T: Read + Write, O: OutputBuffer> WebSocket<T, O> {
         self.core.driver.connection_and_output().expect("a WebSocket's driver has a connection")
     }
 
-    /// The subprotocol agreed in the handshake.
+    /// The subprotocol agreed in the handshake this driver ran; `None` after
+    /// `from_connection` (the upgrade that built the connection has it).
     pub fn subprotocol(&self) -> Option<&str> {
         self.core.driver.subprotocol()
     }

@@ -119,7 +119,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> WebSocket<T> {
         self.io
     }
 
-    /// The subprotocol agreed in the handshake.
+    /// The subprotocol agreed in the handshake this driver ran; `None` after
+    /// `from_connection` (the upgrade that built the connection has it).
     pub fn subprotocol(&self) -> Option<&str> {
         self.driver.subprotocol()
     }
