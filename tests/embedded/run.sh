@@ -14,6 +14,8 @@ set -euo pipefail
 source "$(dirname "$0")/toolchain.sh"
 
 start=$(date +%s)
+# Its own workspace, which the project's `cargo fmt --all` does not reach.
+cargo fmt --manifest-path "$EMBEDDED_DIR/Cargo.toml" --all -- --check
 embedded_setup
 echo "embedded: toolchain ready in $(( $(date +%s) - start ))s"
 

@@ -109,7 +109,10 @@ fn deliver<T: RngCore, S: WebSocketType>(
         let got = match r.message_type {
             In::Text | In::Binary => {
                 let end = message_len + payload.len();
-                message.get_mut(message_len..end).ok_or("message too big")?.copy_from_slice(payload);
+                message
+                    .get_mut(message_len..end)
+                    .ok_or("message too big")?
+                    .copy_from_slice(payload);
                 message_len = end;
                 if !r.end_of_message {
                     continue;

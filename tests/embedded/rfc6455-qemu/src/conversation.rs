@@ -162,7 +162,10 @@ pub fn run() -> Checked {
     let text = "hello from a Cortex-M";
     client.conn.send_text(text, &mut c2s).map_err(|_| "send_text")?;
     check(c2s.len() == 2 + 4 + text.len(), "text frame length")?;
-    check(c2s.filled()[0] == 0x81 && c2s.filled()[1] == 0x80 | text.len() as u8, "text frame header")?;
+    check(
+        c2s.filled()[0] == 0x81 && c2s.filled()[1] == 0x80 | text.len() as u8,
+        "text frame header",
+    )?;
     check(&c2s.filled()[6..] != text.as_bytes(), "text payload masked on the wire")?;
     deliver(&mut server, &mut c2s, &[Expect::Text(text)], &mut s2c)?;
 

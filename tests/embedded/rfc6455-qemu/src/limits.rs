@@ -40,9 +40,7 @@ fn header(len: u64, masked: bool) -> ([u8; 24], usize) {
 fn is_close_1009(frame: &[u8], role: Role) -> bool {
     match (role, frame) {
         (Role::Server, [0x88, 2, 0x03, 0xf1]) => true,
-        (Role::Client, [0x88, 0x82, k0, k1, _, _, c0, c1]) => {
-            [c0 ^ k0, c1 ^ k1] == [0x03, 0xf1]
-        }
+        (Role::Client, [0x88, 0x82, k0, k1, _, _, c0, c1]) => [c0 ^ k0, c1 ^ k1] == [0x03, 0xf1],
         _ => false,
     }
 }
@@ -149,10 +147,7 @@ fn largest_addressable() -> Checked {
     let (mut bytes, n) = header(USIZE_MAX, true);
     let mut decoder = FrameDecoder::new(HeaderRules::for_receiver(Role::Server), u64::MAX);
     let (step, rest) = decoder.decode(&mut bytes[..n + 3]).map_err(|_| "2^32-1: refused")?;
-    check(
-        matches!(step, Decoded::Header(h) if h.payload_len == USIZE_MAX),
-        "2^32-1: the header",
-    )?;
+    check(matches!(step, Decoded::Header(h) if h.payload_len == USIZE_MAX), "2^32-1: the header")?;
     let (step, rest) = decoder.decode(rest).map_err(|_| "2^32-1: payload refused")?;
     check(
         matches!(step, Decoded::Payload { data, frame_end: false } if data.len() == 3),
