@@ -40,3 +40,9 @@ for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
     done
   done
 done
+
+# Not in the table: what embedded-websocket makes of a 64-bit length on this 32-bit
+# target (rfc6455 refuses it with 1009: rfc6455-qemu's `checks`).
+echo
+elf=$(embedded_build thumbv7em-none-eabihf release ews-qemu ews-length)
+embedded_qemu thumbv7em-none-eabihf "$elf"
