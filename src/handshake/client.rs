@@ -38,15 +38,15 @@ use crate::FrameSink;
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClientRequest<'r> {
-    host: &'r str,
-    port: Option<u16>,
-    secure: bool,
-    target: &'r str,
+    pub(crate) host: &'r str,
+    pub(crate) port: Option<u16>,
+    pub(crate) secure: bool,
+    pub(crate) target: &'r str,
     key: ClientKey,
-    subprotocols: &'r [&'r str],
-    extensions: &'r [&'r str],
-    origin: Option<&'r str>,
-    headers: &'r [(&'r str, &'r str)],
+    pub(crate) subprotocols: &'r [&'r str],
+    pub(crate) extensions: &'r [&'r str],
+    pub(crate) origin: Option<&'r str>,
+    pub(crate) headers: &'r [(&'r str, &'r str)],
     #[cfg(feature = "deflate")]
     deflate: Option<DeflateConfig>,
 }
@@ -211,7 +211,7 @@ impl<'r> ClientRequest<'r> {
         write_all(sink, |o| self.emit(o))
     }
 
-    fn check(&self) -> Result<(), UsageError> {
+    pub(crate) fn check(&self) -> Result<(), UsageError> {
         check_host(self.host)?;
         let target_ok = matches!(self.target.as_bytes(), [] | [b'/' | b'?', ..])
             && self.target.bytes().all(|b| matches!(b, b'!'..=b'~') && b != b'#');
@@ -279,7 +279,7 @@ impl<'r> ClientRequest<'r> {
 
     /// The permessage-deflate offer this request sends, if any.
     #[cfg(feature = "deflate")]
-    fn deflate_offer(&self) -> Option<deflate::ExtensionHeader> {
+    pub(crate) fn deflate_offer(&self) -> Option<deflate::ExtensionHeader> {
         self.deflate.filter(|policy| policy.enabled).map(|policy| deflate::offer(&policy))
     }
 
@@ -313,13 +313,24 @@ impl<'r> ClientRequest<'r> {
         if accept != self.key.accept_key().as_bytes() {
             return Err(HandshakeError::InvalidAccept.into());
         }
+        self.negotiated(&seen, head.len)
+    }
+
+    /// What an accepting answer agreed to, checked against what this request offered:
+    /// `Sec-WebSocket-Protocol` and `Sec-WebSocket-Extensions` (RFC 6455 §4.1 items 5-6,
+    /// RFC 7692 §7), the same over HTTP/1.1, HTTP/2 and HTTP/3.
+    pub(crate) fn negotiated(
+        &self,
+        seen: &Seen<'_>,
+        head_len: usize,
+    ) -> Result<ClientUpgrade, ResponseError> {
         let subprotocol = seen.protocol.map(|p| self.offered_protocol(p)).transpose()?;
         if let Some(extensions) = seen.extensions {
             self.check_extensions(extensions)?;
         }
         // Every offered subprotocol fits (`check`); one that does not was never offered.
         let negotiated =
-            Negotiated::new(head.len, subprotocol).ok_or(HandshakeError::UnexpectedSubprotocol)?;
+            Negotiated::new(head_len, subprotocol).ok_or(HandshakeError::UnexpectedSubprotocol)?;
         #[cfg(feature = "deflate")]
         let negotiated = match self.deflate.filter(|policy| policy.enabled) {
             Some(policy) => {
@@ -434,14 +445,14 @@ fn parse_status_line(line: &[u8]) -> Result<(u8, u16), HandshakeError> {
 
 /// Response headers that may appear only once (RFC 6455 §11.3).
 #[derive(Default)]
-struct Seen<'a> {
+pub(crate) struct Seen<'a> {
     upgrade: Option<&'a [u8]>,
     accept: Option<&'a [u8]>,
     protocol: Option<&'a [u8]>,
     extensions: Option<&'a [u8]>,
 }
 
-fn collect(headers: Headers<'_>) -> Result<Seen<'_>, HandshakeError> {
+pub(crate) fn collect(headers: Headers<'_>) -> Result<Seen<'_>, HandshakeError> {
     let mut seen = Seen::default();
     for h in headers {
         let (slot, name) = match h.name {

@@ -63,6 +63,9 @@ pub enum HandshakeError {
     InvalidLineEnding,
     /// The request method is not `GET` (RFC 6455 §4.1, status 405).
     MethodNotGet,
+    /// The `:method` of a request with a `:protocol` is not `CONNECT` (RFC 8441 §4,
+    /// RFC 9220 §3; status 405).
+    MethodNotConnect,
     /// The HTTP version is below 1.1 or its major version is not 1 (RFC 6455 §4.1).
     UnsupportedHttpVersion,
     /// A required header is absent; the name says which.
@@ -117,7 +120,7 @@ impl HandshakeError {
     pub const fn status(&self) -> u16 {
         match self {
             Self::HeadTooLarge | Self::TooManyHeaders => 431,
-            Self::MethodNotGet => 405,
+            Self::MethodNotGet | Self::MethodNotConnect => 405,
             Self::UnsupportedWebSocketVersion => 426,
             Self::ForbiddenOrigin => 403,
             _ => 400,
@@ -140,6 +143,7 @@ impl fmt::Display for HandshakeError {
             Self::InvalidHeaderValue => "invalid header value",
             Self::InvalidLineEnding => "invalid line ending",
             Self::MethodNotGet => "method is not GET",
+            Self::MethodNotConnect => "method is not CONNECT",
             Self::UnsupportedHttpVersion => "http version below 1.1",
             Self::MissingHeader(name) => return write!(f, "missing {name} header"),
             Self::DuplicateHeader(name) => return write!(f, "duplicate {name} header"),

@@ -226,21 +226,43 @@ impl<'a> Header<'a> {
     }
 }
 
-/// An iterator over the header lines of a validated head, in order.
+/// An iterator over the header fields of a validated request or response, in order: the
+/// header lines of an HTTP/1.1 head, or the regular fields (pseudo-header fields excluded)
+/// of an HTTP/2 or HTTP/3 extended CONNECT.
 #[derive(Clone, Debug)]
 pub struct Headers<'a> {
-    rest: &'a [u8],
+    source: Source<'a>,
+}
+
+#[derive(Clone, Debug)]
+enum Source<'a> {
+    /// Header lines, each ending with `CRLF`.
+    Lines(&'a [u8]),
+    /// Header fields as an HTTP/2 or HTTP/3 stack decoded them.
+    Fields(core::slice::Iter<'a, Header<'a>>),
+}
+
+impl<'a> Headers<'a> {
+    /// The regular fields among `fields`: every field whose name does not start with `:`.
+    pub(crate) fn fields(fields: &'a [Header<'a>]) -> Self {
+        Self { source: Source::Fields(fields.iter()) }
+    }
 }
 
 impl<'a> Iterator for Headers<'a> {
     type Item = Header<'a>;
 
     fn next(&mut self) -> Option<Header<'a>> {
-        let (line, rest) = split_line(self.rest)?;
-        self.rest = rest;
-        let (name, value) = split_once(line, b':')?;
-        let name = core::str::from_utf8(name).ok()?;
-        Some(Header { name, value: trim(value) })
+        match &mut self.source {
+            Source::Lines(rest) => {
+                let (line, after) = split_line(rest)?;
+                *rest = after;
+                let (name, value) = split_once(line, b':')?;
+                let name = core::str::from_utf8(name).ok()?;
+                Some(Header { name, value: trim(value) })
+            }
+            Source::Fields(fields) => fields.find(|h| !h.name.starts_with(':')).copied(),
+        }
     }
 }
 
@@ -268,7 +290,7 @@ impl<'a> Head<'a> {
     }
 
     pub(crate) fn headers(&self) -> Headers<'a> {
-        Headers { rest: self.fields }
+        Headers { source: Source::Lines(self.fields) }
     }
 
     /// The first header named `name`, ignoring ASCII case.

@@ -15,8 +15,19 @@
 //! converted, so both paths send the same headers.
 //!
 //! The HTTP stack has already bounded the size of the head, so no [`Limits`] apply to
-//! these copies. Only the HTTP/1.1 Upgrade of RFC 6455 is covered: WebSocket over HTTP/2
-//! (RFC 8441, extended `CONNECT`) is refused like any other method than `GET`, with 405.
+//! these copies. [`validate_request`](http::validate_request) takes the HTTP/1.1 Upgrade of RFC 6455 and refuses
+//! any other method than `GET` with 405.
+//!
+//! WebSocket over HTTP/2 (RFC 8441) and HTTP/3 (RFC 9220), the extended `CONNECT`, has
+//! its own functions: [`validate_connect_request`](http::validate_connect_request), [`accept_connect_response`](http::accept_connect_response),
+//! [`reject_connect_response`](http::reject_connect_response), [`ClientRequest::to_http_connect`] and
+//! [`validate_connect_response`](http::validate_connect_response). They view the `http` types as the header fields
+//! [`ConnectRequest`] and [`ClientRequest::check_connect_response`] validate, with no
+//! HTTP/1.1 head in between. The `:protocol` pseudo-header field is not part of
+//! `http::Request`: the `h2` crate keeps it as an `h2::ext::Protocol` in the request's
+//! extensions (hyper as a `hyper::ext::Protocol`), so the caller hands it over as text.
+//! `examples/h2_echo.rs` in the repository is a whole HTTP/2 server and client on the
+//! `h2` crate.
 //!
 //! # Server
 //!
@@ -95,8 +106,9 @@ use ::http::{Method, StatusCode, Uri, Version};
 
 use super::head::{is_field_byte, Head, Kind, Scanner};
 use super::{
-    Accept, ClientHandshake, ClientRequest, ClientUpgrade, HandshakeError, Limits, Reject, Request,
-    ResponseError, ServerHandshake, ServerUpgrade, Status, UsageError,
+    Accept, ClientHandshake, ClientRequest, ClientUpgrade, ConnectRequest, HandshakeError, Header,
+    Limits, Reject, Request, ResponseError, ServerHandshake, ServerUpgrade, Status, UsageError,
+    WEBSOCKET_VERSION,
 };
 
 /// The HTTP stack bounded the head already; its copy is checked for syntax and meaning only.
@@ -372,6 +384,239 @@ impl ClientRequest<'_> {
         copy_headers(&head, request.headers_mut())?;
         Ok(request)
     }
+
+    /// The request as an extended CONNECT for HTTP/2 or HTTP/3 (feature `http`), with the
+    /// fields of [`to_connect`](Self::to_connect) (extra header names lowercased): method
+    /// `CONNECT`, the absolute URI (`https` for `wss`, `http` for `ws`), version HTTP/2.
+    /// Add the `:protocol` to its extensions before sending it: with the `h2` crate,
+    /// `h2::ext::Protocol::from_static("websocket")`.
+    ///
+    /// ```
+    /// use rfc6455::handshake::{ClientKey, ClientRequest};
+    ///
+    /// let request = ClientRequest::from_uri("wss://example.com/chat", ClientKey::from_random([7; 16]))?
+    ///     .with_subprotocols(&["chat"])
+    ///     .with_headers(&[("Authorization", "Bearer x")]);
+    /// let outgoing = request.to_http_connect()?;
+    /// assert_eq!(outgoing.method(), http::Method::CONNECT);
+    /// assert_eq!(outgoing.uri(), "https://example.com/chat");
+    /// assert_eq!(outgoing.headers()["sec-websocket-version"], "13");
+    /// assert_eq!(outgoing.headers()["sec-websocket-protocol"], "chat");
+    /// assert_eq!(outgoing.headers()["authorization"], "Bearer x");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`to_connect`](Self::to_connect).
+    pub fn to_http_connect(&self) -> Result<::http::Request<()>, UsageError> {
+        let lowered = lowercase_names(self.headers);
+        let pairs: Vec<(&str, &str)> = lowered.iter().map(|(n, v)| (n.as_str(), *v)).collect();
+        let connect = self.with_headers(&pairs).to_connect()?;
+        let uri =
+            alloc::format!("{}://{}{}", connect.scheme(), connect.authority(), connect.path());
+        let mut request = ::http::Request::new(());
+        *request.method_mut() = Method::CONNECT;
+        *request.uri_mut() = Uri::try_from(uri).map_err(|_| UsageError::InvalidTarget)?;
+        *request.version_mut() = Version::HTTP_2;
+        for (name, value) in connect.fields().filter(|(name, _)| !name.starts_with(':')) {
+            append(request.headers_mut(), name, value)?;
+        }
+        Ok(request)
+    }
+}
+
+/// Validates an extended CONNECT received by an HTTP/2 or HTTP/3 stack (RFC 8441,
+/// RFC 9220), with every check of [`ConnectRequest::parse`].
+///
+/// `protocol` is the request's `:protocol`, which `http::Request` does not hold: with the
+/// `h2` crate, `request.extensions().get::<h2::ext::Protocol>().map(|p| p.as_str())`.
+/// `fields` is cleared and receives the request's pseudo-header fields (from the method,
+/// `protocol` and the URI's scheme, authority and path) and its headers, borrowing
+/// `request`; the returned [`ConnectRequest`] is a view of them.
+///
+/// ```
+/// use rfc6455::handshake::http::{accept_connect_response, validate_connect_request};
+/// use rfc6455::handshake::{Accept, OriginPolicy};
+///
+/// // What an h2 server hands over (`h2::server::Connection::accept`), and the
+/// // `h2::ext::Protocol` from its extensions.
+/// let incoming = http::Request::builder()
+///     .method("CONNECT")
+///     .version(http::Version::HTTP_2)
+///     .uri("https://example.com/chat")
+///     .header("sec-websocket-version", "13")
+///     .header("sec-websocket-protocol", "chat")
+///     .header("origin", "https://example.com")
+///     .body(())?;
+/// let mut fields = Vec::new();
+/// let request = validate_connect_request(&incoming, Some("websocket"), &mut fields)?;
+/// OriginPolicy::SameHost.check_connect(&request)?;
+/// let accept = Accept::new().with_subprotocol(request.select_subprotocol(&["chat"]));
+/// let (response, upgrade) = accept_connect_response(&request, &accept)?;
+/// assert_eq!(response.status(), 200);
+/// assert_eq!(response.headers()["sec-websocket-protocol"], "chat");
+/// // h2: `respond.send_response(response, false)`, then run
+/// // `upgrade.into_connection(config)` over the stream's `SendStream` and `RecvStream`.
+/// assert_eq!(upgrade.subprotocol(), Some("chat"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// Any [`HandshakeError`] of [`ConnectRequest::parse`], and
+/// [`HandshakeError::UnsupportedHttpVersion`] for a request that did not come over
+/// HTTP/2 or HTTP/3. Answer it with [`reject_connect_response`] and
+/// [`Reject::from_error`].
+pub fn validate_connect_request<'a, 'b, B>(
+    request: &'a ::http::Request<B>,
+    protocol: Option<&'a str>,
+    fields: &'b mut Vec<Header<'a>>,
+) -> Result<ConnectRequest<'b>, HandshakeError> {
+    if !matches!(request.version(), Version::HTTP_2 | Version::HTTP_3) {
+        return Err(HandshakeError::UnsupportedHttpVersion);
+    }
+    fields.clear();
+    let uri = request.uri();
+    let mut pseudo = |name, value: Option<&'a str>| {
+        if let Some(value) = value {
+            fields.push(Header { name, value: value.as_bytes() });
+        }
+    };
+    pseudo(":method", Some(request.method().as_str()));
+    pseudo(":protocol", protocol);
+    pseudo(":scheme", uri.scheme_str());
+    pseudo(":authority", uri.authority().map(::http::uri::Authority::as_str));
+    pseudo(":path", uri.path_and_query().map(::http::uri::PathAndQuery::as_str));
+    for (name, value) in request.headers() {
+        fields.push(Header { name: name.as_str(), value: value.as_bytes() });
+    }
+    ConnectRequest::parse(fields)
+}
+
+/// The `200` answer to an extended CONNECT, with the fields [`ConnectRequest::accept`]
+/// gives (extra header names lowercased), and the [`ServerUpgrade`] that builds the
+/// connection to run over the stream.
+///
+/// # Errors
+///
+/// As [`ConnectRequest::accept`]: [`UsageError::SubprotocolNotOffered`],
+/// [`UsageError::SubprotocolTooLong`], [`UsageError::ExtensionNotOffered`],
+/// [`UsageError::InvalidExtension`], [`UsageError::ReservedExtension`],
+/// [`UsageError::InvalidHeader`] or [`UsageError::ReservedHeader`].
+pub fn accept_connect_response(
+    request: &ConnectRequest<'_>,
+    accept: &Accept<'_>,
+) -> Result<(::http::Response<()>, ServerUpgrade), UsageError> {
+    let lowered = lowercase_names(accept.headers);
+    let pairs: Vec<(&str, &str)> = lowered.iter().map(|(n, v)| (n.as_str(), *v)).collect();
+    let (answer, upgrade) = request.accept(&accept.with_headers(&pairs))?;
+    let mut response = ::http::Response::new(());
+    *response.status_mut() = StatusCode::OK;
+    for (name, value) in answer.fields() {
+        append(response.headers_mut(), name, value)?;
+    }
+    Ok((response, upgrade))
+}
+
+/// The error response `reject` describes, for an extended CONNECT over HTTP/2 or HTTP/3:
+/// its status, its extra headers, `sec-websocket-version: 13` for a 426, `allow: CONNECT`
+/// for a 405, and the body [`Reject::write`] writes, with its `content-type`. Unlike
+/// [`reject_response`], no `connection` field: HTTP/2 and HTTP/3 forbid it, and a refused
+/// stream ends on its own.
+///
+/// ```
+/// use rfc6455::handshake::http::reject_connect_response;
+/// use rfc6455::handshake::{HandshakeError, Reject};
+///
+/// let response = reject_connect_response(&Reject::from_error(HandshakeError::MethodNotConnect))?;
+/// assert_eq!(response.status(), 405);
+/// assert_eq!(response.headers()["allow"], "CONNECT");
+/// assert!(response.headers().get("connection").is_none());
+/// assert_eq!(response.body(), b"method is not CONNECT\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`Reject::write`]: [`UsageError::InvalidStatus`] outside `200..=599`,
+/// [`UsageError::InvalidHeader`] or [`UsageError::ReservedHeader`].
+pub fn reject_connect_response(
+    reject: &Reject<'_>,
+) -> Result<::http::Response<Vec<u8>>, UsageError> {
+    reject.check()?;
+    let body = reject.body();
+    let mut response = ::http::Response::new(());
+    let status = StatusCode::from_u16(reject.status()).map_err(|_| UsageError::InvalidStatus)?;
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    if status == StatusCode::UPGRADE_REQUIRED {
+        append(headers, "sec-websocket-version", WEBSOCKET_VERSION)?;
+    }
+    let has = |name: &str| reject.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+    if status == StatusCode::METHOD_NOT_ALLOWED && !has("allow") {
+        append(headers, "allow", "CONNECT")?;
+    }
+    if !body.is_empty() && !has("content-type") {
+        append(headers, "content-type", "text/plain; charset=utf-8")?;
+    }
+    for (name, value) in reject.headers {
+        append(headers, name, value)?;
+    }
+    Ok(response.map(|()| body))
+}
+
+/// Validates the answer an HTTP/2 or HTTP/3 stack received for `request`'s extended
+/// CONNECT, with every check of [`ClientRequest::check_connect_response`].
+///
+/// ```
+/// use rfc6455::handshake::http::validate_connect_response;
+/// use rfc6455::handshake::{ClientKey, ClientRequest, HandshakeError, ResponseError};
+///
+/// let request = ClientRequest::from_uri("ws://example.com/chat", ClientKey::from_random([7; 16]))?
+///     .with_subprotocols(&["chat"]);
+/// let answer = http::Response::builder().status(200).header("sec-websocket-protocol", "chat").body(())?;
+/// assert_eq!(validate_connect_response(&request, &answer)?.subprotocol(), Some("chat"));
+///
+/// let wrong = http::Response::builder().status(200).header("sec-websocket-protocol", "mqtt").body(())?;
+/// assert_eq!(
+///     validate_connect_response(&request, &wrong),
+///     Err(ResponseError::Invalid(HandshakeError::UnexpectedSubprotocol))
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`ClientRequest::check_connect_response`]: [`ResponseError::Rejected`] for a status
+/// outside `200..=299`, [`ResponseError::Invalid`] for an answer that agrees to something
+/// the request did not offer (reset the stream).
+pub fn validate_connect_response<B>(
+    request: &ClientRequest<'_>,
+    response: &::http::Response<B>,
+) -> Result<ClientUpgrade, ResponseError> {
+    let fields: Vec<Header<'_>> = response
+        .headers()
+        .iter()
+        .map(|(name, value)| Header { name: name.as_str(), value: value.as_bytes() })
+        .collect();
+    request.check_connect_response(response.status().as_u16(), &fields)
+}
+
+/// `headers` with lowercase names, as HTTP/2 and HTTP/3 send them.
+fn lowercase_names<'v>(headers: &[(&str, &'v str)]) -> Vec<(alloc::string::String, &'v str)> {
+    headers.iter().map(|(name, value)| (name.to_ascii_lowercase(), *value)).collect()
+}
+
+/// Appends one field to `map`.
+fn append(map: &mut HeaderMap, name: &str, value: &str) -> Result<(), UsageError> {
+    let name = HeaderName::from_bytes(name.as_bytes());
+    let value = HeaderValue::from_str(value);
+    let (Ok(name), Ok(value)) = (name, value) else {
+        return Err(UsageError::InvalidHeader);
+    };
+    map.try_append(name, value).map_err(|_| UsageError::InvalidHeader)?;
+    Ok(())
 }
 
 /// Appends `uri` as a request target in the form the HTTP stack received it, so that

@@ -126,6 +126,7 @@
 
 mod accept;
 mod client;
+mod connect;
 mod error;
 mod head;
 /// Conversions to and from `http::Request` and `http::Response` (feature `http`).
@@ -140,6 +141,7 @@ mod write;
 
 pub use accept::{accept_key, AcceptKey, ClientKey};
 pub use client::{ClientHandshake, ClientRequest};
+pub use connect::{ClientConnect, ConnectRequest, ConnectResponse};
 pub use error::{HandshakeError, Rejected, ResponseError, UsageError};
 pub use head::{Header, Headers};
 pub use negotiate::{Extension, Extensions, Param, ParamValue, Params, Subprotocols};

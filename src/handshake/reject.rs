@@ -3,6 +3,7 @@
 
 use core::fmt::Write as _;
 
+use super::connect::ConnectRequest;
 use super::server::Request;
 use super::write::{check_headers, has_header, measure, reason_phrase, write_all, Out};
 use super::{HandshakeError, UsageError, WEBSOCKET_VERSION};
@@ -36,7 +37,7 @@ use crate::FrameSink;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Reject<'r> {
     status: u16,
-    headers: &'r [(&'r str, &'r str)],
+    pub(crate) headers: &'r [(&'r str, &'r str)],
     body: Body<'r>,
 }
 
@@ -91,11 +92,20 @@ impl<'r> Reject<'r> {
         write_all(sink, |o| self.emit(o))
     }
 
-    fn check(&self) -> Result<(), UsageError> {
+    pub(crate) fn check(&self) -> Result<(), UsageError> {
         if !(200..=599).contains(&self.status) {
             return Err(UsageError::InvalidStatus);
         }
         check_headers(self.headers, &RESERVED)
+    }
+
+    /// The body [`write`](Self::write) writes after the head.
+    #[cfg(feature = "http")]
+    pub(crate) fn body(&self) -> alloc::vec::Vec<u8> {
+        let mut body = alloc::vec::Vec::new();
+        // A `Vec` sink has room for anything.
+        let _ = write_all(&mut body, |o| self.emit_body(o));
+        body
     }
 
     fn emit_body(&self, o: &mut Out<'_>) {
@@ -168,14 +178,45 @@ impl OriginPolicy<'_> {
     ///
     /// [`HandshakeError::ForbiddenOrigin`] (status 403) when the origin is refused.
     pub fn check(&self, request: &Request<'_>) -> Result<(), HandshakeError> {
-        let Some(origin) = request.origin() else {
+        self.allows(request.origin(), request.host())
+    }
+
+    /// The same check for an extended CONNECT over HTTP/2 or HTTP/3 (RFC 8441 §5), whose
+    /// [`host`](ConnectRequest::host) is the `:authority`.
+    ///
+    /// ```
+    /// use rfc6455::handshake::{ConnectRequest, HandshakeError, Header, OriginPolicy};
+    ///
+    /// let fields = [
+    ///     Header { name: ":method", value: b"CONNECT" },
+    ///     Header { name: ":protocol", value: b"websocket" },
+    ///     Header { name: ":scheme", value: b"https" },
+    ///     Header { name: ":authority", value: b"chat.example" },
+    ///     Header { name: ":path", value: b"/" },
+    ///     Header { name: "sec-websocket-version", value: b"13" },
+    ///     Header { name: "origin", value: b"https://evil.example" },
+    /// ];
+    /// let request = ConnectRequest::parse(&fields)?;
+    /// assert_eq!(OriginPolicy::SameHost.check_connect(&request), Err(HandshakeError::ForbiddenOrigin));
+    /// # Ok::<(), HandshakeError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`HandshakeError::ForbiddenOrigin`] (status 403) when the policy refuses the origin.
+    pub fn check_connect(&self, request: &ConnectRequest<'_>) -> Result<(), HandshakeError> {
+        self.allows(request.origin(), request.host())
+    }
+
+    fn allows(&self, origin: Option<&str>, host: &str) -> Result<(), HandshakeError> {
+        let Some(origin) = origin else {
             return Ok(());
         };
         let allowed = match self {
             Self::AllowAny => true,
             Self::AllowList(list) => list.iter().any(|o| o.eq_ignore_ascii_case(origin)),
             Self::SameHost => origin_authority(origin)
-                .is_some_and(|authority| authority.eq_ignore_ascii_case(request.host())),
+                .is_some_and(|authority| authority.eq_ignore_ascii_case(host)),
         };
         if allowed {
             Ok(())

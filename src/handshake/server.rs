@@ -132,20 +132,20 @@ pub struct Request<'a> {
 
 /// Headers that may appear only once in a request, and where they are kept.
 #[derive(Default)]
-struct Seen<'a> {
-    host: Option<&'a [u8]>,
-    origin: Option<&'a [u8]>,
+pub(crate) struct Seen<'a> {
+    pub(crate) host: Option<&'a [u8]>,
+    pub(crate) origin: Option<&'a [u8]>,
     key: Option<&'a [u8]>,
-    version: Option<&'a [u8]>,
-    upgrade: bool,
-    connection: bool,
+    pub(crate) version: Option<&'a [u8]>,
+    pub(crate) upgrade: bool,
+    pub(crate) connection: bool,
 }
 
 impl<'a> Request<'a> {
     fn from_head(head: Head<'a>) -> Result<Self, HandshakeError> {
         let target = parse_request_line(head.start_line)?;
         let parsed = parse_target(target)?;
-        let seen = Self::collect(head.headers())?;
+        let seen = collect(head.headers())?;
         let host = seen.host.ok_or(HandshakeError::MissingHeader("Host"))?;
         let host = host_str(host).ok_or(HandshakeError::InvalidHeader("Host"))?;
         let host = parsed.authority_for(host)?;
@@ -163,33 +163,6 @@ impl<'a> Request<'a> {
             None => None,
         };
         Ok(Self { head, target, path: parsed.path, query: parsed.query, host, origin, key })
-    }
-
-    /// One pass over the headers: single-instance headers, list syntax, body framing.
-    fn collect(headers: Headers<'a>) -> Result<Seen<'a>, HandshakeError> {
-        let mut seen = Seen::default();
-        for h in headers {
-            let slot = match h.name {
-                n if n.eq_ignore_ascii_case("Host") => Some((&mut seen.host, "Host")),
-                n if n.eq_ignore_ascii_case("Origin") => Some((&mut seen.origin, "Origin")),
-                n if n.eq_ignore_ascii_case("Sec-WebSocket-Key") => {
-                    Some((&mut seen.key, "Sec-WebSocket-Key"))
-                }
-                n if n.eq_ignore_ascii_case("Sec-WebSocket-Version") => {
-                    Some((&mut seen.version, "Sec-WebSocket-Version"))
-                }
-                _ => None,
-            };
-            if let Some((slot, name)) = slot {
-                if slot.replace(h.value).is_some() {
-                    return Err(HandshakeError::DuplicateHeader(name));
-                }
-            }
-            seen.upgrade |= h.is("Upgrade");
-            seen.connection |= h.is("Connection");
-            check_syntax(h.name, h.value)?;
-        }
-        Ok(seen)
     }
 
     /// The request target verbatim, as the request line has it: path and query in
@@ -305,7 +278,7 @@ impl<'a> Request<'a> {
         accept: &Accept<'_>,
         sink: &mut S,
     ) -> Result<ServerUpgrade, UsageError> {
-        self.check_accept(accept)?;
+        check_accept(accept, self.headers())?;
         let negotiated = Negotiated::new(self.head_len(), accept.subprotocol)
             .ok_or(UsageError::SubprotocolTooLong)?;
         let key = accept_key(self.key.as_bytes());
@@ -322,35 +295,39 @@ impl<'a> Request<'a> {
             Ok(ServerUpgrade::new(negotiated))
         }
     }
+}
 
-    fn check_accept(&self, accept: &Accept<'_>) -> Result<(), UsageError> {
-        if let Some(chosen) = accept.subprotocol {
-            if !self.subprotocols().any(|offered| offered == chosen) {
-                return Err(UsageError::SubprotocolNotOffered);
-            }
+/// Checks the caller's decision against what the client offered in `headers`: the
+/// subprotocol and extensions must have been offered, extra headers must be valid and none
+/// the answer writes itself.
+pub(crate) fn check_accept(accept: &Accept<'_>, headers: Headers<'_>) -> Result<(), UsageError> {
+    if let Some(chosen) = accept.subprotocol {
+        if !Subprotocols::new(headers.clone()).any(|offered| offered == chosen) {
+            return Err(UsageError::SubprotocolNotOffered);
         }
-        for value in accept.extensions {
-            if !is_extension_list(value.as_bytes()) {
-                return Err(UsageError::InvalidExtension);
-            }
-            for ext in Extensions::from_value(value.as_bytes()) {
-                if ext.name().eq_ignore_ascii_case(PERMESSAGE_DEFLATE) {
-                    return Err(UsageError::ReservedExtension);
-                }
-                if !self.extensions().any(|offer| offer.name().eq_ignore_ascii_case(ext.name())) {
-                    return Err(UsageError::ExtensionNotOffered);
-                }
-            }
-        }
-        check_headers(accept.headers, &RESERVED_IN_101)
     }
+    for value in accept.extensions {
+        if !is_extension_list(value.as_bytes()) {
+            return Err(UsageError::InvalidExtension);
+        }
+        for ext in Extensions::from_value(value.as_bytes()) {
+            if ext.name().eq_ignore_ascii_case(PERMESSAGE_DEFLATE) {
+                return Err(UsageError::ReservedExtension);
+            }
+            let mut offers = Extensions::new(headers.clone());
+            if !offers.any(|offer| offer.name().eq_ignore_ascii_case(ext.name())) {
+                return Err(UsageError::ExtensionNotOffered);
+            }
+        }
+    }
+    check_headers(accept.headers, &RESERVED_IN_ANSWER)
 }
 
 /// The extension negotiated by `with_deflate` only (RFC 7692 §7).
 pub(crate) const PERMESSAGE_DEFLATE: &str = "permessage-deflate";
 
-/// Headers a `101` writes itself.
-const RESERVED_IN_101: [&str; 7] = [
+/// Headers an accepting answer (a `101`, or the `200` to an extended CONNECT) writes itself.
+pub(crate) const RESERVED_IN_ANSWER: [&str; 7] = [
     "Upgrade",
     "Connection",
     "Sec-WebSocket-Accept",
@@ -387,11 +364,11 @@ fn emit_accept(o: &mut Out<'_>, accept: &Accept<'_>, key: &AcceptKey, deflate: O
 /// Every field is optional; [`Accept::new`] accepts with none of them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Accept<'r> {
-    subprotocol: Option<&'r str>,
-    extensions: &'r [&'r str],
-    headers: &'r [(&'r str, &'r str)],
+    pub(crate) subprotocol: Option<&'r str>,
+    pub(crate) extensions: &'r [&'r str],
+    pub(crate) headers: &'r [(&'r str, &'r str)],
     #[cfg(feature = "deflate")]
-    deflate: Option<DeflateConfig>,
+    pub(crate) deflate: Option<DeflateConfig>,
 }
 
 impl<'r> Accept<'r> {
@@ -468,6 +445,33 @@ impl<'r> Accept<'r> {
     }
 }
 
+/// One pass over the headers: single-instance headers, list syntax, body framing.
+pub(crate) fn collect<'a>(headers: Headers<'a>) -> Result<Seen<'a>, HandshakeError> {
+    let mut seen = Seen::default();
+    for h in headers {
+        let slot = match h.name {
+            n if n.eq_ignore_ascii_case("Host") => Some((&mut seen.host, "Host")),
+            n if n.eq_ignore_ascii_case("Origin") => Some((&mut seen.origin, "Origin")),
+            n if n.eq_ignore_ascii_case("Sec-WebSocket-Key") => {
+                Some((&mut seen.key, "Sec-WebSocket-Key"))
+            }
+            n if n.eq_ignore_ascii_case("Sec-WebSocket-Version") => {
+                Some((&mut seen.version, "Sec-WebSocket-Version"))
+            }
+            _ => None,
+        };
+        if let Some((slot, name)) = slot {
+            if slot.replace(h.value).is_some() {
+                return Err(HandshakeError::DuplicateHeader(name));
+            }
+        }
+        seen.upgrade |= h.is("Upgrade");
+        seen.connection |= h.is("Connection");
+        check_syntax(h.name, h.value)?;
+    }
+    Ok(seen)
+}
+
 /// Checks `method SP target SP HTTP/1.x` (already lexically valid) and returns the target;
 /// its form is checked by [`parse_target`].
 fn parse_request_line(line: &[u8]) -> Result<&str, HandshakeError> {
@@ -501,7 +505,7 @@ fn check_upgrade(head: &Head<'_>, seen: &Seen<'_>) -> Result<(), HandshakeError>
 }
 
 /// Per-header syntax checks: negotiation lists (RFC 6455 §9.1) and body framing.
-fn check_syntax(name: &str, value: &[u8]) -> Result<(), HandshakeError> {
+pub(crate) fn check_syntax(name: &str, value: &[u8]) -> Result<(), HandshakeError> {
     if name.eq_ignore_ascii_case("Sec-WebSocket-Protocol") && !is_token_list(value) {
         return Err(HandshakeError::InvalidHeader("Sec-WebSocket-Protocol"));
     }
@@ -516,14 +520,14 @@ fn check_syntax(name: &str, value: &[u8]) -> Result<(), HandshakeError> {
 }
 
 /// A `Host` value: `uri-host [":" port]` characters only (RFC 3986 §3.2.2).
-fn host_str(value: &[u8]) -> Option<&str> {
+pub(crate) fn host_str(value: &[u8]) -> Option<&str> {
     let ok = !value.is_empty()
         && value.iter().all(|&b| b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=:[]".contains(&b));
     ok.then(|| core::str::from_utf8(value).ok()).flatten()
 }
 
 /// A non-empty value of visible ASCII characters.
-fn visible_str(value: &[u8]) -> Option<&str> {
+pub(crate) fn visible_str(value: &[u8]) -> Option<&str> {
     let ok = !value.is_empty() && value.iter().all(|&b| matches!(b, b'!'..=b'~'));
     ok.then(|| core::str::from_utf8(value).ok()).flatten()
 }
