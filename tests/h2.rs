@@ -11,14 +11,17 @@
 
 #![cfg(all(feature = "http", feature = "tokio", feature = "deflate"))]
 
+extern crate alloc;
+
 #[path = "../examples/common/h2_stream.rs"]
 mod h2_stream;
 
+use alloc::sync::Arc;
 use core::net::SocketAddr;
+use core::pin::Pin;
+use core::task::{Context, Poll};
 use core::time::Duration;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+use std::sync::Mutex;
 
 use bytes::Bytes;
 use h2::client::SendRequest;
@@ -26,9 +29,14 @@ use h2::ext::Protocol;
 use h2::server::SendResponse;
 use h2::{PingPong, RecvStream};
 use http::{Method, Request, Response, StatusCode};
+use rfc6455::handshake::http::{
+    accept_connect_response, reject_connect_response, validate_connect_request,
+    validate_connect_response,
+};
+use rfc6455::handshake::{Accept, ClientKey, ClientRequest, Reject, ResponseError};
 use rfc6455::message::MessageBuffer;
 use rfc6455::tokio::{Error, Message, WebSocket};
-use rfc6455::{CloseCode, Config, Connection, MessageReader, Received};
+use rfc6455::{random_mask_seed, CloseCode, Config, Connection, MessageReader, Received};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
@@ -38,6 +46,11 @@ use h2_stream::H2Stream;
 
 /// Bounds every exchange: a hang is a failure, not a stuck CI run.
 const LIMIT: Duration = Duration::from_secs(10);
+/// The HTTP/2 connection's receive window, on both ends: 16 times the streams' 65,535
+/// bytes. Data a WebSocket has not read yet holds its share of the connection window
+/// (h2 gives it back only as the stream's reader consumes); with windows of equal size,
+/// one WebSocket that is not being read would stall every other on the connection.
+const CONNECTION_WINDOW: u32 = 1 << 20;
 
 // ===== wire recording =====
 
@@ -170,9 +183,13 @@ async fn start_server(
     tokio::spawn(async move {
         for connection in 0.. {
             let (tcp, _) = listener.accept().await.unwrap();
+            // HTTP/2's small frames (WINDOW_UPDATE, SETTINGS ACK) must not wait for
+            // Nagle's algorithm.
+            tcp.set_nodelay(true).unwrap();
             let reports = reports.clone();
             tokio::spawn(async move {
                 let mut builder = h2::server::Builder::new();
+                builder.initial_connection_window_size(CONNECTION_WINDOW);
                 if connect_protocol {
                     builder.enable_connect_protocol();
                 }
@@ -212,7 +229,7 @@ async fn serve_stream(
         Ok(accepted) => accepted,
         Err(rejection) => {
             report.status = rejection.status();
-            let (parts, body) = rejection.into_parts();
+            let (parts, body) = (*rejection).into_parts();
             let mut send =
                 respond.send_response(Response::from_parts(parts, ()), body.is_empty()).unwrap();
             if !body.is_empty() {
@@ -277,32 +294,36 @@ async fn finish(
 
 // ===== the handshake, both ends =====
 
-/// Validates the extended CONNECT and builds the 200 and the server `Connection`
-/// (with whether permessage-deflate was agreed), or the rejection.
+/// The 200, the server `Connection`, and whether permessage-deflate was agreed.
+type Accepted = (Response<()>, Connection, bool);
+
+/// Validates the extended CONNECT with the crate (`:protocol websocket`, the version,
+/// the offers) and builds the 200 and the server `Connection` (with whether
+/// permessage-deflate was agreed), or the crate's rejection.
 fn server_handshake<B>(
     request: &Request<B>,
     config: &Config,
-) -> Result<(Response<()>, Connection, bool), Response<Vec<u8>>> {
+) -> Result<Accepted, Box<Response<Vec<u8>>>> {
     let protocol = request.extensions().get::<Protocol>().map(|p| p.as_str());
-    let reject = |status: u16| {
-        let mut response = Response::new(Vec::new());
-        *response.status_mut() = StatusCode::from_u16(status).unwrap();
-        response
-    };
-    if request.method() != Method::CONNECT || protocol != Some("websocket") {
-        return Err(reject(400));
-    }
-    if request.headers().get("sec-websocket-version").map(|v| v.as_bytes()) != Some(b"13") {
-        return Err(reject(426));
-    }
-    Ok((Response::new(()), Connection::server(*config), false))
+    let mut fields = Vec::new();
+    let connect = validate_connect_request(request, protocol, &mut fields)
+        .map_err(|error| Box::new(reject_connect_response(&Reject::from_error(error)).unwrap()))?;
+    let accept = Accept::new().with_deflate(*config.deflate());
+    let (response, upgrade) = accept_connect_response(&connect, &accept).unwrap();
+    let deflate = upgrade.deflate().is_some();
+    Ok((response, upgrade.into_connection(*config), deflate))
 }
 
 /// An HTTP/2 client connection to `addr`, its connection task spawned, once the server's
 /// SETTINGS are known (a PING round trip: the server's SETTINGS come before its PONG).
 async fn h2_client(addr: SocketAddr) -> SendRequest<Bytes> {
     let tcp = TcpStream::connect(addr).await.unwrap();
-    let (send_request, mut connection) = h2::client::handshake(tcp).await.unwrap();
+    tcp.set_nodelay(true).unwrap();
+    let (send_request, mut connection) = h2::client::Builder::new()
+        .initial_connection_window_size(CONNECTION_WINDOW)
+        .handshake(tcp)
+        .await
+        .unwrap();
     let mut ping_pong: PingPong = connection.ping_pong().unwrap();
     tokio::spawn(async move {
         let _ = connection.await;
@@ -343,22 +364,23 @@ async fn open(
     if check_settings && !h2.is_extended_connect_protocol_enabled() {
         return Err(OpenError::NotEnabled);
     }
-    let mut request = Request::builder()
-        .method(Method::CONNECT)
-        .uri(format!("http://{addr}{path}"))
-        .header("sec-websocket-version", "13")
-        .body(())
-        .unwrap();
+    let uri = format!("ws://{addr}{path}");
+    let key = ClientKey::from_random(random_mask_seed());
+    let offer = ClientRequest::from_uri(&uri, key).unwrap().with_deflate(*config.deflate());
+    let mut request = offer.to_http_connect().unwrap();
     request.extensions_mut().insert(Protocol::from_static(protocol));
     let (response, send) = h2.send_request(request, false).map_err(OpenError::H2)?;
     let response = response.await.map_err(OpenError::H2)?;
-    if response.status() != StatusCode::OK {
-        return Err(OpenError::Status(response.status()));
-    }
-    let conn = Connection::client(config, rfc6455::random_mask_seed());
+    let upgrade = match validate_connect_response(&offer, &response) {
+        Ok(upgrade) => upgrade,
+        Err(ResponseError::Rejected(_)) => return Err(OpenError::Status(response.status())),
+        Err(error) => panic!("the server's answer: {error}"),
+    };
+    let deflate = upgrade.deflate().is_some();
+    let conn = upgrade.into_connection(config, random_mask_seed());
     let (stream, wire) = Recording::new(H2Stream::new(send, response.into_body()));
     let ws = WebSocket::from_connection(stream, conn);
-    Ok(ClientSocket { ws, reader: MessageReader::default(), deflate: false, wire })
+    Ok(ClientSocket { ws, reader: MessageReader::default(), deflate, wire })
 }
 
 impl ClientSocket {
@@ -550,7 +572,7 @@ async fn server_without_connect_protocol_refuses() {
     let request = Request::builder().uri(format!("http://{addr}/")).body(()).unwrap();
     let (response, _) = h2.send_request(request, true).unwrap();
     let response = timeout(LIMIT, response).await.unwrap().unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
     let plain = report(&mut reports).await;
     assert_eq!((plain.method, plain.protocol), (Method::GET, None));
 }
@@ -576,4 +598,41 @@ async fn wrong_protocol_gets_a_rejection_status() {
     assert_eq!(ws.recv().await, text("after the rejection"));
     ws.ws.close(CloseCode::NORMAL, "").await.unwrap();
     assert!(ws.finish().await.ended_cleanly);
+}
+
+/// Messages far larger than HTTP/2's flow-control windows (65,535 bytes to start with,
+/// per stream and for the connection), on two streams at once: the adapter writes only
+/// what the windows allow and opens them again as it reads, so both get through.
+#[tokio::test]
+async fn messages_larger_than_the_flow_control_windows() {
+    let (addr, mut reports) = start_server(true).await;
+    let mut h2 = h2_client(addr).await;
+    let mut a = open(&mut h2, addr, "/a", "websocket", Config::default(), true).await.unwrap();
+    let mut b = open(&mut h2, addr, "/b", "websocket", Config::default(), true).await.unwrap();
+    // Incompressible (an xorshift sequence), so permessage-deflate does not shrink it.
+    let mut x = 0x2545_f491_4f6c_dd1d_u64;
+    let big: Vec<u8> = (0..1 << 20)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    let (sent_a, sent_b) = tokio::join!(
+        timeout(LIMIT, a.ws.send_binary(&big)),
+        timeout(LIMIT, b.ws.send_binary(&big[1..]))
+    );
+    sent_a.unwrap().unwrap();
+    sent_b.unwrap().unwrap();
+    assert!(a.recv().await == Message::Binary(big.clone()));
+    assert!(b.recv().await == Message::Binary(big[1..].to_vec()));
+    for ws in [&mut a, &mut b] {
+        ws.ws.close(CloseCode::NORMAL, "").await.unwrap();
+    }
+    assert!(a.finish().await.ended_cleanly && b.finish().await.ended_cleanly);
+    for _ in 0..2 {
+        let server = report(&mut reports).await.session.unwrap();
+        assert!(server.wire.len() > 1 << 20, "{}", server.wire.len());
+    }
 }

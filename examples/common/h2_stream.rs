@@ -12,6 +12,12 @@
 //!   consumes them, not as they arrive: a slow reader slows the sender.
 //! - `poll_shutdown` ends the stream (an empty DATA frame with END_STREAM, RFC 8441 §5:
 //!   the counterpart of a TCP FIN); reads return 0 once the peer's END_STREAM arrived.
+//! - h2 gives the connection's receive window back only as a stream's bytes are read
+//!   here, so a WebSocket nobody reads holds its share of it. Give the connection a
+//!   larger window than a stream's (`initial_connection_window_size`, on both ends), or
+//!   one stalled WebSocket stalls every other on the connection (`tests/h2.rs` checks
+//!   two streams with unread megabyte messages). Set `TCP_NODELAY` on the socket: the
+//!   small WINDOW_UPDATE frames must not wait for Nagle's algorithm.
 //! - A stream the peer reset with `NO_ERROR` or `CANCEL` reads as `ConnectionReset` (the
 //!   counterpart of a TCP RST, §5), any other reset or connection error as an error that
 //!   names the HTTP/2 reason.
