@@ -107,9 +107,9 @@ async fn serve_stream(
         upgrade.into_connection(config),
     );
     match echo(ws).await {
-        Ok((messages, ws)) => println!(
-            "server: stream {id}: WebSocket over HTTP/2 echoed {messages} messages, closed with {:?}",
-            ws.close_code().map(u16::from)
+        Ok((messages, close)) => println!(
+            "server: stream {id}: WebSocket over HTTP/2 echoed {messages} messages, peer's Close: {}",
+            close.as_deref().unwrap_or("none")
         ),
         Err(error) => println!("server: stream {id}: WebSocket over HTTP/2 failed: {error}"),
     }
@@ -127,16 +127,20 @@ fn reject(mut respond: SendResponse<Bytes>, reject: &Reject<'_>) {
 }
 
 /// Every message sent straight back; pings and the Close are answered by the driver.
-/// Returns how many messages were echoed.
-async fn echo(mut ws: WebSocket<H2Stream>) -> Result<(usize, WebSocket<H2Stream>), Error> {
+/// Returns how many messages were echoed and the peer's Close (code and reason), if any.
+async fn echo(mut ws: WebSocket<H2Stream>) -> Result<(usize, Option<String>), Error> {
     let mut reader = MessageReader::default();
-    let mut messages = 0;
+    let (mut messages, mut close) = (0, None);
     loop {
         match ws.recv(&mut reader).await {
             Ok(Received::Text(text)) => ws.send_text(text).await?,
             Ok(Received::Binary(data)) => ws.send_binary(data).await?,
+            Ok(Received::Close(frame)) => {
+                close = Some(format!("{:?} {:?}", frame.code().map(u16::from), frame.reason()));
+                continue;
+            }
             Ok(_) => continue,
-            Err(Error::Closed) => return Ok((messages, ws)),
+            Err(Error::Closed) => return Ok((messages, close)),
             Err(e) => return Err(e),
         }
         messages += 1;
