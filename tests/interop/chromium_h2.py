@@ -139,7 +139,8 @@ def main():
     )
     report(
         LABEL,
-        "server saw an extended CONNECT on an HTTP/2 stream",
+        "server saw an extended CONNECT on an HTTP/2 stream"
+        + (f" ({connect.group(0)})" if connect else ""),
         None if connect else "no CONNECT with :protocol websocket in the server log",
     )
     if connect:
