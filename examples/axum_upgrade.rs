@@ -1,13 +1,15 @@
-//! A WebSocket route in an axum 0.8 app: axum routes the request, this crate validates
-//! it and writes the `101`, and after hyper (under `axum::serve`) hands over the
-//! connection the tokio driver runs the WebSocket over it. axum's own `ws` feature is
-//! not used.
+//! A WebSocket route in an axum 0.8 app, over HTTP/1.1 and HTTP/2: axum routes the
+//! request, this crate validates it and answers (a `101` to an HTTP/1.1 Upgrade, a `200`
+//! to an HTTP/2 extended CONNECT, RFC 8441, which `axum::serve` enables), and after hyper
+//! hands over the connection (or the HTTP/2 stream) the tokio driver runs the WebSocket
+//! over it. axum's own `ws` feature is not used.
 //!
 //! The crate's part, the same as in `examples/hyper_upgrade.rs`, is in
 //! `examples/common/http_upgrade.rs`; this file is the axum side.
 //!
 //! `cargo run --example axum_upgrade --features http,tokio` starts the server on a free
-//! port, runs a client against it and exits; `-- serve 127.0.0.1:9002` only serves.
+//! port, runs an HTTP/1.1 client and two HTTP/2 clients sharing one connection against it,
+//! and exits; `-- serve 127.0.0.1:9002` only serves.
 //! Add the `deflate` feature and permessage-deflate is agreed as well.
 
 #[path = "common/http_upgrade.rs"]

@@ -1,18 +1,29 @@
 //! What `examples/hyper_upgrade.rs` and `examples/axum_upgrade.rs` share: the crate's side
-//! of a WebSocket upgrade inside an `http` stack (validate the request, answer with the
-//! `101` or the error response, run the tokio driver over the upgraded connection) and the
-//! demo client. Each example adds its HTTP framework: it routes the request here and turns
-//! the `Vec<u8>` body of the answer into its own body type.
+//! of a WebSocket opening inside an `http` stack (validate the request, answer with the
+//! `101` or `200` or the error response, run the tokio driver over the upgraded connection
+//! or stream) and the demo clients. Each example adds its HTTP framework: it routes the
+//! request here and turns the `Vec<u8>` body of the answer into its own body type.
+//!
+//! Both protocols arrive at the same route: an HTTP/1.1 `GET` with `Upgrade: websocket`
+//! (RFC 6455), and over HTTP/2 an extended `CONNECT` with `:protocol websocket` (RFC 8441),
+//! which hyper hands over as an upgrade of the stream once the `200` is sent.
 
 use core::net::SocketAddr;
 use core::time::Duration;
 
 use http::{Request, Response, StatusCode};
+use http_body_util::Empty;
+use hyper::body::Bytes;
+use hyper::ext::Protocol;
 use hyper::upgrade::{OnUpgrade, Upgraded};
-use hyper_util::rt::TokioIo;
-use rfc6455::handshake::http::{accept_response, reject_response, validate_request};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use rfc6455::handshake::http::{
+    accept_connect_response, accept_response, reject_connect_response, reject_response,
+    validate_connect_request, validate_connect_response, validate_request,
+};
 use rfc6455::handshake::ServerUpgrade;
 use rfc6455::handshake::{Accept, ClientKey, ClientRequest, Limits, OriginPolicy, Reject};
+use rfc6455::message::MessageBuffer;
 use rfc6455::tokio::{Error, WebSocket};
 use rfc6455::{random_mask_seed, CloseCode, Config, MessageReader, Received};
 use tokio::net::TcpStream;
@@ -37,9 +48,12 @@ pub(crate) fn upgrade<B>(request: &mut Request<B>) -> Response<Vec<u8>> {
     response
 }
 
-/// The crate's answer to an upgrade request: the `101` and the upgrade that builds the
-/// connection, or the error response.
+/// The crate's answer to an upgrade request: the `101` (or over HTTP/2 the `200`) and the
+/// upgrade that builds the connection, or the error response.
 fn answer<B>(request: &Request<B>, config: &Config) -> (Response<Vec<u8>>, Option<ServerUpgrade>) {
+    if request.version() == http::Version::HTTP_2 {
+        return answer_connect(request, config);
+    }
     let mut buf = Vec::new();
     let request = match validate_request(request, &mut buf) {
         Ok(request) => request,
@@ -63,6 +77,45 @@ fn answer<B>(request: &Request<B>, config: &Config) -> (Response<Vec<u8>>, Optio
             (rejection(&Reject::new(500)), None)
         }
     }
+}
+
+/// The same over HTTP/2: an extended CONNECT, answered with a `200` and the same choices.
+fn answer_connect<B>(
+    request: &Request<B>,
+    config: &Config,
+) -> (Response<Vec<u8>>, Option<ServerUpgrade>) {
+    // hyper keeps the `:protocol` pseudo-header field in the request's extensions.
+    let protocol = request.extensions().get::<Protocol>().map(Protocol::as_str);
+    let mut fields = Vec::new();
+    let request = match validate_connect_request(request, protocol, &mut fields) {
+        Ok(request) => request,
+        Err(error) => return (connect_rejection(&Reject::from_error(error)), None),
+    };
+    if let Err(error) = OriginPolicy::SameHost.check_connect(&request) {
+        return (connect_rejection(&Reject::from_error(error)), None);
+    }
+    let accept = Accept::new().with_subprotocol(request.select_subprotocol(PROTOCOLS));
+    #[cfg(feature = "deflate")]
+    let accept = accept.with_deflate(*config.deflate());
+    #[cfg(not(feature = "deflate"))]
+    let _ = config;
+    match accept_connect_response(&request, &accept) {
+        Ok((response, upgrade)) => (response.map(|()| Vec::new()), Some(upgrade)),
+        Err(error) => {
+            eprintln!("server: {error}");
+            (connect_rejection(&Reject::new(500)), None)
+        }
+    }
+}
+
+/// An error response over HTTP/2: no `connection` field, `allow: CONNECT` with a 405.
+fn connect_rejection(reject: &Reject<'_>) -> Response<Vec<u8>> {
+    reject_connect_response(reject).unwrap_or_else(|_| {
+        // Unreachable: a `Reject` of a status in 200..=599 without extra headers.
+        let mut response = Response::new(Vec::new());
+        *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        response
+    })
 }
 
 /// The error response `reject` describes, as the crate writes it (`Connection: close`,
@@ -110,9 +163,11 @@ async fn echo(mut ws: WebSocket<TokioIo<Upgraded>>) -> Result<(), Error> {
     Ok(())
 }
 
-/// The demo: runs [`client`] against the server at `addr`, `hello` its first message.
+/// The demo: runs [`client`] against the server at `addr`, `hello` its first message,
+/// then two WebSockets at once over one HTTP/2 connection ([`client_h2`]).
 pub(crate) async fn demo(addr: SocketAddr, hello: &str) -> Result<(), Box<dyn core::error::Error>> {
     tokio::time::timeout(Duration::from_secs(10), client(addr, hello)).await??;
+    tokio::time::timeout(Duration::from_secs(10), client_h2(addr, hello)).await??;
     // Let the server task print its line.
     tokio::time::sleep(Duration::from_millis(50)).await;
     println!("demo finished");
@@ -127,27 +182,85 @@ async fn client(addr: SocketAddr, hello: &str) -> Result<(), Box<dyn core::error
     let request = ClientRequest::from_uri(&uri, key)?.with_subprotocols(&["echo.v1"]);
     let stream = TcpStream::connect(addr).await?;
     let (config, limits) = (Config::default(), Limits::default());
-    let mut ws =
+    let ws =
         WebSocket::connect_with(stream, &mut reader, &request, config, &limits, random_mask_seed())
             .await?;
     println!("client: connected, subprotocol {:?}", ws.subprotocol());
+    conversation("client", ws, &mut reader, hello).await
+}
+
+/// Two clients at once over one HTTP/2 connection (prior knowledge, `h2c`): each sends an
+/// extended CONNECT on a stream of its own with hyper's HTTP/2 client, and runs the tokio
+/// driver over the stream hyper hands over.
+async fn client_h2(addr: SocketAddr, hello: &str) -> Result<(), Box<dyn core::error::Error>> {
+    let stream = TcpStream::connect(addr).await?;
+    let (sender, connection) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream)).await?;
+    tokio::spawn(connection);
+    // An extended CONNECT is refused until the server's SETTINGS (with
+    // ENABLE_CONNECT_PROTOCOL) are in. They come before any response: one plain request
+    // first (the server answers 404 outside the WebSocket route) makes sure of them.
+    let page = Request::get(format!("http://{addr}/")).body(Empty::<Bytes>::new())?;
+    let answered = sender.clone().send_request(page).await?;
+    println!("h2 client: GET / answered {}", answered.status());
+    let uri = format!("ws://{addr}{PATH}");
+    let key = ClientKey::from_random(random_mask_seed()); // not sent over HTTP/2
+    let request = ClientRequest::from_uri(&uri, key)?.with_subprotocols(&["echo.v1"]);
     #[cfg(feature = "deflate")]
-    println!("client: permessage-deflate {}", ws.connection().is_deflate_enabled());
+    let request = request.with_deflate(*Config::default().deflate());
+    let open = |mut sender: hyper::client::conn::http2::SendRequest<Empty<Bytes>>| async move {
+        let mut outgoing = request.to_http_connect()?.map(|()| Empty::<Bytes>::new());
+        outgoing.extensions_mut().insert(Protocol::from_static("websocket"));
+        let response = sender.send_request(outgoing).await?;
+        let upgrade = validate_connect_response(&request, &response)?;
+        println!(
+            "h2 client: {} on a stream, subprotocol {:?}",
+            response.status(),
+            upgrade.subprotocol()
+        );
+        assert_eq!(upgrade.subprotocol(), Some("echo.v1"));
+        let stream = hyper::upgrade::on(response).await?;
+        let conn = upgrade.into_connection(Config::default(), random_mask_seed());
+        Ok::<_, Box<dyn core::error::Error>>(WebSocket::from_connection(TokioIo::new(stream), conn))
+    };
+    let (first, second) = tokio::try_join!(open(sender.clone()), open(sender))?;
+    let (mut first_reader, mut second_reader) =
+        (MessageReader::default(), MessageReader::default());
+    let second_hello = format!("{hello}, on a second stream");
+    tokio::try_join!(
+        conversation("h2 client 1", first, &mut first_reader, hello),
+        conversation("h2 client 2", second, &mut second_reader, &second_hello),
+    )?;
+    Ok(())
+}
+
+/// Text, binary and the close handshake, each echo checked.
+async fn conversation<S>(
+    who: &str,
+    mut ws: WebSocket<S>,
+    reader: &mut MessageReader<Vec<u8>, MessageBuffer>,
+    hello: &str,
+) -> Result<(), Box<dyn core::error::Error>>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    #[cfg(feature = "deflate")]
+    println!("{who}: permessage-deflate {}", ws.connection().is_deflate_enabled());
     for text in [hello, "and again"] {
         ws.send_text(text).await?;
-        let echoed = ws.recv(&mut reader).await?;
-        println!("client: echoed {echoed:?}");
+        let echoed = ws.recv(reader).await?;
+        println!("{who}: echoed {echoed:?}");
         assert_eq!(echoed, Received::Text(text));
     }
     ws.send_binary(&[0xDE, 0xAD, 0xBE, 0xEF]).await?;
-    let echoed = ws.recv(&mut reader).await?;
-    println!("client: echoed {echoed:?}");
+    let echoed = ws.recv(reader).await?;
+    println!("{who}: echoed {echoed:?}");
     assert_eq!(echoed, Received::Binary(&[0xDE, 0xAD, 0xBE, 0xEF]));
     ws.close(CloseCode::NORMAL, "demo over").await?;
-    while let Ok(message) = ws.recv(&mut reader).await {
-        println!("client: got {message:?}");
+    while let Ok(message) = ws.recv(reader).await {
+        println!("{who}: got {message:?}");
     }
-    println!("client: closed with {:?}", ws.close_code());
+    println!("{who}: closed with {:?}", ws.close_code());
     assert_eq!(ws.close_code(), Some(CloseCode::NORMAL));
     Ok(())
 }

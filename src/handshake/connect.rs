@@ -357,18 +357,8 @@ pub struct ConnectResponse<'r> {
 
 impl core::fmt::Debug for ConnectResponse<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("ConnectResponse")
-            .field("status", &self.status())
-            .field("fields", &FieldList(self))
-            .finish()
-    }
-}
-
-struct FieldList<'s, 'r>(&'s ConnectResponse<'r>);
-
-impl core::fmt::Debug for FieldList<'_, '_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_list().entries(self.0.fields()).finish()
+        let status = ("status", "200");
+        f.debug_list().entry(&status).entries(self.fields()).finish()
     }
 }
 
@@ -405,13 +395,19 @@ const MAX_AUTHORITY_LEN: usize = 255 + 2 + 6;
 /// new stream, without ending it, on a connection whose server announced
 /// `SETTINGS_ENABLE_CONNECT_PROTOCOL`, then check the answer with
 /// [`ClientRequest::check_connect_response`].
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct ClientConnect<'r> {
     request: ClientRequest<'r>,
     authority: [u8; MAX_AUTHORITY_LEN],
     authority_len: usize,
     #[cfg(feature = "deflate")]
     deflate: Option<ExtensionHeader>,
+}
+
+impl core::fmt::Debug for ClientConnect<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(self.fields()).finish()
+    }
 }
 
 impl<'r> ClientConnect<'r> {

@@ -1,4 +1,6 @@
-//! The opening handshake (RFC 6455 §4): HTTP/1.1 Upgrade, client and server.
+//! The opening handshake, client and server: the HTTP/1.1 Upgrade (RFC 6455 §4), and the
+//! extended CONNECT that opens a WebSocket on an HTTP/2 or HTTP/3 stream (RFC 8441,
+//! RFC 9220).
 //!
 //! Everything that happens before the first frame, for both roles, as pure functions and
 //! small state machines over caller buffers. Nothing here performs I/O, reads a clock,
@@ -97,6 +99,18 @@
 //! assert_eq!(chunk.as_whole_text(), Some("hi"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # HTTP/2 and HTTP/3
+//!
+//! Over HTTP/2 and HTTP/3 the HTTP stack decodes the header block and the handshake is
+//! over name/value pairs: [`ConnectRequest::parse`] validates a server's extended CONNECT
+//! from its fields and [`ConnectRequest::accept`] answers with a [`ConnectResponse`] (a
+//! `200` and its fields) and the same [`ServerUpgrade`]; a client turns its
+//! [`ClientRequest`] into fields with [`ClientRequest::to_connect`] and checks the answer
+//! with [`ClientRequest::check_connect_response`], which gives the same [`ClientUpgrade`].
+//! The stream's bytes are then the connection's, with no head before them
+//! ([`head_len`](ServerUpgrade::head_len) is 0). The `http` feature does the same with
+//! `http::Request` and `http::Response` (the `h2` and `h3` crates' types).
 //!
 //! # Guarantees
 //!
