@@ -10,12 +10,14 @@
 //! `--ignore-certificate-errors-spki-list`. `tests/interop/chromium_h2.py` drives
 //! headless Chromium against it.
 
+extern crate alloc;
+
 #[path = "common/h2_server.rs"]
 mod h2_server;
 #[path = "common/h2_stream.rs"]
 mod h2_stream;
 
-use std::sync::Arc;
+use alloc::sync::Arc;
 
 use base64ct::{Base64, Encoding};
 use rcgen::PublicKeyData;
