@@ -44,7 +44,7 @@ set -euo pipefail
 MODE=${1:-all}
 case "$MODE" in
   all | --screenshot | --h2) ;;
-  *) sed -n '2,42p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
 DRIVERS=${INTEROP_DRIVERS:-blocking tokio}
 for driver in $DRIVERS; do
