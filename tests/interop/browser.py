@@ -42,7 +42,7 @@ def report(label, name, error=None):
 
 
 class Chromium:
-    def __init__(self):
+    def __init__(self, extra_args=()):
         self.profile = tempfile.mkdtemp(prefix="rfc6455-chromium-")
         self.log = open(os.path.join(self.profile, "chromium.log"), "wb")
         self.proc = subprocess.Popen(
@@ -61,6 +61,7 @@ class Chromium:
                 f"--user-data-dir={self.profile}",
                 "--remote-debugging-port=0",
                 "--window-size=1000,700",
+                *extra_args,
                 "about:blank",
             ],
             stdin=subprocess.DEVNULL,

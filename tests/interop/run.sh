@@ -3,6 +3,10 @@
 #
 #   tests/interop/run.sh                 every check below
 #   tests/interop/run.sh --screenshot    only regenerate examples/stock_ticker/screenshot.png
+#   tests/interop/run.sh --h2            only the WebSocket over HTTP/2 check: headless
+#                                        Chromium loads examples/h2_browser's page over TLS
+#                                        and HTTP/2 and its WebSocket arrives as an RFC 8441
+#                                        extended CONNECT (chromium_h2.py)
 #
 # Installs what it needs, idempotently and bounded in time, outside the repository:
 #   - a Python venv with tornado and websockets (requirements.txt) in $INTEROP_CACHE/venv
@@ -39,8 +43,8 @@ set -euo pipefail
 
 MODE=${1:-all}
 case "$MODE" in
-  all | --screenshot) ;;
-  *) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  all | --screenshot | --h2) ;;
+  *) sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
 DRIVERS=${INTEROP_DRIVERS:-blocking tokio}
 for driver in $DRIVERS; do
@@ -220,6 +224,22 @@ stop_server() {
 }
 
 # --- main ---------------------------------------------------------------------------------
+if [ "$MODE" = --h2 ]; then
+  say "installing peers (cache: $CACHE)"
+  install_python
+  install_chromium
+  if [ "${INTEROP_SKIP_BUILD:-0}" != 1 ]; then
+    say "building examples/h2_browser"
+    (cd "$ROOT" && timeout 1200 cargo build --quiet --features http,tokio,deflate \
+      --example h2_browser) || install_fail "cargo build of examples/h2_browser"
+  fi
+  cd "$HERE"
+  PYTHONDONTWRITEBYTECODE=1 run_check chromium-h2 "$VENV/bin/python" chromium_h2.py "$BIN/h2_browser"
+  echo "interop: $PASSED passed, $FAILED failed"
+  [ "$FAILED" = 0 ]
+  exit
+fi
+
 say "installing peers (cache: $CACHE)"
 install_python
 install_node
