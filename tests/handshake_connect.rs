@@ -569,3 +569,34 @@ fn debug_shows_the_fields() {
     assert!(shown.contains(r#"(":authority", "h:8080")"#), "{shown}");
     assert!(!shown.contains("0, 0, 0"), "{shown}");
 }
+
+/// HTTP/3 (RFC 9220) uses the same fields as HTTP/2: a request as an HTTP/3 stack hands it
+/// over (`http::Version::HTTP_3`, QPACK-decoded fields) is validated and answered the
+/// same way. (No released `h3` crate can carry `:protocol websocket` yet, so this is the
+/// HTTP/3 test there is.)
+#[cfg(feature = "http")]
+#[test]
+fn an_http3_extended_connect_is_validated_and_answered() {
+    use rfc6455::handshake::http::{
+        accept_connect_response, validate_connect_request, validate_connect_response,
+    };
+    let request = ClientRequest::from_uri("wss://example.com/feed", key())
+        .unwrap()
+        .with_subprotocols(&["feed"])
+        .with_origin(Some("https://example.com"));
+    let mut over_h3 = request.to_http_connect().unwrap();
+    *over_h3.version_mut() = http::Version::HTTP_3;
+    let mut fields = Vec::new();
+    let received = validate_connect_request(&over_h3, Some("websocket"), &mut fields).unwrap();
+    assert_eq!((received.scheme(), received.host()), ("https", "example.com"));
+    OriginPolicy::SameHost.check_connect(&received).unwrap();
+    let accept = Accept::new().with_subprotocol(received.select_subprotocol(&["feed"]));
+    let (response, server) = accept_connect_response(&received, &accept).unwrap();
+    let client = validate_connect_response(&request, &response).unwrap();
+    assert_eq!((server.subprotocol(), client.subprotocol()), (Some("feed"), Some("feed")));
+    let (mut client, mut server) = (
+        client.into_connection(Config::default(), [1; 16]),
+        server.into_connection(Config::default()),
+    );
+    assert_eq!(relay(&mut client, &mut server, "over a QUIC stream"), "over a QUIC stream");
+}
