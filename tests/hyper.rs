@@ -223,7 +223,7 @@ async fn good_upgrade_echoes_over_upgraded() {
     let stream = TcpStream::connect(addr).await.unwrap();
     let mut reader = MessageReader::default();
     let session = async {
-        let mut ws = WebSocket::connect_with(
+        let ws = WebSocket::connect_with(
             stream,
             &mut reader,
             &request,
@@ -235,22 +235,34 @@ async fn good_upgrade_echoes_over_upgraded() {
         assert_eq!(ws.subprotocol(), Some("echo.v1"));
         #[cfg(feature = "deflate")]
         assert!(ws.connection().is_deflate_enabled(), "permessage-deflate agreed through hyper");
-        ws.send_text("Hello, hyper").await?;
-        assert_eq!(ws.recv(&mut reader).await?, Received::Text("Hello, hyper"));
-        // Larger than any one read: many reads through `TokioIo<Upgraded>`.
-        let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
-        ws.send_binary(&big).await?;
-        assert_eq!(ws.recv(&mut reader).await?, Received::Binary(&big));
-        ws.send_ping(b"are you there").await?;
-        let Received::Pong(pong) = ws.recv(&mut reader).await? else { panic!("a pong") };
-        assert_eq!(pong, b"are you there");
-        ws.close(CloseCode::NORMAL, "done").await?;
-        assert!(matches!(ws.recv(&mut reader).await?, Received::Close(_)));
-        assert!(matches!(ws.recv(&mut reader).await, Err(Error::Closed)));
-        assert_eq!(ws.close_code(), Some(CloseCode::NORMAL));
-        Ok::<_, Error>(())
+        talk(ws, &mut reader, "Hello, hyper").await
     };
     tokio::time::timeout(LIMIT, session).await.unwrap().unwrap();
+}
+
+/// Text, a message larger than any one read (and than an HTTP/2 stream's initial 64 KiB
+/// window), a ping, and the close handshake, against the echo server.
+async fn talk<S>(
+    mut ws: WebSocket<S>,
+    reader: &mut MessageReader<Vec<u8>, rfc6455::message::MessageBuffer>,
+    hello: &str,
+) -> Result<(), Error>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    ws.send_text(hello).await?;
+    assert_eq!(ws.recv(reader).await?, Received::Text(hello));
+    let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    ws.send_binary(&big).await?;
+    assert_eq!(ws.recv(reader).await?, Received::Binary(&big));
+    ws.send_ping(b"are you there").await?;
+    let Received::Pong(pong) = ws.recv(reader).await? else { panic!("a pong") };
+    assert_eq!(pong, b"are you there");
+    ws.close(CloseCode::NORMAL, "done").await?;
+    assert!(matches!(ws.recv(reader).await?, Received::Close(_)));
+    assert!(matches!(ws.recv(reader).await, Err(Error::Closed)));
+    assert_eq!(ws.close_code(), Some(CloseCode::NORMAL));
+    Ok(())
 }
 
 #[tokio::test]
@@ -386,6 +398,7 @@ fn assert_h2_rejection(response: &Response<Bytes>, reject: Reject<'_>) {
 #[tokio::test]
 async fn h2_extended_connect_echoes_over_the_stream() {
     let addr = server().await;
+    let mut reader_h2 = MessageReader::default();
     let sender = h2_client(addr).await;
     let uri = format!("ws://{addr}{PATH}");
     let request = ClientRequest::from_uri(&uri, ClientKey::from_random([7; 16]))
@@ -403,23 +416,9 @@ async fn h2_extended_connect_echoes_over_the_stream() {
         #[cfg(feature = "deflate")]
         assert!(upgrade.deflate().is_some(), "permessage-deflate agreed over HTTP/2");
         let stream = TokioIo::new(hyper::upgrade::on(response).await.unwrap());
-        let mut ws =
+        let ws =
             WebSocket::from_connection(stream, upgrade.into_connection(Config::default(), [9; 16]));
-        let mut reader = MessageReader::default();
-        ws.send_text("Hello, h2").await?;
-        assert_eq!(ws.recv(&mut reader).await?, Received::Text("Hello, h2"));
-        // Larger than the stream's initial flow-control window (64 KiB).
-        let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
-        ws.send_binary(&big).await?;
-        assert_eq!(ws.recv(&mut reader).await?, Received::Binary(&big));
-        ws.send_ping(b"are you there").await?;
-        let Received::Pong(pong) = ws.recv(&mut reader).await? else { panic!("a pong") };
-        assert_eq!(pong, b"are you there");
-        ws.close(CloseCode::NORMAL, "done").await?;
-        assert!(matches!(ws.recv(&mut reader).await?, Received::Close(_)));
-        assert!(matches!(ws.recv(&mut reader).await, Err(Error::Closed)));
-        assert_eq!(ws.close_code(), Some(CloseCode::NORMAL));
-        Ok::<_, Error>(())
+        talk(ws, &mut reader_h2, "Hello, h2").await
     };
     tokio::time::timeout(LIMIT, session).await.unwrap().unwrap();
 }
