@@ -8,7 +8,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 async fn echo(mut stream: TcpStream) -> std::io::Result<()> {
-    stream.readable().await?;
+    // `readable` may wake spuriously; `peek` waits for a byte that is really there.
+    if stream.peek(&mut [0u8; 1]).await? == 0 {
+        return Ok(());
+    }
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let n = stream.read(&mut buf).await?;
