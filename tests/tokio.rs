@@ -6,8 +6,12 @@
 
 mod support;
 
+extern crate alloc;
+
+use alloc::sync::Arc;
 use core::future::Future;
 use core::pin::Pin;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use core::task::{Context, Poll};
 use core::time::Duration;
 use std::io;
@@ -546,4 +550,89 @@ async fn every_ping_read_together_is_answered_and_before_the_next_message() {
     .await;
     let end = wire.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
     assert_eq!(wire[end..], expected[..], "{}", String::from_utf8_lossy(&wire[end..]));
+}
+
+/// A stream that counts the writes that reach it.
+struct CountingWrites<T> {
+    inner: T,
+    writes: Arc<AtomicUsize>,
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for CountingWrites<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for CountingWrites<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let poll = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if poll.is_ready() {
+            self.writes.fetch_add(1, Ordering::SeqCst);
+        }
+        poll
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// Messages that arrive in one read are echoed with one write: the sends between `recv`s
+/// that take buffered messages queue only, and the `recv` that finds the reader empty
+/// writes them all before it reads. A send with nothing left to take writes at once.
+#[tokio::test]
+async fn what_one_read_brought_is_answered_with_one_write() {
+    with_deadline(async {
+        let (client_io, server_io) = tokio::io::duplex(1 << 20);
+        let writes = Arc::new(AtomicUsize::new(0));
+        let server_io = CountingWrites { inner: server_io, writes: writes.clone() };
+        let server_conn = rfc6455::Connection::server(Config::default());
+        let mut server = WebSocket::from_connection(server_io, server_conn);
+        let mut server_reader: Reader = MessageReader::default();
+        // Ten messages in one write from the client, so in one read at the server.
+        let client_conn = rfc6455::Connection::client(Config::default(), [5; 16]);
+        let mut wire = Vec::new();
+        let mut encoder = rfc6455::Connection::client(Config::default(), [6; 16]);
+        for i in 0..10 {
+            encoder.send_text(&format!("message {i}"), &mut wire).unwrap();
+        }
+        let mut client_io = client_io;
+        tokio::io::AsyncWriteExt::write_all(&mut client_io, &wire).await.unwrap();
+        let mut client = WebSocket::from_connection(client_io, client_conn);
+        let mut client_reader: Reader = MessageReader::default();
+
+        for i in 0..10 {
+            let Received::Text(text) = server.recv(&mut server_reader).await.unwrap() else {
+                panic!("a text message");
+            };
+            assert_eq!(text, format!("message {i}"));
+            server.send_text(text).await.unwrap();
+            let expected = if i < 9 { 0 } else { 1 };
+            assert_eq!(writes.load(Ordering::SeqCst), expected, "after {i}");
+        }
+        for i in 0..10 {
+            let echoed = client.recv(&mut client_reader).await.unwrap();
+            assert_eq!(echoed, Received::Text(&format!("message {i}")));
+        }
+        // One message alone: its echo is written by the send itself.
+        client.send_text("alone").await.unwrap();
+        assert_eq!(server.recv(&mut server_reader).await.unwrap(), Received::Text("alone"));
+        server.send_text("alone").await.unwrap();
+        assert_eq!(writes.load(Ordering::SeqCst), 2);
+        assert_eq!(client.recv(&mut client_reader).await.unwrap(), Received::Text("alone"));
+    })
+    .await;
 }

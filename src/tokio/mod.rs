@@ -90,6 +90,25 @@ pub struct WebSocket<T> {
     /// A failure found while taking a message, held until its Close was written (so a
     /// `recv` dropped while writing it still reports it, at the next call).
     unreported: Option<crate::Error>,
+    /// The reader held more received bytes after the message `recv` returned last: a
+    /// send then queues only, and the next `recv` (which takes those bytes first), send
+    /// or flush writes, so that what one read brought is answered with one write.
+    more_received: bool,
+}
+
+/// Queued output past which a send writes even while received messages wait.
+const BATCH_LIMIT: usize = 64 * 1024;
+
+/// The most bytes the frame of `received` can have taken on the wire beyond its
+/// payload: a 14-byte header. (Compressed messages may have taken more or fewer.)
+fn wire_len_bound(received: &Received<'_>) -> usize {
+    let payload = match received {
+        Received::Text(text) => text.len(),
+        Received::Binary(data) => data.len(),
+        Received::Ping(payload) | Received::Pong(payload) => payload.len(),
+        Received::Close(_) => 125,
+    };
+    payload + 14
 }
 
 impl<T: AsyncRead + AsyncWrite + Unpin> WebSocket<T> {
@@ -101,7 +120,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin> WebSocket<T> {
     }
 
     fn new(io: T, driver: Driver<Vec<u8>>) -> Self {
-        Self { io, driver, epoch: Instant::now(), timer: None, unreported: None }
+        Self {
+            io,
+            driver,
+            epoch: Instant::now(),
+            timer: None,
+            unreported: None,
+            more_received: false,
+        }
     }
 
     /// The connection state machine.
@@ -147,10 +173,15 @@ impl<T: AsyncRead + AsyncWrite + Unpin> WebSocket<T> {
         R: AsRef<[u8]> + AsMut<[u8]>,
         S: MessageStore,
     {
+        self.more_received = false;
         if self.unreported.is_none() {
             poll_fn(|cx| self.poll_message(cx, reader)).await?;
+            let buffered = reader.buffered();
             match self.driver.message(reader) {
-                Ok(received) => return Ok(received),
+                Ok(received) => {
+                    self.more_received = buffered > wire_len_bound(&received);
+                    return Ok(received);
+                }
                 // Its text was not UTF-8: the Close goes out, then the error.
                 Err(error) => self.unreported = Some(error),
             }
@@ -318,17 +349,29 @@ impl<T: AsyncRead + AsyncWrite + Unpin> WebSocket<T> {
         Poll::Ready(Ok(()))
     }
 
-    /// Queues with `send`, then writes.
+    /// Queues with `send`, then writes, unless received messages wait in the reader
+    /// (see [`send_text`](Self::send_text)).
     async fn send_with(
         &mut self,
         send: impl FnOnce(&mut Driver<Vec<u8>>) -> Result<(), SendError>,
     ) -> Result<(), Error> {
         send(&mut self.driver)?;
+        if self.more_received && self.driver.output().len() < BATCH_LIMIT {
+            return Ok(());
+        }
         self.flush().await
     }
 
     /// Sends a text message. Cancel-safe: the message is queued before the first
     /// `.await`.
+    ///
+    /// It returns once the message is written and flushed, except while messages that
+    /// were received in the same read as the one [`recv`](Self::recv) returned last
+    /// still wait in the reader: then it returns once the message is queued, and the
+    /// next `recv` (which returns those messages first, without reading), send or
+    /// [`flush`](Self::flush) writes everything queued at once (64 KiB queued are
+    /// written at any time). An echo server thus answers all that one read brought with
+    /// one write. Keep calling `recv` (or call `flush`) after the last send.
     ///
     /// # Errors
     /// [`Error::Send`] when closing or closed, [`Error::Io`].
@@ -336,7 +379,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> WebSocket<T> {
         self.send_with(|d| d.send_text(text)).await
     }
 
-    /// Sends a binary message.
+    /// Sends a binary message; written as [`send_text`](Self::send_text) says.
     ///
     /// # Errors
     /// As [`send_text`](Self::send_text).
@@ -344,7 +387,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> WebSocket<T> {
         self.send_with(|d| d.send_binary(data)).await
     }
 
-    /// Sends a ping (at most 125 bytes).
+    /// Sends a ping (at most 125 bytes); written as [`send_text`](Self::send_text) says.
     ///
     /// # Errors
     /// As [`send_text`](Self::send_text).
@@ -358,7 +401,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> WebSocket<T> {
     /// # Errors
     /// As [`send_text`](Self::send_text).
     pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
-        self.send_with(|d| d.close(code, reason)).await
+        self.driver.close(code, reason)?;
+        self.flush().await
     }
 }
 
