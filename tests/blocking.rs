@@ -408,3 +408,81 @@ fn a_faulty_transport_loses_nothing_before_a_reset_at_any_byte() {
         assert_eq!(ws.close_code().map(CloseCode::get), Some(want), "reset at {reset_at}");
     }
 }
+
+/// An in-memory transport: reads what the peer sent, records each write.
+struct Recorded {
+    unread: Vec<u8>,
+    writes: Vec<Vec<u8>>,
+}
+
+impl Read for Recorded {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.unread.len());
+        buf[..n].copy_from_slice(&self.unread[..n]);
+        self.unread.drain(..n);
+        Ok(n)
+    }
+}
+
+impl Write for Recorded {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.writes.push(bytes.to_vec());
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl rfc6455::blocking::Transport for Recorded {
+    fn set_read_timeout(&mut self, _: Option<Duration>) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Messages that arrive in one read are echoed with one write; a send with nothing left
+/// to take writes at once, and `flush` writes what waits.
+#[test]
+fn what_one_read_brought_is_answered_with_one_write() {
+    let mut wire = Vec::new();
+    let mut client = rfc6455::Connection::client(Config::default(), [6; 16]);
+    for i in 0..10 {
+        client.send_text(&format!("message {i}"), &mut wire).unwrap();
+    }
+    let transport = Recorded { unread: wire, writes: Vec::new() };
+    let mut ws =
+        WebSocket::from_connection(transport, rfc6455::Connection::server(Config::default()));
+    let mut reader = MessageReader::default();
+    for i in 0..10 {
+        let Received::Text(text) = ws.recv(&mut reader).unwrap() else { panic!("text") };
+        assert_eq!(text, format!("message {i}"));
+        ws.send_text(text).unwrap();
+        let writes = ws.get_ref().writes.len();
+        assert_eq!(writes, usize::from(i == 9), "after message {i}");
+    }
+    // All ten echoes in that one write, in order.
+    let mut echoes = rfc6455::Connection::client(Config::default(), [7; 16]);
+    let mut echo_reader = MessageReader::default();
+    let mut written = ws.get_ref().writes[0].clone();
+    let mut seen = Vec::new();
+    let n = echo_reader.feed(&written);
+    written.drain(..n);
+    while let Some(Received::Text(text)) = echo_reader.next(&mut echoes) {
+        seen.push(text.to_owned());
+    }
+    assert_eq!(seen, (0..10).map(|i| format!("message {i}")).collect::<Vec<_>>());
+
+    // Two messages in one read, the second answered with `flush` before any recv.
+    let mut wire = Vec::new();
+    client.send_text("a", &mut wire).unwrap();
+    client.send_text("b", &mut wire).unwrap();
+    let transport = Recorded { unread: wire, writes: Vec::new() };
+    let mut ws =
+        WebSocket::from_connection(transport, rfc6455::Connection::server(Config::default()));
+    assert_eq!(ws.recv(&mut reader).unwrap(), Received::Text("a"));
+    ws.send_text("A").unwrap();
+    assert!(ws.get_ref().writes.is_empty(), "waits for b to be taken");
+    ws.flush().unwrap();
+    assert_eq!(ws.get_ref().writes.len(), 1);
+}

@@ -69,6 +69,9 @@ pub struct WebSocket<S> {
     driver: Driver<Vec<u8>>,
     epoch: Instant,
     read_timeout: Option<Duration>,
+    /// The reader held more received bytes after the message `recv` returned last: a
+    /// send then queues only (see [`send_text`](Self::send_text)).
+    more_received: bool,
 }
 
 impl<S: Transport> WebSocket<S> {
@@ -80,7 +83,7 @@ impl<S: Transport> WebSocket<S> {
     }
 
     const fn new_with_epoch(stream: S, driver: Driver<Vec<u8>>, epoch: Instant) -> Self {
-        Self { stream, driver, epoch, read_timeout: None }
+        Self { stream, driver, epoch, read_timeout: None, more_received: false }
     }
 
     fn new(stream: S, driver: Driver<Vec<u8>>) -> Self {
@@ -161,11 +164,16 @@ impl<S: Transport> WebSocket<S> {
         R: AsRef<[u8]> + AsMut<[u8]>,
         M: MessageStore,
     {
+        self.more_received = false;
         if !self.run(reader, deadline)? {
             return Ok(None);
         }
+        let buffered = reader.buffered();
         match self.driver.message(reader) {
-            Ok(received) => Ok(Some(received)),
+            Ok(received) => {
+                self.more_received = crate::driver::more_received(buffered, &received);
+                Ok(Some(received))
+            }
             // Its text was not UTF-8: the Close goes out, then the error.
             Err(error) => {
                 let _ = self.flush();
@@ -286,8 +294,13 @@ impl<S: Transport> WebSocket<S> {
         Ok(())
     }
 
-    /// Writes and flushes everything queued.
-    fn flush(&mut self) -> Result<(), Error> {
+    /// Writes and flushes everything queued: sends that waited for the messages
+    /// received before them to be taken (see [`send_text`](Self::send_text)), and
+    /// frames the connection queued itself (pongs, Close replies).
+    ///
+    /// # Errors
+    /// [`Error::Io`] when writing fails.
+    pub fn flush(&mut self) -> Result<(), Error> {
         while self.driver.has_output() {
             self.write_step()?;
         }
@@ -304,10 +317,21 @@ impl<S: Transport> WebSocket<S> {
         if let Ok((conn, out)) = self.driver.connection_and_output() {
             while let Ok(true) = conn.poll_transmit(out) {}
         }
+        if self.more_received && self.driver.output().len() < crate::driver::BATCH_LIMIT {
+            return Ok(());
+        }
         self.flush()
     }
 
     /// Sends a text message.
+    ///
+    /// It returns once the message is written and flushed, except while messages that
+    /// were received in the same read as the one [`recv`](Self::recv) returned last
+    /// still wait in the reader: then it returns once the message is queued, and the
+    /// next `recv` (which returns those messages first, without reading), send or
+    /// [`flush`](Self::flush) writes everything queued at once (64 KiB queued are
+    /// written at any time). An echo server thus answers all that one read brought with
+    /// one write. Keep calling `recv` (or call `flush`) after the last send.
     ///
     /// # Errors
     /// [`Error::Send`] when closing or closed, [`Error::Io`].
@@ -315,7 +339,7 @@ impl<S: Transport> WebSocket<S> {
         self.send_with(|d| d.send_text(text))
     }
 
-    /// Sends a binary message.
+    /// Sends a binary message; written as [`send_text`](Self::send_text) says.
     ///
     /// # Errors
     /// As [`send_text`](Self::send_text).
@@ -323,7 +347,7 @@ impl<S: Transport> WebSocket<S> {
         self.send_with(|d| d.send_binary(data))
     }
 
-    /// Sends a ping (at most 125 bytes).
+    /// Sends a ping (at most 125 bytes); written as [`send_text`](Self::send_text) says.
     ///
     /// # Errors
     /// As [`send_text`](Self::send_text).
@@ -337,7 +361,8 @@ impl<S: Transport> WebSocket<S> {
     /// # Errors
     /// As [`send_text`](Self::send_text).
     pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
-        self.send_with(|d| d.close(code, reason))
+        self.driver.close(code, reason)?;
+        self.flush()
     }
 
     fn now(&self) -> Duration {

@@ -465,3 +465,30 @@ impl<O: OutputBuffer> Driver<O> {
         !self.output().is_empty() || self.unflushed
     }
 }
+
+/// Queued output past which a driver's send writes even while received messages wait
+/// in the reader (the `tokio` and `blocking` drivers answer what one read brought with
+/// one write).
+#[cfg(feature = "std")]
+pub(crate) const BATCH_LIMIT: usize = 64 * 1024;
+
+/// Whether the reader still holds received bytes after the message just taken, given
+/// `buffered`, what it held before: more than the message's frame can have taken (its
+/// payload and the longest header for that length, masking key included; compressed
+/// messages are judged by their inflated length, which at worst delays a write to the
+/// next `recv`, send or flush).
+#[cfg(feature = "std")]
+pub(crate) fn more_received(buffered: usize, received: &Received<'_>) -> bool {
+    let payload = match received {
+        Received::Text(text) => text.len(),
+        Received::Binary(data) => data.len(),
+        Received::Ping(payload) | Received::Pong(payload) => payload.len(),
+        Received::Close(_) => 125,
+    };
+    let header = match payload {
+        0..=125 => 6,
+        126..=0xFFFF => 8,
+        _ => 14,
+    };
+    buffered > payload + header
+}

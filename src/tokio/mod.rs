@@ -96,21 +96,6 @@ pub struct WebSocket<T> {
     more_received: bool,
 }
 
-/// Queued output past which a send writes even while received messages wait.
-const BATCH_LIMIT: usize = 64 * 1024;
-
-/// The most bytes the frame of `received` can have taken on the wire beyond its
-/// payload: a 14-byte header. (Compressed messages may have taken more or fewer.)
-fn wire_len_bound(received: &Received<'_>) -> usize {
-    let payload = match received {
-        Received::Text(text) => text.len(),
-        Received::Binary(data) => data.len(),
-        Received::Ping(payload) | Received::Pong(payload) => payload.len(),
-        Received::Close(_) => 125,
-    };
-    payload + 14
-}
-
 impl<T: AsyncRead + AsyncWrite + Unpin> WebSocket<T> {
     /// Wraps a stream whose opening handshake is done (by an HTTP server, say). Give
     /// the bytes read past the handshake head to the reader first
@@ -179,7 +164,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> WebSocket<T> {
             let buffered = reader.buffered();
             match self.driver.message(reader) {
                 Ok(received) => {
-                    self.more_received = buffered > wire_len_bound(&received);
+                    self.more_received = crate::driver::more_received(buffered, &received);
                     return Ok(received);
                 }
                 // Its text was not UTF-8: the Close goes out, then the error.
@@ -356,7 +341,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> WebSocket<T> {
         send: impl FnOnce(&mut Driver<Vec<u8>>) -> Result<(), SendError>,
     ) -> Result<(), Error> {
         send(&mut self.driver)?;
-        if self.more_received && self.driver.output().len() < BATCH_LIMIT {
+        if self.more_received && self.driver.output().len() < crate::driver::BATCH_LIMIT {
             return Ok(());
         }
         self.flush().await
