@@ -155,6 +155,18 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> ReadBuffer<S> {
         &mut self.storage.as_mut()[self.end..]
     }
 
+    /// Adds `bytes` after those read (read elsewhere: after a frame read into the
+    /// store). Takes at most the [`spare`](Self::spare) room, which the reader makes
+    /// sure holds them (it lends at most 64 bytes past a frame, and only with the
+    /// buffer empty).
+    pub(crate) fn append(&mut self, bytes: &[u8]) {
+        let spare = self.spare();
+        let n = spare.len().min(bytes.len());
+        debug_assert_eq!(n, bytes.len(), "the read buffer holds what was read past a frame");
+        spare[..n].copy_from_slice(&bytes[..n]);
+        self.end += n;
+    }
+
     /// Records that the first `n` bytes of [`spare`](Self::spare) were read into.
     ///
     /// # Panics

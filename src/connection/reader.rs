@@ -6,6 +6,16 @@ use super::read_buffer::ReadBuffer;
 use super::{Connection, ConnectionError, Event, Received};
 use crate::message::{DataChunk, MessageError, MessageKind, MessageStore};
 
+/// The most one read into the store may take: the rest of a frame is read at once up
+/// to this size (a `MessageBuffer` lends less until the message's bytes arrive).
+const STORE_READ: usize = 1 << 20;
+
+/// The bytes after a frame that a read into the store may also take (the next frame's
+/// header and the start of its payload), so that a stream of large messages is read
+/// in one read per message; they are moved to the read buffer. A cache line: more would
+/// be copied twice.
+const STORE_TAIL: usize = 64;
+
 /// Receives whole messages: the buffer the transport is read into, and the store where
 /// messages that do not arrive whole in one read are gathered.
 ///
@@ -111,8 +121,10 @@ impl<R: AsRef<[u8]> + AsMut<[u8]>, S: MessageStore> MessageReader<R, S> {
     }
 
     /// Where to read next: the read buffer's free space, or, while the payload of a
-    /// large frame is pending, room in the store for it (never past the frame, at most
-    /// the read buffer's size). Never empty. Read into it, then call
+    /// large frame (at least half the read buffer) is pending, room in the store for
+    /// the rest of it (at most 1 MiB, and with a growing store at most what the bytes
+    /// that arrived justify: 64 KiB or three times the message so far) and for the next
+    /// 64 bytes after it, which go to the read buffer. Never empty. Read into it, then call
     /// [`filled`](Self::filled).
     ///
     /// # Errors
@@ -124,8 +136,17 @@ impl<R: AsRef<[u8]> + AsMut<[u8]>, S: MessageStore> MessageReader<R, S> {
         }
         self.lent_store = None;
         if self.buffer.is_empty() && self.to_commit.is_none() && self.found.is_none() {
-            let max = self.buffer.capacity();
-            match conn.payload_room(&mut self.store, max) {
+            // The rest of a frame at least half the read buffer's size goes straight
+            // into the store, as much of it as the store gives room for at once (a
+            // growing store gives room as the message's bytes arrive, see
+            // `MessageBuffer`): one read for the rest of a large frame, and the start of
+            // what follows it. Shorter rests are read with what follows them, into the
+            // read buffer.
+            let capacity = self.buffer.capacity();
+            let min = (capacity / 2).max(1) as u64;
+            let max = capacity.max(STORE_READ);
+            let tail = STORE_TAIL.min(capacity);
+            match conn.payload_room(&mut self.store, min, max, tail) {
                 Ok(Some(room)) => {
                     self.lent_store = Some(room.len());
                     return Ok(room);
@@ -158,6 +179,10 @@ impl<R: AsRef<[u8]> + AsMut<[u8]>, S: MessageStore> MessageReader<R, S> {
     /// rest until all are taken.
     pub fn feed(&mut self, bytes: &[u8]) -> usize {
         self.lent_store = None;
+        if self.to_commit.is_some() {
+            // A read into the store comes first: `next` takes it.
+            return 0;
+        }
         let spare = self.buffer.spare();
         let n = spare.len().min(bytes.len());
         spare[..n].copy_from_slice(&bytes[..n]);
@@ -239,6 +264,13 @@ impl<R: AsRef<[u8]> + AsMut<[u8]>, S: MessageStore> MessageReader<R, S> {
     #[inline(always)]
     fn find(&mut self, conn: &mut Connection) -> Option<Found> {
         if let Some(n) = self.to_commit.take() {
+            // Bytes read past the frame's end go to the (empty) read buffer first: the
+            // commit takes the frame's bytes only.
+            let frame = conn.pending_payload().unwrap_or(0);
+            if let Some(past) = (n as u64).checked_sub(frame).filter(|&past| past > 0) {
+                let past = self.store.lent().get(n - past as usize..n).unwrap_or_default();
+                self.buffer.append(past);
+            }
             match conn.commit_payload(n, &mut self.store) {
                 Ok(Some(_)) => return Some(Found::Stored),
                 Ok(None) => {}
