@@ -171,4 +171,3 @@ fn pending_payload_read_straight_into_a_slice() {
     assert_eq!(error.close_code(), CloseCode::MESSAGE_TOO_BIG);
     assert!(server.failure().is_some());
 }
-

@@ -366,3 +366,29 @@ fn a_ping_then_a_close_in_one_read_get_a_pong_then_the_close_reply() {
     assert_eq!(opcodes, [OpCode::Pong, OpCode::Close]);
     assert_eq!(frames[0].1, b"p");
 }
+
+#[test]
+fn invalid_text_read_into_the_store_fails_and_drops_what_came_after() {
+    // A 10 000-byte text frame whose rest, read straight into the store with the 64
+    // bytes after it, is not UTF-8: the connection fails and the bytes after the frame
+    // are dropped with the rest.
+    let mut text = vec![b'a'; 10_000];
+    text[9_000] = 0xFF;
+    let wire =
+        [client_frame(OpCode::Text, true, &text), client_frame(OpCode::Text, true, &[b'b'; 100])]
+            .concat();
+    let mut server = Connection::server(Config::default());
+    let mut reader = MessageReader::new(vec![0u8; 4096], MessageBuffer::new());
+    read_into(&mut reader, &mut server, &wire[..4096]);
+    assert!(reader.next(&mut server).is_none());
+    let room = reader.spare(&mut server).unwrap();
+    let rest = wire.len() - 4096;
+    assert!(room.len() < rest && room.len() > 10_000 - 4096, "{}", room.len());
+    let n = room.len();
+    room.copy_from_slice(&wire[4096..4096 + n]);
+    reader.filled(n);
+    assert!(reader.next(&mut server).is_none());
+    assert_eq!(reader.buffered(), 0);
+    let error = reader.spare(&mut server).unwrap_err();
+    assert_eq!(error.close_code().get(), 1007);
+}

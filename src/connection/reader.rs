@@ -135,6 +135,9 @@ impl<R: AsRef<[u8]> + AsMut<[u8]>, S: MessageStore> MessageReader<R, S> {
             return Err(error);
         }
         self.lent_store = None;
+        // A read into the store not taken yet (no `next` after it): what it read past
+        // its frame goes before this read.
+        self.take_past_frame(conn);
         if self.buffer.is_empty() && self.to_commit.is_none() && self.found.is_none() {
             // The rest of a frame at least half the read buffer's size goes straight
             // into the store, as much of it as the store gives room for at once (a
@@ -263,21 +266,36 @@ impl<R: AsRef<[u8]> + AsMut<[u8]>, S: MessageStore> MessageReader<R, S> {
     /// Takes read bytes until something is found.
     #[inline(always)]
     fn find(&mut self, conn: &mut Connection) -> Option<Found> {
+        self.take_past_frame(conn);
         if let Some(n) = self.to_commit.take() {
-            // Bytes read past the frame's end go to the (empty) read buffer first: the
-            // commit takes the frame's bytes only.
-            let frame = conn.pending_payload().unwrap_or(0);
-            if let Some(past) = (n as u64).checked_sub(frame).filter(|&past| past > 0) {
-                let past = self.store.lent().get(n - past as usize..n).unwrap_or_default();
-                self.buffer.append(past);
-            }
             match conn.commit_payload(n, &mut self.store) {
                 Ok(Some(_)) => return Some(Found::Stored),
                 Ok(None) => {}
-                Err(_) => return None,
+                Err(_) => {
+                    // Nothing after a failure is read (as `find_in_buffer` does).
+                    self.buffer.clear();
+                    return None;
+                }
             }
         }
         conn.find_in_buffer(&mut self.buffer, &mut self.store)
+    }
+
+    /// Moves the bytes of the last read into the store that lie past the frame's end
+    /// (see `STORE_TAIL`) to the read buffer, which holds nothing else yet: it is empty
+    /// when the store is lent, and gets nothing until this ran ([`feed`](Self::feed)
+    /// takes nothing meanwhile, [`spare`](Self::spare) calls this first). The commit
+    /// then takes the frame's bytes only.
+    fn take_past_frame(&mut self, conn: &Connection) {
+        let Some(n) = self.to_commit else { return };
+        // (Without a payload pending, as after a failure, the commit takes nothing.)
+        let Some(frame) = conn.pending_payload() else { return };
+        let Ok(frame) = usize::try_from(frame) else { return };
+        if n > frame {
+            let past = self.store.lent().get(frame..n).unwrap_or_default();
+            self.buffer.append(past);
+            self.to_commit = Some(frame);
+        }
     }
 
     /// The number of bytes read and not handled yet: the start of a message kept until
