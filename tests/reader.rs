@@ -168,35 +168,86 @@ fn reads_after_kept_bytes_land_on_a_cache_line() {
     }
 }
 
-#[test]
-fn a_large_frame_is_read_straight_into_the_store() {
-    // A 100 000-byte binary message through a 4 KiB read buffer: after the first read,
-    // every read lands in the store (never past the frame), and the message is
-    // delivered from there without a copy.
-    let payload: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
-    let wire = client_frame(OpCode::Binary, true, &payload);
-    let mut server = Connection::server(Config::default());
-    let mut reader = MessageReader::new(vec![0u8; 4096], MessageBuffer::new());
-    let mut rest = &wire[..];
-    let mut reads = Vec::new();
-    let message = loop {
-        let spare = reader.spare(&mut server).unwrap();
+/// Reads `wire` into `reader` as a socket would (each read fills what the reader lends,
+/// as far as the wire goes); returns the messages and the size of each read's room.
+fn read_all<R: AsRef<[u8]> + AsMut<[u8]>>(
+    reader: &mut MessageReader<R, MessageBuffer>,
+    server: &mut Connection,
+    wire: &[u8],
+) -> (Vec<Vec<u8>>, Vec<usize>) {
+    let mut rest = wire;
+    let (mut messages, mut reads) = (Vec::new(), Vec::new());
+    while !rest.is_empty() {
+        let spare = reader.spare(server).unwrap();
         let n = spare.len().min(rest.len());
         reads.push(spare.len());
         spare[..n].copy_from_slice(&rest[..n]);
         rest = &rest[n..];
         reader.filled(n);
-        if let Some(message) = reader.next(&mut server) {
-            break message.data().unwrap().to_vec();
+        while let Some(message) = reader.next(server) {
+            messages.push(message.data().unwrap().to_vec());
         }
-    };
-    assert_eq!(message, payload);
-    assert!(rest.is_empty());
-    let header_read = 4096;
-    let pending_after_first = wire.len() - header_read;
-    assert_eq!(reads[0], header_read);
-    assert!(reads[1..].iter().all(|&r| r <= 4096));
-    assert_eq!(reads[1..].iter().sum::<usize>(), pending_after_first, "never past the frame");
+    }
+    (messages, reads)
+}
+
+#[test]
+fn a_large_frame_is_read_straight_into_the_store() {
+    // A 100 000-byte binary message through a 4 KiB read buffer: after the first read,
+    // the rest of the frame is read into the store in reads that follow what arrived
+    // (64 KiB on the word of the header, then all the rest, and the 64 bytes after
+    // it), and the message is delivered from there without a copy.
+    let payload: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    let wire = client_frame(OpCode::Binary, true, &payload);
+    let mut server = Connection::server(Config::default());
+    let mut reader = MessageReader::new(vec![0u8; 4096], MessageBuffer::new());
+    let (messages, reads) = read_all(&mut reader, &mut server, &wire);
+    assert_eq!(messages, [payload]);
+    let pending = wire.len() - 4096 - 65536;
+    assert_eq!(reads, [4096, 65536, pending + 64]);
+}
+
+#[test]
+fn large_messages_in_a_row_take_one_read_each() {
+    // Three 50 000-byte messages and two small ones after them, through a 16 KiB read
+    // buffer: the first read is the read buffer's, then one read per message, each
+    // also taking the next message's header (moved to the read buffer).
+    let payloads: Vec<Vec<u8>> =
+        (0..3u8).map(|k| (0..50_000u32).map(|i| (i % 241) as u8 ^ k).collect()).collect();
+    let mut wire: Vec<u8> =
+        payloads.iter().flat_map(|p| client_frame(OpCode::Binary, true, p)).collect();
+    wire.extend(client_frame(OpCode::Binary, true, b"small"));
+    wire.extend(client_frame(OpCode::Binary, true, b"after"));
+    let mut server = Connection::server(Config::default());
+    let mut reader = MessageReader::new(vec![0u8; 16 << 10], MessageBuffer::new());
+    let (messages, reads) = read_all(&mut reader, &mut server, &wire);
+    let mut expected = payloads.clone();
+    expected.extend([b"small".to_vec(), b"after".to_vec()]);
+    assert_eq!(messages, expected);
+    // Frame 1: its 16 KiB read, the rest and 64 bytes; frames 2 and 3: the rest and 64
+    // bytes each; the small messages came with the last 64 bytes.
+    assert_eq!(reads.len(), 4, "{reads:?}");
+    assert_eq!(reads[0], 16 << 10);
+    assert!(reads[1..].iter().all(|&r| r > 16 << 10), "{reads:?}");
+}
+
+#[test]
+fn a_short_rest_of_a_frame_is_read_into_the_read_buffer() {
+    // Fragments of 1000 bytes through a 4 KiB read buffer: the rest of a fragment a
+    // read cut (less than half the read buffer) is read with what follows it, into
+    // the read buffer, never alone into the store.
+    let text = "é".repeat(5000);
+    let bytes = text.as_bytes();
+    let mut wire = Vec::new();
+    for (i, piece) in bytes.chunks(1000).enumerate() {
+        let op = if i == 0 { OpCode::Text } else { OpCode::Continuation };
+        wire.extend(client_frame(op, (i + 1) * 1000 >= bytes.len(), piece));
+    }
+    let mut server = Connection::server(Config::default());
+    let mut reader = MessageReader::new(vec![0u8; 4096], MessageBuffer::new());
+    let (messages, reads) = read_all(&mut reader, &mut server, &wire);
+    assert_eq!(messages, [bytes.to_vec()]);
+    assert!(reads.iter().all(|&r| r >= 4096 - 64), "{reads:?}");
 }
 
 #[test]
@@ -314,4 +365,30 @@ fn a_ping_then_a_close_in_one_read_get_a_pong_then_the_close_reply() {
     let opcodes: Vec<OpCode> = frames.iter().map(|(h, _)| h.opcode).collect();
     assert_eq!(opcodes, [OpCode::Pong, OpCode::Close]);
     assert_eq!(frames[0].1, b"p");
+}
+
+#[test]
+fn invalid_text_read_into_the_store_fails_and_drops_what_came_after() {
+    // A 10 000-byte text frame whose rest, read straight into the store with the 64
+    // bytes after it, is not UTF-8: the connection fails and the bytes after the frame
+    // are dropped with the rest.
+    let mut text = vec![b'a'; 10_000];
+    text[9_000] = 0xFF;
+    let wire =
+        [client_frame(OpCode::Text, true, &text), client_frame(OpCode::Text, true, &[b'b'; 100])]
+            .concat();
+    let mut server = Connection::server(Config::default());
+    let mut reader = MessageReader::new(vec![0u8; 4096], MessageBuffer::new());
+    read_into(&mut reader, &mut server, &wire[..4096]);
+    assert!(reader.next(&mut server).is_none());
+    let room = reader.spare(&mut server).unwrap();
+    let rest = wire.len() - 4096;
+    assert!(room.len() < rest && room.len() > 10_000 - 4096, "{}", room.len());
+    let n = room.len();
+    room.copy_from_slice(&wire[4096..4096 + n]);
+    reader.filled(n);
+    assert!(reader.next(&mut server).is_none());
+    assert_eq!(reader.buffered(), 0);
+    let error = reader.spare(&mut server).unwrap_err();
+    assert_eq!(error.close_code().get(), 1007);
 }

@@ -192,6 +192,13 @@ impl<S: Storage> Gather<S> {
         self.storage.initialised().get(..self.filled).unwrap_or_default()
     }
 
+    /// The bytes the last [`room`](Self::room) lent, as the caller left them (until the
+    /// next commit).
+    pub(crate) fn lent(&self) -> &[u8] {
+        let end = self.filled.saturating_add(self.lent);
+        self.storage.initialised().get(self.filled..end).unwrap_or_default()
+    }
+
     /// Starts a new, empty message, checked as text when `text`. Returns the storage:
     /// the message is empty, so nothing done to it can matter to the check.
     #[inline]

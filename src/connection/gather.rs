@@ -137,10 +137,12 @@ impl Connection {
 
     /// Where to read the next pending payload bytes (see
     /// [`pending_payload`](Self::pending_payload)): room in `messages` for at most `max`
-    /// bytes (at least one), never past the current frame. `None` when no payload is
-    /// pending. A `MessageBuffer` reserves capacity for
-    /// the rest of the frame at once (its length is within the limits the header was
-    /// checked against); memory is touched only as bytes arrive.
+    /// bytes (at least one), never past the current frame, except that room reaching
+    /// its end may have up to `tail` bytes more, for what follows it (the caller takes
+    /// those back: [`commit_payload`](Self::commit_payload) never takes them). `None`
+    /// when fewer than `min` (or no) payload bytes are pending. A `MessageBuffer` lends and reserves at most 64 KiB, or three times what
+    /// the message gathered so far, ahead of the bytes that arrived (the frame's length
+    /// was checked against the limits, but it is only the peer's word).
     ///
     /// # Errors
     /// [`ConnectionError`] (1009) when `messages` is a slice too small for the rest
@@ -148,9 +150,11 @@ impl Connection {
     pub(super) fn payload_room<'b, B: MessageStore>(
         &mut self,
         messages: &'b mut B,
+        min: u64,
         max: usize,
+        tail: usize,
     ) -> Result<Option<&'b mut [u8]>, ConnectionError> {
-        let Some(pending) = self.pending_payload() else {
+        let Some(pending) = self.pending_payload().filter(|&p| p >= min) else {
             return Ok(None);
         };
         messages.settle();
@@ -158,7 +162,11 @@ impl Connection {
             messages.begin(self.assembler.is_text());
         }
         // At least one byte (the payload is pending), so a read into it makes progress.
-        let len = usize::try_from(pending).map_or(max, |p| p.min(max)).max(1);
+        let len = match usize::try_from(pending) {
+            Ok(p) if p <= max => p.saturating_add(tail),
+            _ => max,
+        };
+        let len = len.max(1);
         match messages.room(len, pending) {
             Ok(room) => Ok(Some(room)),
             Err(e) => Err(self.fail(e.into())),

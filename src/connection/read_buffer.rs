@@ -155,6 +155,22 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> ReadBuffer<S> {
         &mut self.storage.as_mut()[self.end..]
     }
 
+    /// Adds `bytes` after those read (read elsewhere: past a frame read into the
+    /// store). Takes at most the [`spare`](Self::spare) room, which holds them when the
+    /// buffer is empty (the reader lends at most 64 bytes, or the buffer's size, past a
+    /// frame, and then only with the buffer empty).
+    pub(crate) fn append(&mut self, bytes: &[u8]) {
+        let spare = self.spare();
+        let n = spare.len().min(bytes.len());
+        spare[..n].copy_from_slice(&bytes[..n]);
+        self.end += n;
+    }
+
+    /// Forgets the bytes read but not handled yet (after a failure).
+    pub(crate) fn clear(&mut self) {
+        self.start = self.end;
+    }
+
     /// Records that the first `n` bytes of [`spare`](Self::spare) were read into.
     ///
     /// # Panics

@@ -6,6 +6,16 @@ use super::read_buffer::ReadBuffer;
 use super::{Connection, ConnectionError, Event, Received};
 use crate::message::{DataChunk, MessageError, MessageKind, MessageStore};
 
+/// The most one read into the store may take: the rest of a frame is read at once up
+/// to this size (a `MessageBuffer` lends less until the message's bytes arrive).
+const STORE_READ: usize = 1 << 20;
+
+/// The bytes after a frame that a read into the store may also take (the next frame's
+/// header and the start of its payload), so that a stream of large messages is read
+/// in one read per message; they are moved to the read buffer. A cache line: more would
+/// be copied twice.
+const STORE_TAIL: usize = 64;
+
 /// Receives whole messages: the buffer the transport is read into, and the store where
 /// messages that do not arrive whole in one read are gathered.
 ///
@@ -111,8 +121,10 @@ impl<R: AsRef<[u8]> + AsMut<[u8]>, S: MessageStore> MessageReader<R, S> {
     }
 
     /// Where to read next: the read buffer's free space, or, while the payload of a
-    /// large frame is pending, room in the store for it (never past the frame, at most
-    /// the read buffer's size). Never empty. Read into it, then call
+    /// large frame (at least half the read buffer) is pending, room in the store for
+    /// the rest of it (at most 1 MiB, and with a growing store at most what the bytes
+    /// that arrived justify: 64 KiB or three times the message so far) and for the next
+    /// 64 bytes after it, which go to the read buffer. Never empty. Read into it, then call
     /// [`filled`](Self::filled).
     ///
     /// # Errors
@@ -123,9 +135,21 @@ impl<R: AsRef<[u8]> + AsMut<[u8]>, S: MessageStore> MessageReader<R, S> {
             return Err(error);
         }
         self.lent_store = None;
+        // A read into the store not taken yet (no `next` after it): what it read past
+        // its frame goes before this read.
+        self.take_past_frame(conn);
         if self.buffer.is_empty() && self.to_commit.is_none() && self.found.is_none() {
-            let max = self.buffer.capacity();
-            match conn.payload_room(&mut self.store, max) {
+            // The rest of a frame at least half the read buffer's size goes straight
+            // into the store, as much of it as the store gives room for at once (a
+            // growing store gives room as the message's bytes arrive, see
+            // `MessageBuffer`): one read for the rest of a large frame, and the start of
+            // what follows it. Shorter rests are read with what follows them, into the
+            // read buffer.
+            let capacity = self.buffer.capacity();
+            let min = (capacity / 2).max(1) as u64;
+            let max = capacity.max(STORE_READ);
+            let tail = STORE_TAIL.min(capacity);
+            match conn.payload_room(&mut self.store, min, max, tail) {
                 Ok(Some(room)) => {
                     self.lent_store = Some(room.len());
                     return Ok(room);
@@ -158,6 +182,10 @@ impl<R: AsRef<[u8]> + AsMut<[u8]>, S: MessageStore> MessageReader<R, S> {
     /// rest until all are taken.
     pub fn feed(&mut self, bytes: &[u8]) -> usize {
         self.lent_store = None;
+        if self.to_commit.is_some() {
+            // A read into the store comes first: `next` takes it.
+            return 0;
+        }
         let spare = self.buffer.spare();
         let n = spare.len().min(bytes.len());
         spare[..n].copy_from_slice(&bytes[..n]);
@@ -238,14 +266,36 @@ impl<R: AsRef<[u8]> + AsMut<[u8]>, S: MessageStore> MessageReader<R, S> {
     /// Takes read bytes until something is found.
     #[inline(always)]
     fn find(&mut self, conn: &mut Connection) -> Option<Found> {
+        self.take_past_frame(conn);
         if let Some(n) = self.to_commit.take() {
             match conn.commit_payload(n, &mut self.store) {
                 Ok(Some(_)) => return Some(Found::Stored),
                 Ok(None) => {}
-                Err(_) => return None,
+                Err(_) => {
+                    // Nothing after a failure is read (as `find_in_buffer` does).
+                    self.buffer.clear();
+                    return None;
+                }
             }
         }
         conn.find_in_buffer(&mut self.buffer, &mut self.store)
+    }
+
+    /// Moves the bytes of the last read into the store that lie past the frame's end
+    /// (see `STORE_TAIL`) to the read buffer, which holds nothing else yet: it is empty
+    /// when the store is lent, and gets nothing until this ran ([`feed`](Self::feed)
+    /// takes nothing meanwhile, [`spare`](Self::spare) calls this first). The commit
+    /// then takes the frame's bytes only.
+    fn take_past_frame(&mut self, conn: &Connection) {
+        let Some(n) = self.to_commit else { return };
+        // (Without a payload pending, as after a failure, the commit takes nothing.)
+        let Some(frame) = conn.pending_payload() else { return };
+        let Ok(frame) = usize::try_from(frame) else { return };
+        if n > frame {
+            let past = self.store.lent().get(frame..n).unwrap_or_default();
+            self.buffer.append(past);
+            self.to_commit = Some(frame);
+        }
     }
 
     /// The number of bytes read and not handled yet: the start of a message kept until

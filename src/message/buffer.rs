@@ -168,9 +168,16 @@ pub(super) mod sealed {
         /// [`MessageError::InvalidUtf8`] when the text it checked is invalid or ends
         /// inside a code point.
         fn finish(&mut self, kind: MessageKind) -> Result<(&[u8], Option<&str>), MessageError>;
-        /// Room for the next `len` bytes of the message, to be filled by the caller;
-        /// `frame_rest` (at least `len`) more bytes of the current frame are coming.
+        /// Room for the next `len` bytes of the message (`len` at least 1), to be filled
+        /// by the caller; `frame_rest` more bytes of the current frame are coming (room
+        /// past them is for the bytes after the frame, which the caller takes back). A
+        /// store may lend less, at least one byte and the whole room when it is within
+        /// the frame and the store is fixed: a growing store bounds the memory a frame
+        /// header alone makes it take, a fixed one lends no more than it holds.
         fn room(&mut self, len: usize, frame_rest: u64) -> Result<&mut [u8], MessageError>;
+        /// The bytes the last [`room`](Self::room) lent, as the caller left them (until
+        /// the next [`commit`](Self::commit)).
+        fn lent(&self) -> &[u8];
         /// Adds the first `len` bytes of the last [`room`](Self::room) to the message
         /// (never more than that room), unmasked in place with `mask` and checked as by
         /// [`append_unmasked`](Self::append_unmasked); returns them.
@@ -217,6 +224,9 @@ pub(super) fn fixed_room<S: Storage>(
     if end > limit {
         return Err(MessageError::MessageTooBig { len: end, limit });
     }
+    // Room past the frame only as far as the storage goes.
+    let free = limit.saturating_sub(gather.bytes().len() as u64);
+    let len = len.min(usize::try_from(free).unwrap_or(usize::MAX).max(1));
     gather.room(len, 0).map_err(|len| MessageError::MessageTooBig { len, limit })
 }
 
@@ -268,6 +278,10 @@ impl sealed::Sealed for SliceMessageBuffer<'_> {
         fixed_room(&mut self.gather, limit, len, frame_rest)
     }
 
+    fn lent(&self) -> &[u8] {
+        self.gather.lent()
+    }
+
     fn commit(&mut self, len: usize, mask: Option<(MaskKey, u64)>) -> Result<&[u8], MessageError> {
         self.gather.commit(len, rotated_key(mask)).map_err(|_| MessageError::InvalidUtf8)
     }
@@ -312,12 +326,22 @@ impl sealed::Sealed for MessageBuffer {
         // the bytes gathered so far at each read: up to three times what arrived (so a
         // large frame is moved a few times, each move quadrupling), but never more than
         // `MAX_RESERVE_AHEAD` on the word of a header alone.
-        let arrived = (self.gather.bytes().len() + len) as u64;
-        let cap = MAX_RESERVE_AHEAD.max(3 * arrived);
-        let ahead = frame_rest.saturating_sub(len as u64).min(cap) as usize;
+        // The room itself (allocated and zeroed now) follows what arrived: at most as
+        // much again, or `MAX_RESERVE_AHEAD`, so a header alone lends no more than that,
+        // and room and reservation together stay within three times what arrived. (A
+        // room as large as the reservation would make every read reallocate.)
+        let gathered = self.gather.bytes().len() as u64;
+        let room_bound = MAX_RESERVE_AHEAD.max(gathered);
+        let len = len.min(usize::try_from(room_bound).unwrap_or(usize::MAX)).max(1);
+        let cap = MAX_RESERVE_AHEAD.max(gathered.saturating_mul(3));
+        let ahead = frame_rest.min(cap).saturating_sub(len as u64) as usize;
         self.gather
             .room(len, ahead)
             .map_err(|len| MessageError::MessageTooBig { len, limit: u64::MAX })
+    }
+
+    fn lent(&self) -> &[u8] {
+        self.gather.lent()
     }
 
     fn commit(&mut self, len: usize, mask: Option<(MaskKey, u64)>) -> Result<&[u8], MessageError> {

@@ -91,6 +91,10 @@ impl<const N: usize> sealed::Sealed for HeaplessMessageBuffer<N> {
         fixed_room(&mut self.gather, N, len, frame_rest)
     }
 
+    fn lent(&self) -> &[u8] {
+        self.gather.lent()
+    }
+
     fn commit(&mut self, len: usize, mask: Option<(MaskKey, u64)>) -> Result<&[u8], MessageError> {
         self.gather.commit(len, rotated_key(mask)).map_err(|_| MessageError::InvalidUtf8)
     }
