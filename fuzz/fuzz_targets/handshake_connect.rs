@@ -28,9 +28,8 @@ fuzz_target!(|data: &[u8]| {
         assert!(request.path().starts_with('/'));
         assert!(matches!(request.scheme(), "http" | "https"));
         let first = request.subprotocols().next();
-        let accept = Accept::new()
-            .with_subprotocol(first)
-            .with_deflate(*Config::default().deflate());
+        let accept =
+            Accept::new().with_subprotocol(first).with_deflate(*Config::default().deflate());
         match request.accept(&accept) {
             Ok((response, upgrade)) => {
                 assert_eq!(response.status(), 200);
