@@ -636,3 +636,36 @@ async fn what_one_read_brought_is_answered_with_one_write() {
     })
     .await;
 }
+
+/// Only the first send after a `recv` that left messages waiting is held back: a caller
+/// that stops receiving and goes on sending has everything written.
+#[tokio::test]
+async fn a_second_send_after_a_recv_writes_everything() {
+    with_deadline(async {
+        let (client_io, server_io) = tokio::io::duplex(1 << 20);
+        let writes = Arc::new(AtomicUsize::new(0));
+        let server_io = CountingWrites { inner: server_io, writes: writes.clone() };
+        let mut server =
+            WebSocket::from_connection(server_io, rfc6455::Connection::server(Config::default()));
+        let mut server_reader: Reader = MessageReader::default();
+        let mut wire = Vec::new();
+        let mut encoder = rfc6455::Connection::client(Config::default(), [6; 16]);
+        encoder.send_text("one", &mut wire).unwrap();
+        encoder.send_text("two", &mut wire).unwrap();
+        let mut client_io = client_io;
+        tokio::io::AsyncWriteExt::write_all(&mut client_io, &wire).await.unwrap();
+        assert_eq!(server.recv(&mut server_reader).await.unwrap(), Received::Text("one"));
+        server.send_text("first").await.unwrap();
+        assert_eq!(writes.load(Ordering::SeqCst), 0, "held while \"two\" waits");
+        server.send_text("second").await.unwrap();
+        assert_eq!(writes.load(Ordering::SeqCst), 1, "both written");
+        let mut client = WebSocket::from_connection(
+            client_io,
+            rfc6455::Connection::client(Config::default(), [5; 16]),
+        );
+        let mut client_reader: Reader = MessageReader::default();
+        assert_eq!(client.recv(&mut client_reader).await.unwrap(), Received::Text("first"));
+        assert_eq!(client.recv(&mut client_reader).await.unwrap(), Received::Text("second"));
+    })
+    .await;
+}

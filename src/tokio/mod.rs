@@ -341,7 +341,11 @@ impl<T: AsyncRead + AsyncWrite + Unpin> WebSocket<T> {
         send: impl FnOnce(&mut Driver<Vec<u8>>) -> Result<(), SendError>,
     ) -> Result<(), Error> {
         send(&mut self.driver)?;
-        if self.more_received && self.driver.output().len() < crate::driver::BATCH_LIMIT {
+        // Only the first send after such a `recv` waits: a caller that stops receiving
+        // and goes on sending has the rest written.
+        if core::mem::take(&mut self.more_received)
+            && self.driver.output().len() < crate::driver::BATCH_LIMIT
+        {
             return Ok(());
         }
         self.flush().await
@@ -350,13 +354,13 @@ impl<T: AsyncRead + AsyncWrite + Unpin> WebSocket<T> {
     /// Sends a text message. Cancel-safe: the message is queued before the first
     /// `.await`.
     ///
-    /// It returns once the message is written and flushed, except while messages that
-    /// were received in the same read as the one [`recv`](Self::recv) returned last
-    /// still wait in the reader: then it returns once the message is queued, and the
-    /// next `recv` (which returns those messages first, without reading), send or
+    /// It returns once the message is written and flushed, except for the first send
+    /// after a [`recv`](Self::recv) that left messages received in the same read waiting
+    /// in the reader: that one returns once the message is queued, and the next `recv`
+    /// (which returns those messages first, without reading), send or
     /// [`flush`](Self::flush) writes everything queued at once (64 KiB queued are
     /// written at any time). An echo server thus answers all that one read brought with
-    /// one write. Keep calling `recv` (or call `flush`) after the last send.
+    /// one write. Keep calling `recv` (or call `flush`) after such a send.
     ///
     /// # Errors
     /// [`Error::Send`] when closing or closed, [`Error::Io`].
