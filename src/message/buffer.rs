@@ -243,19 +243,48 @@ pub(super) fn finish_message<S: Storage>(
 
 impl MessageStore for SliceMessageBuffer<'_> {}
 
-impl sealed::Sealed for SliceMessageBuffer<'_> {
+impl<'b> FixedStore for SliceMessageBuffer<'b> {
+    type Storage = &'b mut [u8];
+
+    fn parts(&self) -> (&Gather<Self::Storage>, Option<MessageKind>) {
+        (&self.gather, self.complete)
+    }
+
+    fn parts_mut(&mut self) -> (&mut Gather<Self::Storage>, &mut Option<MessageKind>) {
+        (&mut self.gather, &mut self.complete)
+    }
+
+    fn limit(&self) -> usize {
+        self.gather.storage().len()
+    }
+}
+
+/// A store of fixed size: its gather, its delivered message's kind, and its size. The
+/// store operations are written once for all of them ([`SliceMessageBuffer`], and with
+/// `heapless` `HeaplessMessageBuffer`).
+pub(super) trait FixedStore {
+    type Storage: Storage;
+    fn parts(&self) -> (&Gather<Self::Storage>, Option<MessageKind>);
+    fn parts_mut(&mut self) -> (&mut Gather<Self::Storage>, &mut Option<MessageKind>);
+    /// The most a message can hold.
+    fn limit(&self) -> usize;
+}
+
+impl<T: FixedStore> sealed::Sealed for T {
     fn begin(&mut self, text: bool) {
-        self.complete = None;
-        self.gather.begin(text);
+        let (gather, complete) = self.parts_mut();
+        *complete = None;
+        gather.begin(text);
     }
 
     #[inline(always)]
     fn holds_message(&self) -> bool {
-        self.complete.is_some()
+        self.parts().1.is_some()
     }
 
     fn delivered(&self) -> Option<(MessageKind, &[u8], Option<&str>)> {
-        self.complete.map(|kind| (kind, self.gather.bytes(), self.gather.text()))
+        let (gather, complete) = self.parts();
+        complete.map(|kind| (kind, gather.bytes(), gather.text()))
     }
 
     #[inline]
@@ -264,26 +293,28 @@ impl sealed::Sealed for SliceMessageBuffer<'_> {
         data: &[u8],
         mask: Option<(MaskKey, u64)>,
     ) -> Result<&[u8], MessageError> {
-        let limit = self.gather.storage().len() as u64;
-        append_piece(&mut self.gather, data, mask, limit)
+        let limit = self.limit() as u64;
+        append_piece(self.parts_mut().0, data, mask, limit)
     }
 
     fn finish(&mut self, kind: MessageKind) -> Result<(&[u8], Option<&str>), MessageError> {
-        finish_message(&mut self.gather, &mut self.complete, kind)?;
-        Ok((self.gather.bytes(), self.gather.text()))
+        let (gather, complete) = self.parts_mut();
+        finish_message(gather, complete, kind)?;
+        Ok((gather.bytes(), gather.text()))
     }
 
     fn room(&mut self, len: usize, frame_rest: u64) -> Result<&mut [u8], MessageError> {
-        let limit = self.gather.storage().len();
-        fixed_room(&mut self.gather, limit, len, frame_rest)
+        let limit = self.limit();
+        fixed_room(self.parts_mut().0, limit, len, frame_rest)
     }
 
     fn lent(&self) -> &[u8] {
-        self.gather.lent()
+        self.parts().0.lent()
     }
 
     fn commit(&mut self, len: usize, mask: Option<(MaskKey, u64)>) -> Result<&[u8], MessageError> {
-        self.gather.commit(len, rotated_key(mask)).map_err(|_| MessageError::InvalidUtf8)
+        let gather = self.parts_mut().0;
+        gather.commit(len, rotated_key(mask)).map_err(|_| MessageError::InvalidUtf8)
     }
 }
 

@@ -1,16 +1,15 @@
 //! A message store of fixed capacity that owns its bytes (feature `heapless`).
 
-use super::buffer::{append_piece, finish_message, fixed_room, rotated_key, sealed};
-use super::{MessageError, MessageKind, MessageStore};
+use super::buffer::FixedStore;
+use super::{MessageKind, MessageStore};
 use crate::accel::Gather;
-use crate::frame::MaskKey;
 
 /// Where a [`MessageReader`](crate::MessageReader) gathers messages, in `N` bytes it
 /// owns (feature `heapless`): no allocation and no borrowed slice, so a reader can be
 /// stored in a struct or a `static` without a lifetime.
 ///
 /// A message longer than `N` fails the connection with 1009
-/// ([`MessageError::MessageTooBig`]); set the connection's `max_message_len` to `N` so
+/// ([`MessageError::MessageTooBig`](super::MessageError::MessageTooBig)); set the connection's `max_message_len` to `N` so
 /// the peer is refused on the frame header instead. Only the bytes a message ever
 /// needed are written (and zeroed once), not all `N` up front.
 ///
@@ -58,44 +57,18 @@ impl<const N: usize> Default for HeaplessMessageBuffer<N> {
 
 impl<const N: usize> MessageStore for HeaplessMessageBuffer<N> {}
 
-impl<const N: usize> sealed::Sealed for HeaplessMessageBuffer<N> {
-    fn begin(&mut self, text: bool) {
-        self.complete = None;
-        self.gather.begin(text);
+impl<const N: usize> FixedStore for HeaplessMessageBuffer<N> {
+    type Storage = heapless::Vec<u8, N>;
+
+    fn parts(&self) -> (&Gather<Self::Storage>, Option<MessageKind>) {
+        (&self.gather, self.complete)
     }
 
-    #[inline(always)]
-    fn holds_message(&self) -> bool {
-        self.complete.is_some()
+    fn parts_mut(&mut self) -> (&mut Gather<Self::Storage>, &mut Option<MessageKind>) {
+        (&mut self.gather, &mut self.complete)
     }
 
-    fn delivered(&self) -> Option<(MessageKind, &[u8], Option<&str>)> {
-        self.complete.map(|kind| (kind, self.gather.bytes(), self.gather.text()))
-    }
-
-    #[inline]
-    fn append_unmasked(
-        &mut self,
-        data: &[u8],
-        mask: Option<(MaskKey, u64)>,
-    ) -> Result<&[u8], MessageError> {
-        append_piece(&mut self.gather, data, mask, N as u64)
-    }
-
-    fn finish(&mut self, kind: MessageKind) -> Result<(&[u8], Option<&str>), MessageError> {
-        finish_message(&mut self.gather, &mut self.complete, kind)?;
-        Ok((self.gather.bytes(), self.gather.text()))
-    }
-
-    fn room(&mut self, len: usize, frame_rest: u64) -> Result<&mut [u8], MessageError> {
-        fixed_room(&mut self.gather, N, len, frame_rest)
-    }
-
-    fn lent(&self) -> &[u8] {
-        self.gather.lent()
-    }
-
-    fn commit(&mut self, len: usize, mask: Option<(MaskKey, u64)>) -> Result<&[u8], MessageError> {
-        self.gather.commit(len, rotated_key(mask)).map_err(|_| MessageError::InvalidUtf8)
+    fn limit(&self) -> usize {
+        N
     }
 }
