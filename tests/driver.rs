@@ -121,8 +121,14 @@ fn step_with(
                 Ok(message) => {
                     // Echo data back, as a server would, straight from the reader.
                     match message {
-                        Received::Text(t) if server => d.send_text(t).unwrap(),
-                        Received::Binary(b) if server => d.send_binary(b).unwrap(),
+                        Received::Text(t) if server => {
+                            let (conn, out) = d.connection_and_output().unwrap();
+                            conn.send_text(t, out).unwrap();
+                        }
+                        Received::Binary(b) if server => {
+                            let (conn, out) = d.connection_and_output().unwrap();
+                            conn.send_binary(b, out).unwrap();
+                        }
                         _ => {}
                     }
                     side.received.push(owned(&message));
@@ -185,11 +191,13 @@ fn a_session_through_every_read_and_write_size() {
         assert_eq!(client.subprotocol(), Some("chat.v2"));
         assert_eq!(server.subprotocol(), Some("chat.v2"));
 
-        client.send_text("Hello").unwrap();
-        client.send_binary(&[7; 2000]).unwrap(); // larger than the read buffer
-        client.send_ping(b"p").unwrap();
+        let (conn, out) = client.connection_and_output().unwrap();
+        conn.send_text("Hello", out).unwrap();
+        conn.send_binary(&[7; 2000], out).unwrap(); // larger than the read buffer
+        conn.send_ping(b"p", out).unwrap();
         pump(&mut client, &mut server, &mut sides, &mut wires, chunk);
-        client.close(CloseCode::NORMAL, "bye").unwrap();
+        let (conn, out) = client.connection_and_output().unwrap();
+        conn.close(CloseCode::NORMAL, "bye", out).unwrap();
         pump(&mut client, &mut server, &mut sides, &mut wires, chunk);
 
         let expected = vec![
@@ -219,7 +227,7 @@ fn a_session_through_every_read_and_write_size() {
 fn frames_that_come_with_the_handshake_head_are_kept() {
     // The client's head and its first frame arrive in one read.
     let (mut client, mut server, mut sides) = pair(1024);
-    client.send_text("early").unwrap_err(); // not open yet
+    client.connection_and_output().unwrap_err(); // not open yet
     let mut head = Vec::new();
     while let Next::Write = client.poll(&mut sides.0.reader) {
         head.extend_from_slice(client.output());
@@ -313,7 +321,8 @@ fn a_failed_write_still_delivers_the_peers_close() {
     let (mut client, mut server, mut sides) = pair(1024);
     let mut wires = (Vec::new(), Vec::new());
     pump(&mut client, &mut server, &mut sides, &mut wires, usize::MAX);
-    client.close(CloseCode::GOING_AWAY, "").unwrap();
+    let (conn, out) = client.connection_and_output().unwrap();
+    conn.close(CloseCode::GOING_AWAY, "", out).unwrap();
     while let Next::Write = client.poll(&mut sides.0.reader) {
         wires.0.extend_from_slice(client.output());
         let n = client.output().len();

@@ -170,7 +170,8 @@ fn serve<const N: usize>(input: &[u8]) -> (Vec<u8>, Option<rfc6455::Error>, Vec<
             Next::Message => {
                 if let Ok(Received::Text(text)) = driver.message(&mut reader) {
                     texts.push(text.to_owned());
-                    driver.send_text(text).unwrap();
+                    let (conn, out) = driver.connection_and_output().unwrap();
+                    conn.send_text(text, out).unwrap();
                 }
             }
             Next::Failed(e) => failed = Some(e),

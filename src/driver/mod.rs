@@ -116,7 +116,10 @@ enum Phase {
 ///             }
 ///             Next::Handshake => ws.accept(&mut reader, |_request| Ok(Accept::new())),
 ///             Next::Message => match ws.message(&mut reader) {
-///                 Ok(Received::Text(text)) => ws.send_text(text)?, // out at the next Write
+///                 Ok(Received::Text(text)) => {
+///                     let (conn, out) = ws.connection_and_output()?;
+///                     conn.send_text(text, out)?; // out at the next Write
+///                 }
 ///                 Ok(_) => {}
 ///                 Err(error) => {
 ///                     socket.write_all(ws.output()).ok(); // the Close goes first
@@ -383,14 +386,14 @@ impl<O: OutputBuffer> Driver<O> {
         Err(Error::Connection(failure))
     }
 
-    /// Queues a text message.
+    /// Queues a text message (for the crate's drivers; callers use
+    /// [`connection_and_output`](Self::connection_and_output)).
     ///
     /// # Errors
     /// As [`Connection::send_text`]; [`SendError::Closed`] before the handshake
-    /// completed. [`SendError::BufferTooSmall`] (or
-    /// [`OutputFull`](SendError::OutputFull)) while output is pending: write it, then
-    /// send again.
-    pub fn send_text(&mut self, text: &str) -> Result<(), SendError> {
+    /// completed.
+    #[cfg(any(feature = "std", feature = "embedded-io"))]
+    pub(crate) fn send_text(&mut self, text: &str) -> Result<(), SendError> {
         let (conn, out) = self.connection_and_output()?;
         conn.send_text(text, out)
     }
@@ -399,7 +402,8 @@ impl<O: OutputBuffer> Driver<O> {
     ///
     /// # Errors
     /// As [`send_text`](Self::send_text).
-    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), SendError> {
+    #[cfg(any(feature = "std", feature = "embedded-io"))]
+    pub(crate) fn send_binary(&mut self, data: &[u8]) -> Result<(), SendError> {
         let (conn, out) = self.connection_and_output()?;
         conn.send_binary(data, out)
     }
@@ -408,7 +412,8 @@ impl<O: OutputBuffer> Driver<O> {
     ///
     /// # Errors
     /// As [`send_text`](Self::send_text).
-    pub fn send_ping(&mut self, payload: &[u8]) -> Result<(), SendError> {
+    #[cfg(any(feature = "std", feature = "embedded-io"))]
+    pub(crate) fn send_ping(&mut self, payload: &[u8]) -> Result<(), SendError> {
         let (conn, out) = self.connection_and_output()?;
         conn.send_ping(payload, out)
     }
@@ -418,13 +423,18 @@ impl<O: OutputBuffer> Driver<O> {
     ///
     /// # Errors
     /// As [`send_text`](Self::send_text).
-    pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), SendError> {
+    #[cfg(any(feature = "std", feature = "embedded-io"))]
+    pub(crate) fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), SendError> {
         let (conn, out) = self.connection_and_output()?;
         conn.close(code, reason, out)
     }
 
-    /// The connection and the output buffer, for any other command (fragments,
-    /// [`Connection::send_header`]).
+    /// The connection and the output buffer, to send: `conn.send_text(text, out)` and
+    /// every other command of [`Connection`] (fragments, pings, the close,
+    /// [`Connection::send_header`]). What is queued goes out at the next
+    /// [`Next::Write`]. [`SendError::BufferTooSmall`] (or
+    /// [`OutputFull`](SendError::OutputFull)) while output is pending: write it, then
+    /// send again.
     ///
     /// # Errors
     /// [`SendError::Closed`] before the handshake completed.
