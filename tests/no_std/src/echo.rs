@@ -46,7 +46,9 @@ impl Loopback {
                 Next::Handshake => self.server.accept(&mut self.reader, |_| Ok(Accept::new())),
                 Next::Message => {
                     if let Ok(Received::Text(text)) = self.server.message(&mut self.reader) {
-                        let _ = self.server.send_text(text); // the echo
+                        if let Ok((conn, out)) = self.server.connection_and_output() {
+                            let _ = conn.send_text(text, out); // the echo
+                        }
                     }
                 }
                 _ => self.server_done = true, // failed or closed: the transport ends
