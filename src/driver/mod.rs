@@ -82,7 +82,8 @@ enum Phase {
 ///
 /// The transport code around it calls [`poll`](Self::poll) and does what it says,
 /// until [`Next::Message`] (take it with [`message`](Self::message)) or
-/// [`Next::Closed`]. Sending is [`send_text`](Self::send_text) and friends, then
+/// [`Next::Closed`]. Sending is a command of the [`Connection`] that
+/// [`connection_and_output`](Self::connection_and_output) lends, then
 /// polling until the output is written. This is a whole blocking server:
 ///
 /// ```
